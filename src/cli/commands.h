@@ -1,0 +1,18 @@
+// Each CLI command registers itself on the root app. A command's callback stores its exit code in
+// CliState::exit_code: 0 success, 1 the job failed, 2 usage error (see docs/cli.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace billpipe::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+struct CliState {
+  int exit_code = kExitOk;
+};
+
+
+}  // namespace billpipe::cli

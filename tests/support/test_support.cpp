@@ -1,0 +1,208 @@
+#include "test_support.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace billpipe::testing {
+namespace fs = std::filesystem;
+
+fs::path SourceDir() { return fs::path(BILLPIPE_SOURCE_DIR); }
+
+fs::path SharedDir() {
+  if (const char* env = std::getenv("BILLPIPE_SHARED_DIR")) return fs::path(env);
+  fs::path p = SourceDir().parent_path() / "shared";
+  return fs::exists(p / "testdata") ? p : fs::path();
+}
+
+fs::path BillpipeBinary() { return fs::path(BILLPIPE_BINARY); }
+
+TempDir::TempDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp ? tmp : "/tmp") + "/billpipe-test-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+namespace {
+
+struct Pipe {
+  int fd[2] = {-1, -1};
+  Pipe() {
+    if (pipe2(fd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  }
+  ~Pipe() {
+    for (int f : fd)
+      if (f >= 0) close(f);
+  }
+  void CloseRead() { close(fd[0]), fd[0] = -1; }
+  void CloseWrite() { close(fd[1]), fd[1] = -1; }
+};
+
+std::vector<char*> CStrings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::vector<std::string> MergedEnvironment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    std::string name = entry.substr(0, entry.find('='));
+    bool overridden = false;
+    for (const auto& x : extra) overridden |= x.substr(0, x.find('=')) == name;
+    if (!overridden) env.push_back(entry);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+}  // namespace
+
+std::unique_ptr<S3TestServer> S3TestServer::Start(const Options& options) {
+  std::unique_ptr<S3TestServer> server(new S3TestServer());
+  std::vector<std::string> argv = {"node", "--openssl-legacy-provider",
+                                   (SourceDir() / "testing/s3/server.js").string(),
+                                   "--dir", server->dir_.path().string(),
+                                   "--parent-pid", std::to_string(getpid()),
+                                   "--key", std::string(kTestAccessKey) + ":" + kTestSecretKey};
+  for (const auto& [id, secret] : options.extra_keys) {
+    argv.push_back("--key");
+    argv.push_back(id + ":" + secret);
+  }
+  for (const auto& b : options.buckets) {
+    argv.push_back("--bucket");
+    argv.push_back(b);
+  }
+  Pipe out;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
+  auto args = CStrings(argv);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, "node", &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error(std::string("cannot start node: ") + std::strerror(rc));
+  server->pid_ = pid;
+  out.CloseWrite();
+
+  // Wait for the {"port":N} line.
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (line.find('\n') == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw std::runtime_error("S3 test server did not start within 30 s");
+    pollfd p{out.fd[0], POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[256];
+    ssize_t n = read(out.fd[0], buf, sizeof buf);
+    if (n <= 0) throw std::runtime_error("S3 test server exited before it answered (is node installed? run scripts/setup)");
+    line.append(buf, static_cast<size_t>(n));
+  }
+  server->port_ = nlohmann::json::parse(line.substr(0, line.find('\n'))).at("port").get<int>();
+  return server;
+}
+
+S3TestServer::~S3TestServer() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    int status;
+    for (int i = 0; i < 100; ++i) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
+}
+
+std::string S3TestServer::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+CommandResult RunCommand(const std::vector<std::string>& argv_in, const std::vector<std::string>& env_extra,
+                         const std::string* stdin_text) {
+  std::vector<std::string> argv = argv_in;
+  auto env = MergedEnvironment(env_extra);
+  Pipe out, err, in;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
+  if (stdin_text) {
+    posix_spawn_file_actions_adddup2(&actions, in.fd[0], STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
+  auto args = CStrings(argv);
+  auto envp = CStrings(env);
+  pid_t pid;
+  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(rc));
+  out.CloseWrite();
+  err.CloseWrite();
+  in.CloseRead();
+  std::thread writer;
+  if (stdin_text) {
+    writer = std::thread([&] {
+      size_t off = 0;
+      while (off < stdin_text->size()) {
+        ssize_t n = write(in.fd[1], stdin_text->data() + off, stdin_text->size() - off);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+      }
+      in.CloseWrite();
+    });
+  } else {
+    in.CloseWrite();
+  }
+  CommandResult result;
+  pollfd fds[2] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      char buf[65536];
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  if (writer.joinable()) writer.join();
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+CommandResult RunBillpipe(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {BillpipeBinary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, env);
+}
+
+}  // namespace billpipe::testing

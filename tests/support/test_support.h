@@ -1,0 +1,74 @@
+// Shared helpers for billpipe's tests: temporary directories, the S3 double, running the binary.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace billpipe::testing {
+
+// The source tree and ../shared (empty path when shared/ is not beside the checkout).
+std::filesystem::path SourceDir();
+std::filesystem::path SharedDir();
+// The billpipe binary built with these tests.
+std::filesystem::path BillpipeBinary();
+
+// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Test credentials the S3 double accepts.
+inline constexpr const char* kTestAccessKey = "AKIAIOSFODNN7TESTKEY";
+inline constexpr const char* kTestSecretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYTESTSECRET";
+
+// The S3 double (testing/s3/server.js: @20minutes/s3rver, which verifies SigV4) on a free loopback
+// port with a fresh directory. Started by Start, stopped by its PID on destruction; it also exits by
+// itself when the test process dies.
+class S3TestServer {
+ public:
+  struct Options {
+    std::vector<std::string> buckets = {"billing"};
+    // Key pairs accepted besides kTestAccessKey:kTestSecretKey.
+    std::vector<std::pair<std::string, std::string>> extra_keys;
+  };
+  static std::unique_ptr<S3TestServer> Start(const Options& options);
+  static std::unique_ptr<S3TestServer> Start() { return Start(Options{}); }
+  ~S3TestServer();
+  S3TestServer(const S3TestServer&) = delete;
+  S3TestServer& operator=(const S3TestServer&) = delete;
+
+  int port() const { return port_; }
+  std::string endpoint() const;  // "http://127.0.0.1:PORT"
+
+ private:
+  S3TestServer() = default;
+  TempDir dir_;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (argv[0] a path) with extra environment entries "NAME=VALUE", stdin from /dev/null or
+// the given text, and collects its output.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                         const std::string* stdin_text = nullptr);
+
+// Runs the billpipe binary with args.
+CommandResult RunBillpipe(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+}  // namespace billpipe::testing
