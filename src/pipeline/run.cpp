@@ -13,6 +13,9 @@
 
 #include "cur/column_names.h"
 #include "cur/manifest.h"
+#include "cur/period_plan.h"
+#include "cur/report.h"
+#include "cur/report_discovery.h"
 #include "pipeline/file_loader.h"
 #include "pipeline/run_lock.h"
 #include "pipeline/version_plan.h"
@@ -20,8 +23,6 @@
 
 namespace billpipe::pipeline {
 namespace {
-
-constexpr size_t kMaxManifestBytes = 64u << 20;  // the 275-column manifests are ~60 kB; keys lists grow
 
 // What the plan found for one billing period in the window.
 struct PeriodPlan {
@@ -32,11 +33,6 @@ struct PeriodPlan {
   std::vector<s3::ObjectInfo> files;  // the manifest's reportKeys, with sizes
 };
 
-std::string JoinKey(const std::string& prefix, const std::string& rest) {
-  if (prefix.empty()) return rest;
-  return prefix.back() == '/' ? prefix + rest : prefix + "/" + rest;
-}
-
 std::string PeriodLabel(const BillingPeriod& p) { return fmt::format("{:04}-{:02}", p.start.year, p.start.month); }
 
 sink::ColumnKind KindOf(const std::string& manifest_type) {
@@ -45,62 +41,50 @@ sink::ColumnKind KindOf(const std::string& manifest_type) {
   return sink::ColumnKind::kText;
 }
 
-// Reads the top-level manifest of a period; the version key is the assembly id when the report keeps
-// versions in assembly folders, else (overwrite mode) the manifest's ETag.
-Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const RunRequest& req, const BillingPeriod& period,
-                              const DateWindow& share) {
-  PeriodPlan plan{period, share, std::nullopt, "", {}};
-  std::string folder = JoinKey(req.prefix, req.report_name + "/" + period.ToString() + "/");
-  std::string manifest_key = folder + req.report_name + "-Manifest.json";
-  auto head = store.Head(req.bucket, manifest_key);
-  if (!head) {
-    if (head.error().code == ErrorCode::kNotFound && head.error().aws_code != "NoSuchBucket") return plan;
-    return Fail(std::move(head).error());
-  }
-  BP_ASSIGN_OR_RETURN(std::string text, store.GetSmall(req.bucket, manifest_key, kMaxManifestBytes));
-  auto manifest = cur::ParseLegacyManifest(text);
-  if (!manifest) {
-    return Fail(std::move(manifest.error().Context(fmt::format("the manifest s3://{}/{} of period {}", req.bucket,
-                                                               manifest_key, PeriodLabel(period)))));
-  }
-  bool overwrite = std::all_of(manifest->report_keys.begin(), manifest->report_keys.end(), [&](const std::string& k) {
-    return k.rfind(folder, 0) == 0 && k.find('/', folder.size()) == std::string::npos;
-  });
+cur::ReportLocation Location(const RunRequest& req) {
+  return cur::ReportLocation{req.bucket, cur::PrefixAsFolder(req.prefix), req.report_name};
+}
 
-  // Sizes (for progress) and existence of every file the manifest names, from one listing per folder.
-  std::map<std::string, s3::ObjectInfo> listed;
-  std::set<std::string> folders;
-  for (const auto& k : manifest->report_keys) folders.insert(k.substr(0, k.rfind('/') + 1));
-  for (const auto& f : folders) {
-    BP_ASSIGN_OR_RETURN(auto listing, store.List(req.bucket, f, "/"));
-    for (auto& o : listing.objects) listed[o.key] = o;
-  }
-  for (const auto& k : manifest->report_keys) {
-    auto it = listed.find(k);
-    if (it == listed.end()) {
-      Error e(ErrorCode::kNotFound,
-              fmt::format("The manifest s3://{}/{} of period {} names s3://{}/{}, which does not exist. The report "
-                          "may be being rewritten by AWS right now: run again later.",
-                          req.bucket, manifest_key, PeriodLabel(period), req.bucket, k));
-      e.bucket = req.bucket;
-      e.key = k;
-      return Fail(std::move(e));
+// The newest version of a period, from its top-level manifest (cur::PlanPeriod); no manifest: no report
+// for this period yet.
+Result<PeriodPlan> PlanOnePeriod(s3::ObjectStore& store, const RunRequest& req, const BillingPeriod& period,
+                                 const DateWindow& share) {
+  PeriodPlan plan{period, share, std::nullopt, "", {}};
+  cur::ReportLocation location = Location(req);
+  cur::BillingPeriod cur_period{std::chrono::sys_days(std::chrono::days(period.start.Days())),
+                                std::chrono::sys_days(std::chrono::days(period.end.Days()))};
+  auto planned = cur::PlanPeriod(store, location, cur_period);
+  if (!planned) {
+    if (planned.error().code == ErrorCode::kNotFound && planned.error().key == location.ManifestKey(cur_period)) {
+      return plan;
     }
-    plan.files.push_back(it->second);
+    return Fail(std::move(planned).error());
   }
-  if (overwrite || manifest->assembly_id.empty()) {
-    // Overwrite mode replaces files in place: the version is the manifest's ETag, and the files' ETags
-    // too, so that a file rewritten under an unchanged manifest is not missed.
+  plan.version_key = planned->version_key;
+  if (planned->layout != cur::ReportLayout::kCreateNew) {
+    // Overwrite mode replaces files in place: besides the manifest's ETag, the files' ETags make the
+    // version, so that a file rewritten under an unchanged manifest is not missed.
     uint64_t h = 14695981039346656037ull;  // FNV-1a
-    for (const auto& f : plan.files) {
+    for (const auto& f : planned->files) {
       for (char c : f.etag) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     }
-    plan.version_key = fmt::format("{}/{:016x}", head->etag, h);
-  } else {
-    plan.version_key = manifest->assembly_id;
+    plan.version_key = fmt::format("{}/{:016x}", planned->version_key, h);
   }
-  plan.manifest = std::move(*manifest);
+  plan.files = std::move(planned->files);
+  plan.manifest = std::move(planned->manifest);
   return plan;
+}
+
+// A report name that is not in the bucket is an error naming the reports that are.
+Status CheckReportExists(s3::ObjectStore& store, const RunRequest& req) {
+  BP_RETURN_IF_ERROR(cur::ValidateReportName(req.report_name));
+  BP_RETURN_IF_ERROR(cur::ValidateReportPrefix(req.prefix));
+  cur::ReportLocation location = Location(req);
+  BP_ASSIGN_OR_RETURN(auto listing, store.List(req.bucket, location.Root(), "/"));
+  if (!listing.common_prefixes.empty()) return Ok();
+  BP_ASSIGN_OR_RETURN(auto reports, cur::DiscoverReports(store, req.bucket, req.prefix));
+  BP_RETURN_IF_ERROR(cur::SelectReport(reports, req.bucket, req.prefix, req.report_name));
+  return Ok();
 }
 
 // Names the union of the dataset's existing columns and the new periods' columns, existing ones first,
@@ -162,9 +146,10 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
                                                               FormatTimestamp(env.clock.Now()))));
 
   // Plan: the newest version of every period in the window.
+  BP_RETURN_IF_ERROR(CheckReportExists(env.store, req));
   std::vector<PeriodPlan> plans;
   for (const auto& period : PeriodsOverlapping(window)) {
-    BP_ASSIGN_OR_RETURN(auto plan, PlanPeriod(env.store, req, period, *WindowShare(window, period)));
+    BP_ASSIGN_OR_RETURN(auto plan, PlanOnePeriod(env.store, req, period, *WindowShare(window, period)));
     plans.push_back(std::move(plan));
   }
   BP_ASSIGN_OR_RETURN(sink::DatasetState state, env.sink.ReadState(req.dataset));

@@ -241,10 +241,9 @@ TEST_F(RunTest, ManifestNamingAMissingFileFailsBeforeLoading) {
   auto s = Run(Request("2019-12-01", "2019-12-31"));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(s.error().message,
-            "The manifest s3://billing/cur/daily/20191201-20200101/daily-Manifest.json of period 2019-12 names "
-            "s3://billing/cur/daily/20191201-20200101/b1/daily-1.csv.gz, which does not exist. The report may be "
-            "being rewritten by AWS right now: run again later.");
+  EXPECT_EQ(s.error().key, "cur/daily/20191201-20200101/b1/daily-1.csv.gz");
+  EXPECT_EQ(s.error().message.rfind("period 2019-12 (s3://billing/cur/daily/20191201-20200101/daily-Manifest.json): ", 0),
+            0u) << s.error().message;
 }
 
 TEST_F(RunTest, WindowWithoutDataSaysSo) {
@@ -253,6 +252,16 @@ TEST_F(RunTest, WindowWithoutDataSaysSo) {
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->message, "No report data in the window 2019-06-01 to 2019-06-30.");
   EXPECT_EQ(s->periods[0].action, "no report yet");
+}
+
+TEST_F(RunTest, UnknownReportNameListsTheReportsThere) {
+  cur_.WritePeriod(2019, 12, "b1", {Days(12, 1, 19, "2")});
+  auto r = Request("2019-12-01", "2019-12-31");
+  r.report_name = "hourly";
+  auto s = Run(r);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(s.error().message.find("daily"), std::string::npos) << s.error().message;
 }
 
 TEST_F(RunTest, StartAfterEndIsRefusedBeforeAnyDownload) {
