@@ -14,5 +14,6 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+void RegisterRunCommands(CLI::App& app, CliState& state);
 
 }  // namespace billpipe::cli

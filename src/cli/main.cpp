@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   auto* help = app.add_subcommand("help", "Show help for billpipe or for one command");
   help->add_option("command", help_topic, "The command to explain");
 
+  RegisterRunCommands(app, state);
+
 
   try {
     app.parse(argc, argv);
