@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "pipeline/run.h"
+#include "pipeline/verify.h"
 #include "sink/open_sink.h"
 #include "util/home.h"
 
@@ -168,6 +169,28 @@ int Restore(DestinationOptions& dest, int64_t version) {
   return kExitOk;
 }
 
+struct VerifyFlags {
+  pipeline::RunRequest request;
+  StoreOptions store;
+  DestinationOptions dest;
+  bool json = false;
+};
+
+int Verify(VerifyFlags& f) {
+  if (f.dest.table.empty()) f.dest.table = TableFromReport(f.request.report_name);
+  f.request.dataset = f.dest.table;
+  if (auto st = sink::ValidateDatasetName(f.request.dataset); !st) return ReportError(st.error());
+  auto store = f.store.Make();
+  if (!store) return ReportError(store.error());
+  auto sink = sink::OpenSink(f.dest.Destination());
+  if (!sink) return ReportError(sink.error());
+  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr};
+  auto report = pipeline::VerifyDataset(f.request, env);
+  if (!report) return ReportError(report.error());
+  std::cout << (f.json ? pipeline::VerifyReportJson(*report) + "\n" : pipeline::FormatVerifyReport(*report));
+  return report->ok() ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 void RegisterRunCommands(CLI::App& app, CliState& state) {
@@ -201,6 +224,17 @@ void RegisterRunCommands(CLI::App& app, CliState& state) {
   flags->dest.AddTo(*run);
   flags->store.AddTo(*run);
   run->callback([flags, &state] { state.exit_code = Run(*flags); });
+
+  auto verify_flags = std::make_shared<VerifyFlags>();
+  auto* verify = app.add_subcommand("verify", "Recompute each loaded period from S3 and compare it with the dataset");
+  verify->add_option("--bucket", verify_flags->request.bucket, "S3 bucket holding the report")->required();
+  verify->add_option("--prefix", verify_flags->request.prefix, "Report path prefix");
+  verify->add_option("--report-name", verify_flags->request.report_name, "Report name")->required();
+  verify->add_option("--table", verify_flags->dest.table, "Dataset (table) name; default from the report name");
+  verify->add_flag("--json", verify_flags->json, "Print the comparison as JSON");
+  verify_flags->dest.AddTo(*verify);
+  verify_flags->store.AddTo(*verify);
+  verify->callback([verify_flags, &state] { state.exit_code = Verify(*verify_flags); });
 
   auto status_flags = std::make_shared<std::pair<DestinationOptions, bool>>();
   auto* status = app.add_subcommand("status", "Show a dataset's billing periods, their versions and status");

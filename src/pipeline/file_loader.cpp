@@ -138,7 +138,7 @@ std::string AddDecimalText(std::string_view a, std::string_view b) {
 }
 
 Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, BadRowPolicy bad_rows,
-                BoundedQueue<OwnedBatch>& out, const std::atomic<bool>& cancel, ProgressCounters* progress,
+                BoundedQueue<OwnedBatch>* out, const std::atomic<bool>& cancel, ProgressCounters* progress,
                 FileStats& stats) {
   std::string where = fmt::format("s3://{}/{}", task.bucket, task.key);
   BP_ASSIGN_OR_RETURN(auto raw, store.Open(task.bucket, task.key));
@@ -181,9 +181,13 @@ Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore&
   auto owned = std::make_unique<OwnedBatch>(names->size());
   auto flush = [&]() -> Status {
     if (owned->rows() == 0) return Ok();
+    if (out == nullptr) {
+      owned = std::make_unique<OwnedBatch>(names->size());
+      return Ok();
+    }
     owned->segment = task.segment;
     owned->column_names = names;
-    if (!out.Push(std::move(*owned))) return Fail(ErrorCode::kCancelled, "the run was stopped");
+    if (!out->Push(std::move(*owned))) return Fail(ErrorCode::kCancelled, "the run was stopped");
     owned = std::make_unique<OwnedBatch>(names->size());
     return Ok();
   };

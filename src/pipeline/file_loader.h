@@ -53,9 +53,10 @@ struct FileStats {
 // Rows per batch handed to the writer.
 inline constexpr size_t kBatchRows = 2048;
 
-// Loads one file. Stops early, returning kCancelled, when cancel becomes true.
+// Loads one file. Stops early, returning kCancelled, when cancel becomes true. With out null, only
+// counts and sums (for verify).
 Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, BadRowPolicy bad_rows,
-                BoundedQueue<OwnedBatch>& out, const std::atomic<bool>& cancel, ProgressCounters* progress,
+                BoundedQueue<OwnedBatch>* out, const std::atomic<bool>& cancel, ProgressCounters* progress,
                 FileStats& stats);
 
 // Exact decimal addition of two decimal texts ("-1.25" + "0.0000000001").

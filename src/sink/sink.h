@@ -133,6 +133,14 @@ class Sink {
 
   // Makes an earlier kept version current again (itself recorded as a new version).
   virtual Result<int64_t> Restore(std::string_view dataset, int64_t version) = 0;
+
+  // What the dataset actually holds for a segment: rows, and the sum of line_item_unblended_cost (as
+  // the sink stores it: exact where it has decimals, else double).
+  struct StoredTotals {
+    int64_t rows = 0;
+    double unblended_cost = 0;
+  };
+  virtual Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment) = 0;
 };
 
 // Dataset names: letters, digits and underscores, starting with a letter, at most 63 characters

@@ -430,4 +430,17 @@ Result<int64_t> SqliteSink::Restore(std::string_view dataset, int64_t version) {
   return restored;
 }
 
+Result<Sink::StoredTotals> SqliteSink::CountSegment(std::string_view dataset, const Segment& segment) {
+  BP_ASSIGN_OR_RETURN(auto columns, LoadColumns(*db_, dataset));
+  bool has_cost = std::any_of(columns.begin(), columns.end(),
+                              [](const ColumnDef& c) { return c.name == "line_item_unblended_cost"; });
+  BP_ASSIGN_OR_RETURN(auto stmt, db_->Prepare(fmt::format(
+      "SELECT count(*), {} FROM {} WHERE billing_period = ? AND _segment = ?",
+      has_cost ? "coalesce(sum(line_item_unblended_cost), 0)" : "0", RowsTable(dataset))));
+  stmt->BindText(1, segment.key.billing_period);
+  stmt->BindInt(2, segment.id);
+  BP_RETURN_IF_ERROR(stmt->Step());
+  return StoredTotals{stmt->ColumnInt(0), stmt->ColumnDouble(1)};
+}
+
 }  // namespace billpipe::sink
