@@ -1,6 +1,9 @@
 // billpipe run / status / restore: load a dataset given by flags, show its periods, bring back a version.
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
+
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -101,7 +104,19 @@ int Run(RunFlags& f) {
   pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", &progress,
                                [&](const std::string& w) {
                                  if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
-                               }};
+                               },
+                               nullptr};
+  // Test hook: BILLPIPE_TEST_KILL_AT=STEP:N kills the process with SIGKILL the Nth time the run reaches
+  // STEP (see docs/testing.md), to prove that nothing is lost whatever the moment of death.
+  if (const char* kill_at = std::getenv("BILLPIPE_TEST_KILL_AT")) {
+    std::string spec = kill_at;
+    auto colon = spec.find(':');
+    auto step = std::make_shared<std::string>(spec.substr(0, colon));
+    auto left = std::make_shared<int>(colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1));
+    env.checkpoint = [step, left](std::string_view reached) {
+      if (reached == *step && --*left <= 0) raise(SIGKILL);
+    };
+  }
   std::unique_ptr<pipeline::ProgressReporter> reporter;
   if (!f.json && isatty(STDERR_FILENO)) reporter = std::make_unique<pipeline::ProgressReporter>(progress, stderr);
   auto summary = pipeline::RunDataset(req, env);
@@ -184,7 +199,7 @@ int Verify(VerifyFlags& f) {
   if (!store) return ReportError(store.error());
   auto sink = sink::OpenSink(f.dest.Destination());
   if (!sink) return ReportError(sink.error());
-  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr};
+  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr, nullptr};
   auto report = pipeline::VerifyDataset(f.request, env);
   if (!report) return ReportError(report.error());
   std::cout << (f.json ? pipeline::VerifyReportJson(*report) + "\n" : pipeline::FormatVerifyReport(*report));

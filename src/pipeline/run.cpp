@@ -137,6 +137,11 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     return summary;
   }
 
+  auto checkpoint = [&](std::string_view step) {
+    if (env.checkpoint) env.checkpoint(step);
+  };
+  checkpoint("planned");
+
   // Shape: the dataset schema and, per period, where each CSV column goes.
   std::vector<const PeriodPlan*> loading;
   for (const auto& k : vplan.load) loading.push_back(&plans[plan_of[k.billing_period]]);
@@ -154,6 +159,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   for (size_t i = 0; i < loading.size(); ++i) {
     const PeriodPlan& p = *loading[i];
     BP_ASSIGN_OR_RETURN(segment_ids[i], txn->BeginSegment(vplan.load[i]));
+    checkpoint("segment");
     shapes[i].filter = req.filter;
     shapes[i].share = p.share;
     shapes[i].compression = p.manifest->compression;
@@ -206,6 +212,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     if (!write_status) continue;  // drain so workers can finish
     write_status = txn->Insert(batch->segment, *batch->column_names, *batch);
     if (!write_status) cancel = true;
+    checkpoint("batch");
   }
   for (auto& t : pool) t.join();
   if (first_error) return Fail(std::move(*first_error));
@@ -234,7 +241,9 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   std::string note = fmt::format("{} run, window {}, filter {}", UpdateMethodName(req.update), window.ToString(),
                                  FilterName(req.filter));
   BP_ASSIGN_OR_RETURN(summary.version, txn->Publish(version_segments, note, req.keep_versions));
+  checkpoint("published");
   BP_RETURN_IF_ERROR(txn->Commit());
+  checkpoint("committed");
 
   for (auto& n : notes) summary.warnings.push_back(std::move(n));
   std::sort(summary.periods.begin(), summary.periods.end(),

@@ -61,7 +61,7 @@ class RunTest : public ::testing::Test {
   }
 
   Result<RunSummary> Run(const RunRequest& r) {
-    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr};
+    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
     return RunDataset(r, env);
   }
 
@@ -286,7 +286,7 @@ TEST_F(VerifyTest, LoadedDatasetMatchesS3) {
   ASSERT_TRUE(Run(req));
   // A newer assembly arrives: the loaded one is still checked, from its own manifest.
   cur_.WritePeriod(2019, 12, "b2", {Days(12, 1, 20, "2")});
-  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr};
+  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
   auto report = VerifyDataset(req, env);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_TRUE(report->ok()) << FormatVerifyReport(*report);
@@ -305,7 +305,7 @@ TEST_F(VerifyTest, TamperedRowsAreReported) {
   sqlite3_open(db_.c_str(), &db);
   sqlite3_exec(db, "DELETE FROM costs__rows WHERE rowid = (SELECT min(rowid) FROM costs__rows)", nullptr, nullptr, nullptr);
   sqlite3_close(db);
-  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr};
+  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
   auto report = VerifyDataset(req, env);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_FALSE(report->ok());
