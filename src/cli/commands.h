@@ -14,5 +14,7 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+void RegisterCurgenCommand(CLI::App& app, CliState& state);  // cli/curgen.cpp
+
 
 }  // namespace billpipe::cli
