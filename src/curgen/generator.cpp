@@ -619,11 +619,11 @@ class LineWriter {
         rates = false;
         product = &run_.sparse_products[kind_index][region_index];
         F(col_.product_code) = kind.product_code;
-        Decimal10 cost = Decimal10::FromUnits(r.Between(1'000'000'000, 400 * kUnit));  // 0.10 .. 400.00
+        Decimal10 cost = Decimal10::FromUnits(r.Between(1'000'000'000, 25 * kUnit));  // 0.10 .. 25.00
         if (type == LineType::kTax) {
           F(col_.tax_type) = "Sales";
           F(col_.description) = fmt::format("Tax for product code {}", kind.product_code);
-          unblended_cost = Decimal10::FromUnits(cost.units() / 10);
+          unblended_cost = Decimal10::FromUnits(cost.units() / 5);
         } else {
           F(col_.usage_type) = run_.usage_types[kind_index][region_index];
           F(col_.operation) = kind.operation;
@@ -841,7 +841,7 @@ Json ManifestJson(const CurgenOptions& o, const RunContext& run, const BillingMo
 // The MS-DOS date and time of the period start, stamped on ZIP members.
 ZipMemberInfo ZipMember(const CurgenOptions& o, const BillingMonth& m, int number) {
   ZipMemberInfo z;
-  z.name = fmt::format("{}-{}.csv", o.report_name, number);
+  z.name = fmt::format("{}-{:0{}d}.csv", o.report_name, number, o.file_number_width);
   z.dos_date = static_cast<uint16_t>(((m.year - 1980) << 9) | (m.month << 5) | 1);
   z.dos_time = 0;
   return z;

@@ -177,10 +177,10 @@ constexpr std::array kMarketplaceProduct = {
 
 constexpr std::array<MonthlyFee, 2> kMonthlyFees = {{
     {"AWSSupportBusiness", "AWS Support (Business)", "Dollar", "AWS", "Amazon Web Services, Inc.",
-     "AWS Support (Business) Monthly Fee", 100 * kUnit, 1500 * kUnit, kSupportProduct},
+     "AWS Support (Business) Monthly Fee", 20 * kUnit, 150 * kUnit, kSupportProduct},
     {"8n6zo2apm6yq0zvbgjpgcsoyx", "NGINX Plus - \"Premium\" Edition, by NGINX, Inc.", "SoftwareUsage:m5.large",
      "AWS Marketplace", "NGINX, Inc.", "NGINX Plus \"Premium\" monthly subscription, billed by F5, Inc.",
-     20 * kUnit, 250 * kUnit, kMarketplaceProduct},
+     5 * kUnit, 60 * kUnit, kMarketplaceProduct},
 }};
 
 constexpr std::array<std::string_view, 4> kTeamValues = {"platform", "data", "web, mobile", "billing"};
