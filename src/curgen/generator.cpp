@@ -617,13 +617,19 @@ class LineWriter {
       case LineType::kRefund: {
         monthly = true;
         rates = false;
+        if (type != LineType::kTax) {
+          // Credits and refunds go to the big services (EC2 instances or RDS), not to tiny ones.
+          kind_index = r.PerMille(700) ? 0 : 7;
+          product_code = UsageKinds()[kind_index].product_code;
+        }
+        const UsageKind& kind = UsageKinds()[kind_index];
         product = &run_.sparse_products[kind_index][region_index];
         F(col_.product_code) = kind.product_code;
-        Decimal10 cost = Decimal10::FromUnits(r.Between(1'000'000'000, 25 * kUnit));  // 0.10 .. 25.00
+        Decimal10 cost = Decimal10::FromUnits(r.Between(100'000'000, 5 * kUnit));  // 0.01 .. 5.00
         if (type == LineType::kTax) {
           F(col_.tax_type) = "Sales";
           F(col_.description) = fmt::format("Tax for product code {}", kind.product_code);
-          unblended_cost = Decimal10::FromUnits(cost.units() / 5);
+          unblended_cost = cost;
         } else {
           F(col_.usage_type) = run_.usage_types[kind_index][region_index];
           F(col_.operation) = kind.operation;

@@ -142,7 +142,7 @@ constexpr std::array<UsageKind, 12> kUsageKinds = {{
      "${rate} per NAT Gateway Hour", 450'000'000, kUnit, kUnit, true, ResourceKind::kNatGateway, true, false, 3,
      false, kNatGateway},
     {"AmazonS3", "Amazon Simple Storage Service", "TimedStorage-ByteHrs", "StandardStorage", "GB-Mo",
-     "${rate} per GB - first 50 TB / month of storage used", 230'000'000, 1'000'000, 900 * kUnit, false,
+     "${rate} per GB - first 50 TB / month of storage used", 230'000'000, 1'000'000, 2 * kUnit, false,
      ResourceKind::kS3Bucket, true, false, 8, false, kS3Storage},
     {"AmazonS3", "Amazon Simple Storage Service", "Requests-Tier1", "PutObject", "Requests",
      "${rate} per 1,000 PUT, COPY, POST, or LIST requests", 50'000, kUnit, 20'000 * kUnit, true,
