@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   help->add_option("command", help_topic, "The command to explain");
   RegisterCurgenCommand(app, state);
 
+  RegisterRunCommands(app, state);
+
 
   try {
     app.parse(argc, argv);
