@@ -15,5 +15,7 @@ struct CliState {
 };
 
 void RegisterRunCommands(CLI::App& app, CliState& state);
+void RegisterCurgenCommand(CLI::App& app, CliState& state);  // cli/curgen.cpp
+
 
 }  // namespace billpipe::cli
