@@ -93,6 +93,7 @@ class CsvScanner {
   // Rows handed out and rows rejected so far (the header not counted).
   int64_t rows_read() const { return rows_read_; }
   int64_t rows_rejected() const { return rows_rejected_; }
+  RowErrorPolicy policy() const { return options_.policy; }
   // Describe() of the source: named in every RowError.
   const std::string& source_name() const { return source_name_; }
 
