@@ -96,7 +96,10 @@ void RecordBatch::Reset(size_t columns, size_t capacity) {
   if (columns != columns_ || capacity != capacity_) {
     columns_ = columns;
     capacity_ = capacity;
-    fields_.assign(columns * capacity, std::string_view());
+    // Columns start kColumnSkew views apart from a power of two: with a stride of exactly 2^k bytes
+    // every column's slot for one row maps to the same L1 cache set, and the row's scatter thrashes.
+    stride_ = capacity + kColumnSkew;
+    fields_.assign(columns * stride_, std::string_view());
     lines_.resize(capacity);
     offsets_.resize(capacity);
     raws_.resize(capacity);
@@ -429,7 +432,7 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
     } else if (!blank) {
       const size_t r = batch.rows_++;
       std::string_view* out = batch.fields_.data() + r;
-      for (size_t c = 0; c < columns; ++c) out[c * batch.capacity_] = row_fields_[c];
+      for (size_t c = 0; c < columns; ++c) out[c * batch.stride_] = row_fields_[c];
       batch.lines_[r] = row_line;
       batch.offsets_[r] = row_offset;
       batch.raws_[r] = raw;

@@ -34,10 +34,10 @@ class RecordBatch {
  public:
   size_t num_rows() const { return rows_; }
   size_t num_columns() const { return columns_; }
-  std::string_view field(size_t row, size_t column) const { return fields_[column * capacity_ + row]; }
+  std::string_view field(size_t row, size_t column) const { return fields_[column * stride_ + row]; }
   // The column's fields for rows [0, num_rows()).
   std::span<const std::string_view> column(size_t column) const {
-    return {fields_.data() + column * capacity_, rows_};
+    return {fields_.data() + column * stride_, rows_};
   }
   // Where row r starts (1-based line, byte offset in the decompressed stream) and its raw text without
   // the line ending: what a RowError about the row needs.
@@ -53,8 +53,10 @@ class RecordBatch {
 
   size_t rows_ = 0;
   size_t columns_ = 0;
+  static constexpr size_t kColumnSkew = 5;
   size_t capacity_ = 0;
-  std::vector<std::string_view> fields_;  // column-major, capacity_ rows per column
+  size_t stride_ = 0;                     // capacity_ + kColumnSkew
+  std::vector<std::string_view> fields_;  // column-major, stride_ slots per column
   std::vector<int64_t> lines_;
   std::vector<int64_t> offsets_;
   std::vector<std::string_view> raws_;
