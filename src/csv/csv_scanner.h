@@ -18,12 +18,17 @@ namespace billpipe::csv {
 
 struct CsvOptions {
   // The scanner's buffer. A row must fit in it; it doubles for a longer row up to max_row_bytes.
-  size_t buffer_size = 8 << 20;
+  // 1 MiB measured faster than 4 or 8 MiB: the bytes the decompressor writes are still in cache.
+  size_t buffer_size = 1 << 20;
   // A row longer than this stops the read with kBadData whatever the policy (usually a quote that is
   // never closed): it bounds memory.
   size_t max_row_bytes = 64 << 20;
-  // Rows per batch at most. A batch also ends where the buffer must be refilled.
-  size_t batch_rows = 4096;
+  // Rows per batch at most; 0 picks kBatchFieldSlots / columns rows, clamped to [256, 8192], so that a
+  // batch's field views (16 bytes each) stay in a core's L2 cache between the scanner writing them and
+  // the typing layer reading them (measured: 4096-row batches of 120 columns were ~25% slower). A batch
+  // also ends where the buffer must be refilled.
+  size_t batch_rows = 0;
+  static constexpr size_t kBatchFieldSlots = 32768;
   RowErrorPolicy policy = RowErrorPolicy::kFail;
 };
 
