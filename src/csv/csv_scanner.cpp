@@ -483,7 +483,10 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
     if (!blank && row.has_error) {
       RowError e = MakeRowError(row);
       if (options_.policy == RowErrorPolicy::kFail) {
+        // The rows before the bad one are handed out first, whatever the batch size; the error comes
+        // with the next call.
         failed_ = e.ToError();
+        if (batch.rows_ > 0) return true;
         return std::unexpected(*failed_);
       }
       ++rows_rejected_;

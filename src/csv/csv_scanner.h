@@ -94,7 +94,9 @@ class CsvScanner {
 
   // Fills `batch` with the next rows (replacing what it held). Returns false, with an empty batch,
   // at the end of the stream; true otherwise (the batch may hold no row but only rejected rows).
-  // Under kFail the first bad row is returned as an error (RowError::ToError()).
+  // Under kFail the first bad row is returned as an error (RowError::ToError()): the rows before it
+  // come in a batch first, so what is handed out does not depend on the batch size. Errors are final:
+  // every later call returns the same error.
   Result<bool> NextBatch(RecordBatch& batch);
 
   // Rows handed out and rows rejected so far (the header not counted).

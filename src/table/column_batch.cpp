@@ -174,10 +174,15 @@ Result<bool> ColumnBatchReader::NextBatch(ColumnBatch& batch) {
   batch.rows_ = n;
   if (!value_errors_.empty()) {
     if (scanner_->policy() == csv::RowErrorPolicy::kFail) {
+      // Hand out the rows before the first bad one; the error comes with the next call.
       auto first = std::min_element(value_errors_.begin(), value_errors_.end(),
                                     [](const csv::RowError& a, const csv::RowError& b) { return a.line < b.line; });
-      batch.rows_ = 0;
       failed_ = first->ToError();
+      size_t good = 0;
+      while (good < n && !row_bad_[good]) ++good;
+      batch.rows_ = good;
+      rows_read_ += static_cast<int64_t>(good);
+      if (good > 0) return true;
       return std::unexpected(*failed_);
     }
     batch.rows_ = n - value_errors_.size();

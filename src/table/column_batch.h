@@ -66,7 +66,8 @@ class ColumnBatch {
 // name; a schema column the file lacks is all NULL (Column::present false); header columns not in the
 // schema are not converted. A value that does not parse as its column's type is a RowError of kind
 // kBadValue (with the column's 1-based position in the file and its name), handled by the scanner's
-// policy (CsvOptions::policy) like a bad CSV row: kFail stops with the first bad row's error, kSkip drops the row and
+// policy (CsvOptions::policy) like a bad CSV row: kFail stops with the first bad row's error (the rows before it
+// are handed out first, as CsvScanner does), kSkip drops the row and
 // reports it in ColumnBatch::rejected(). Not thread-safe.
 class ColumnBatchReader {
  public:
