@@ -33,6 +33,21 @@ bool Decimal::TryParse(std::string_view text, Decimal* out) {
     negative = *p == '-';
     ++p;
   }
+  // Fast path for what AWS writes: digits '.' digits, at most 18 digits in all (fits a uint64).
+  if (end - p >= 3 && end - p <= 19) {
+    uint64_t v = 0;
+    const char* q = p;
+    while (q < end && static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + static_cast<unsigned>(*q++ - '0');
+    if (q > p && q < end - 1 && *q == '.') {
+      const char* const fraction_start = ++q;
+      while (q < end && static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + static_cast<unsigned>(*q++ - '0');
+      if (q == end) {
+        const Int128 value = static_cast<Int128>(v);
+        *out = Decimal(negative ? -value : value, static_cast<int>(end - fraction_start));
+        return true;
+      }
+    }
+  }
   // Mantissa: up to 19 digits in a uint64, the rest in 128 bits.
   uint64_t small = 0;
   Int128 big = 0;
