@@ -125,8 +125,11 @@ Result<Decimal> Decimal::Add(const Decimal& a, const Decimal& b) {
   const int scale = std::max(a.scale_, b.scale_);
   Decimal x, y;
   if (a.Rescale(scale, &x) && b.Rescale(scale, &y)) {
-    const Int128 sum = x.unscaled_ + y.unscaled_;
-    if (sum < kLimit && sum > -kLimit) return Decimal(sum, scale);
+    // Two values below 10^38 can sum past 2^127: check the addition itself, then the 38 digits.
+    Int128 sum;
+    if (!__builtin_add_overflow(x.unscaled_, y.unscaled_, &sum) && sum < kLimit && sum > -kLimit) {
+      return Decimal(sum, scale);
+    }
   }
   return Fail(ErrorCode::kBadData, fmt::format("the sum of {} and {} has more than {} digits", a.ToString(),
                                                b.ToString(), kMaxDigits));

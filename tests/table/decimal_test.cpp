@@ -71,6 +71,19 @@ TEST(Decimal, SumOverflowIsAnError) {
   ASSERT_FALSE(scaled);
 }
 
+// Found by value_parse_fuzz: the 128-bit addition itself overflowed (undefined behaviour) before the
+// 38-digit check.
+TEST(Decimal, SumOfTwoLargeValuesPast128BitsIsAnError) {
+  const Decimal big = Decimal::Parse("88000000000000000000000000000000000001").value();
+  auto sum = Decimal::Add(big, big);
+  ASSERT_FALSE(sum);
+  EXPECT_EQ(sum.error().message,
+            "the sum of 88000000000000000000000000000000000001 and 88000000000000000000000000000000000001 has "
+            "more than 38 digits");
+  const Decimal negative = Decimal::Parse("-88000000000000000000000000000000000001").value();
+  EXPECT_FALSE(Decimal::Add(negative, negative));
+}
+
 TEST(Decimal, ComparesValuesNotDigits) {
   EXPECT_EQ(Decimal::Parse("1.0").value(), Decimal::Parse("1.0000000000").value());
   EXPECT_LT(Decimal::Parse("-0.5").value(), Decimal::Parse("0.25").value());
