@@ -249,7 +249,6 @@ int main(int argc, char** argv) {
       for (size_t r = 0; r < batch.num_rows(); ++r) {
         if (!col.is_null(r)) total = table::Decimal::Add(total, col.decimal[r]).value();
       }
-      for (size_t r = 0; r < batch.num_rows(); ++r) bytes += 0;
     }
     checksum = total.ToString();
   } else {
