@@ -187,7 +187,7 @@ Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore&
           case table::ColumnType::kBigDecimal:
           case table::ColumnType::kOptionalBigDecimal:
             text = col.decimal[r].ToString();
-            owned->AddDecimal(text, col.decimal[r].ToDouble());
+            owned->AddDecimal(text);
             break;
           default: owned->AddText(col.text[r]); break;
         }
