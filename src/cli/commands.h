@@ -14,5 +14,8 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+// billpipe ls s3://BUCKET/PREFIX (src/cli/ls.cpp).
+void RegisterLsCommand(CLI::App& app, CliState& state);
+
 
 }  // namespace billpipe::cli
