@@ -93,6 +93,8 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
       t->aborted_by_callback = true;
       return 0;
     }
+    // The sink may block while its reader is busy (a bounded buffer): that is not a stalled connection.
+    t->last_progress = std::chrono::steady_clock::now();
   } else {
     t->response.body.append(data, len);
   }
@@ -214,8 +216,8 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, nullptr);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+  // Stalls are detected in OnProgress rather than with CURLOPT_LOW_SPEED_*: curl averages over several
+  // seconds and counts time the sink spent blocked on a slow reader.
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
   if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
