@@ -146,6 +146,22 @@ TEST_F(S3ClientTest, OpenStreamsThroughASmallBufferAndReadsRanges) {
   dropped->reset();
 }
 
+TEST_F(S3ClientTest, IfMatchWithAnotherEtagFailsWithConflict) {
+  auto c = Client();
+  PutString(*c, "billing", "ifmatch/a.txt", "version one");
+  auto head = c->Head("billing", "ifmatch/a.txt");
+  ASSERT_TRUE(head);
+  auto same = c->Open("billing", "ifmatch/a.txt", ReadOptions{0, -1, head->etag});
+  ASSERT_TRUE(same) << same.error().message;
+  EXPECT_EQ(ReadWhole(**same, 100), "version one");
+  auto other = c->Open("billing", "ifmatch/a.txt", ReadOptions{0, -1, "\"0123456789abcdef0123456789abcdef\""});
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(other.error().message, "s3://billing/ifmatch/a.txt changed while it was being read (ETag "
+                                   "\"0123456789abcdef0123456789abcdef\" became " + head->etag +
+                                       " at byte 0). Read it again from the start.");
+}
+
 TEST_F(S3ClientTest, EmptyObjectReadsAsEmpty) {
   auto c = Client();
   PutString(*c, "billing", "empty.txt", "");
