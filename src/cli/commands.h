@@ -17,5 +17,6 @@ struct CliState {
 // billpipe ls s3://BUCKET/PREFIX (src/cli/ls.cpp).
 void RegisterLsCommand(CLI::App& app, CliState& state);
 
+void RegisterRunCommands(CLI::App& app, CliState& state);
 
 }  // namespace billpipe::cli

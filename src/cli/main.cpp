@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   auto* help = app.add_subcommand("help", "Show help for billpipe or for one command");
   help->add_option("command", help_topic, "The command to explain");
   RegisterLsCommand(app, state);
+  RegisterRunCommands(app, state);
 
 
   try {

@@ -85,7 +85,7 @@ TEST_F(LsCommandTest, WrongSecretPrintsExactlyFailedToAuthenticate) {
   auto r = Ls({"s3://billing/lsdemo/"}, Env(billpipe::testing::kTestAccessKey, "not-the-secret"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
-  EXPECT_TRUE(std::regex_match(r.err, std::regex("Failed to authenticate\\. Verify the credentials and try again\\. "
+  EXPECT_TRUE(std::regex_match(r.err, std::regex("billpipe: Failed to authenticate\\. Verify the credentials and try again\\. "
                                                  "AWS error code: SignatureDoesNotMatch, request id: [0-9A-F]{16}\\.\n")))
       << r.err;
 }
@@ -93,7 +93,7 @@ TEST_F(LsCommandTest, WrongSecretPrintsExactlyFailedToAuthenticate) {
 TEST_F(LsCommandTest, UnknownKeyIdPrintsFailedToAuthenticate) {
   auto r = Ls({"s3://billing/"}, Env("AKIAUNKNOWN000000000", "x"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(std::regex_match(r.err, std::regex("Failed to authenticate\\. Verify the credentials and try again\\. "
+  EXPECT_TRUE(std::regex_match(r.err, std::regex("billpipe: Failed to authenticate\\. Verify the credentials and try again\\. "
                                                  "AWS error code: InvalidAccessKeyId, request id: [0-9A-F]{16}\\.\n")))
       << r.err;
 }
@@ -101,7 +101,7 @@ TEST_F(LsCommandTest, UnknownKeyIdPrintsFailedToAuthenticate) {
 TEST_F(LsCommandTest, MissingBucketIsNamed) {
   auto r = Ls({"s3://no-such-bucket/cur/"}, GoodEnv());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(std::regex_match(r.err, std::regex("The bucket 'no-such-bucket' does not exist\\. Check its name \\(and "
+  EXPECT_TRUE(std::regex_match(r.err, std::regex("billpipe: The bucket 'no-such-bucket' does not exist\\. Check its name \\(and "
                                                  "the endpoint\\)\\. AWS error code: NoSuchBucket, request id: "
                                                  "[0-9A-F]{16}\\.\n")))
       << r.err;
@@ -110,18 +110,18 @@ TEST_F(LsCommandTest, MissingBucketIsNamed) {
 TEST_F(LsCommandTest, BadLocationsAreUsageErrors) {
   auto slash = Ls({"s3://bad bucket/x"}, GoodEnv());
   EXPECT_EQ(slash.exit_code, 2);
-  EXPECT_EQ(slash.err, "Invalid bucket name 'bad bucket': a space at position 4 is not allowed. Allowed: letters, "
+  EXPECT_EQ(slash.err, "billpipe: Invalid bucket name 'bad bucket': a space at position 4 is not allowed. Allowed: letters, "
                        "digits, dots (.), dashes (-) and underscores (_), 3 to 255 characters.\n");
   auto scheme = Ls({"billing/cur"}, GoodEnv());
   EXPECT_EQ(scheme.exit_code, 2);
-  EXPECT_EQ(scheme.err, "'billing/cur' is not an S3 location: write it as s3://BUCKET/PREFIX.\n");
+  EXPECT_EQ(scheme.err, "billpipe: 'billing/cur' is not an S3 location: write it as s3://BUCKET/PREFIX.\n");
 }
 
 TEST_F(LsCommandTest, NoCredentialsAnywhereIsExplained) {
   auto env = Env("", "");
   auto r = Ls({"s3://billing/"}, env);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "No AWS credentials found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
+  EXPECT_EQ(r.err, "billpipe: No AWS credentials found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
                    "aws_access_key_id and aws_secret_access_key to profile 'default' in " +
                        home_.path().string() + "/credentials.\n");
 }
