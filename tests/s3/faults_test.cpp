@@ -122,7 +122,9 @@ TEST_F(S3FaultTest, RangedReadResumesInsideItsRange) {
 
 TEST_F(S3FaultTest, StalledBodyIsCutByTheLowSpeedLimitAndResumed) {
   Proxy().SetFaults(R"([{"action":"stall","method":"GET","after_bytes":400000}])");
-  auto c = MakeTestClient(Options());  // low_speed_time 1 s
+  ClientOptions o = Options();
+  o.low_speed_time = std::chrono::seconds(1);
+  auto c = MakeTestClient(o);
   auto got = Download(*c);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(aws::Sha256Hex(*got), aws::Sha256Hex(*data_));
@@ -199,7 +201,7 @@ TEST_F(S3FaultTest, ObjectReplacedBeforeAnyByteWasReadRestartsFromZero) {
   Proxy().SetFaults(R"([{"action":"truncate","method":"GET","after_bytes":100000},
                         {"action":"delay","method":"GET","delay_ms":1500}])");
   ClientOptions o = Options();
-  o.low_speed_time = std::chrono::seconds(5);  // the delayed resume is not a stall
+  o.low_speed_time = std::chrono::seconds(10);  // the delayed resume is not a stall
   auto c = MakeTestClient(o);
   auto source = c->Open("billing", "faults/changing.bin");
   ASSERT_TRUE(source) << source.error().message;
@@ -220,9 +222,7 @@ TEST_F(S3FaultTest, ObjectReplacedAfterBytesWereReadFailsWithConflict) {
   ASSERT_TRUE(direct->Put("billing", "faults/changing2.bin", b1, v1.size()));
   Proxy().SetFaults(R"([{"action":"truncate","method":"GET","after_bytes":100000},
                         {"action":"delay","method":"GET","delay_ms":1500}])");
-  ClientOptions o = Options();
-  o.low_speed_time = std::chrono::seconds(5);
-  auto c = MakeTestClient(o);
+  auto c = MakeTestClient(Options());
   auto source = c->Open("billing", "faults/changing2.bin");
   ASSERT_TRUE(source) << source.error().message;
   char buf[10];
