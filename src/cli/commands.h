@@ -14,5 +14,8 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+void RegisterRunCommands(CLI::App& app, CliState& state);
+void RegisterCurgenCommand(CLI::App& app, CliState& state);  // cli/curgen.cpp
+
 
 }  // namespace billpipe::cli
