@@ -243,6 +243,20 @@ TEST(CsvScanner, ErrorFieldsAndStickiness) {
   EXPECT_EQ(again.error().message, first.error().message);
 }
 
+TEST(CsvScanner, FailPolicyHandsOutTheRowsBeforeTheBadOne) {
+  auto scanner = CsvScanner::Open(std::make_unique<StringSource>("a,b\n1,2\n3,4\nbad\n5,6\n", "f.csv"));
+  ASSERT_TRUE(scanner);
+  RecordBatch batch;
+  auto first = (*scanner)->NextBatch(batch);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(*first);
+  EXPECT_EQ(batch.num_rows(), 2u);
+  auto second = (*scanner)->NextBatch(batch);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().line, 4);
+  EXPECT_EQ((*scanner)->rows_read(), 2);
+}
+
 TEST(CsvScanner, SkipPolicyCollectsRejectedRows) {
   CsvOptions options;
   options.policy = RowErrorPolicy::kSkip;

@@ -99,6 +99,10 @@ TEST(ColumnBatchReader, BadDecimal) {
   auto reader = Reader(",,2018-05-01T00:00:00Z,1.5,,,\n,,2018-05-01T00:00:00Z,12 USD,,,x\n");
   ColumnBatch batch;
   auto more = reader->NextBatch(batch);
+  ASSERT_TRUE(more);  // the good row before the bad one comes first
+  ASSERT_EQ(batch.num_rows(), 1u);
+  EXPECT_EQ(batch.column(1).decimal[0].ToString(), "1.5");
+  more = reader->NextBatch(batch);
   ASSERT_FALSE(more);
   EXPECT_EQ(more.error().code, ErrorCode::kBadData);
   EXPECT_EQ(more.error().message,
@@ -137,6 +141,7 @@ TEST(ColumnBatchReader, FirstBadRowWinsAcrossColumns) {
   auto more = reader->NextBatch(batch);
   ASSERT_FALSE(more);
   EXPECT_EQ(more.error().line, 2);
+  EXPECT_EQ(batch.num_rows(), 0u);
 }
 
 TEST(ColumnBatchReader, SkipPolicyDropsBadRowsAndReportsThem) {
