@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/store_options.h"
 #include "curgen/generator.h"
 
 namespace billpipe::cli {
@@ -16,6 +17,8 @@ namespace {
 struct CurgenArgs {
   curgen::CurgenOptions options;
   std::string out_dir;
+  bool upload = false;    // write straight into --bucket through the S3 client
+  StoreOptions store;     // --endpoint-url, --profile, --region for --upload
   std::string expected_path;
   std::string start_month = "2019-12";
   std::string time_unit = "hourly";
@@ -66,6 +69,12 @@ Status ParseArgs(CurgenArgs& a) {
                                                      : curgen::MonthStatus::kEstimated);
     }
   }
+  if (a.upload == !a.out_dir.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "give either --out DIR or --upload (into --bucket), not both");
+  }
+  if (a.upload && a.expected_path.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "--upload needs --expected FILE: where to write expected.json");
+  }
   if (a.expected_path.empty()) a.expected_path = a.out_dir + "/expected.json";
   return curgen::ValidateOptions(o);
 }
@@ -76,8 +85,20 @@ int RunCurgen(CurgenArgs& a) {
     return kExitUsage;
   }
   auto started = std::chrono::steady_clock::now();
-  curgen::DirectoryObjectWriter writer(a.out_dir);
-  auto report = curgen::GenerateCur(a.options, writer);
+  std::unique_ptr<s3::ObjectStore> store;
+  std::unique_ptr<curgen::ObjectWriter> writer;
+  if (a.upload) {
+    auto made = a.store.Make();
+    if (!made) {
+      std::cerr << "billpipe curgen: " << made.error().message << "\n";
+      return made.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
+    }
+    store = std::move(*made);
+    writer = std::make_unique<curgen::ObjectStoreWriter>(*store, a.options.bucket);
+  } else {
+    writer = std::make_unique<curgen::DirectoryObjectWriter>(a.out_dir);
+  }
+  auto report = curgen::GenerateCur(a.options, *writer);
   if (!report) {
     std::cerr << "billpipe curgen: " << report.error().message << "\n";
     return report.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
@@ -99,7 +120,7 @@ int RunCurgen(CurgenArgs& a) {
     std::cout << fmt::format(
         "wrote {} objects ({} bytes) under {}: {} periods, {} line items in the newest versions, in {:.2f} s\n"
         "expected totals: {}\n",
-        report->objects.size(), bytes, writer.Describe(report->prefix.empty() ? report->report_name
+        report->objects.size(), bytes, writer->Describe(report->prefix.empty() ? report->report_name
                                                                              : report->prefix + "/" + report->report_name),
         report->periods.size(), rows, seconds, a.expected_path);
   }
@@ -114,9 +135,17 @@ void RegisterCurgenCommand(CLI::App& app, CliState& state) {
   auto* cmd = app.add_subcommand("curgen",
                                  "Write a generated, realistic AWS Cost and Usage Report layout (legacy CUR, CSV) "
                                  "and its exact expected totals");
-  cmd->add_option("--out", args->out_dir, "Folder to write the objects into (key K goes to DIR/K)")->required();
-  cmd->add_option("--expected", args->expected_path, "Where to write expected.json (default: DIR/expected.json)");
-  cmd->add_option("--bucket", o.bucket, "Bucket named in the manifests")->capture_default_str();
+  cmd->add_option("--out", args->out_dir, "Folder to write the objects into (key K goes to DIR/K)");
+  cmd->add_flag("--upload", args->upload, "Write the objects straight into --bucket in S3 instead of --out");
+  cmd->add_option("--endpoint-url", args->store.endpoint_url,
+                  "With --upload: S3 endpoint (a local S3 server); default AWS, or AWS_ENDPOINT_URL_S3 / "
+                  "AWS_ENDPOINT_URL");
+  cmd->add_option("--profile", args->store.profile, "With --upload: profile of the shared AWS credentials files");
+  cmd->add_option("--region", args->store.region, "With --upload: AWS region");
+  cmd->add_option("--expected", args->expected_path,
+                  "Where to write expected.json (default with --out: DIR/expected.json; required with --upload)");
+  cmd->add_option("--bucket", o.bucket, "Bucket named in the manifests (and written to with --upload)")
+      ->capture_default_str();
   cmd->add_option("--prefix", o.prefix, "Report path prefix (may be empty)")->capture_default_str();
   cmd->add_option("--report-name", o.report_name, "Report name")->capture_default_str();
   cmd->add_option("--start-month", args->start_month, "First billing period, YYYY-MM")->capture_default_str();

@@ -1,12 +1,14 @@
 // A generated layout uploaded to the S3 double and listed back with a reference client (the AWS CLI
 // from Debian's awscli, always /usr/bin/aws: a pyenv shim may shadow `aws` on PATH).
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "curgen/generator.h"
+#include "s3/client.h"
 #include "test_support.h"
 
 namespace billpipe::curgen {
@@ -16,6 +18,7 @@ namespace fs = std::filesystem;
 using billpipe::testing::CommandResult;
 using billpipe::testing::kTestAccessKey;
 using billpipe::testing::kTestSecretKey;
+using billpipe::testing::RunBillpipe;
 using billpipe::testing::RunCommand;
 using billpipe::testing::S3TestServer;
 using billpipe::testing::TempDir;
@@ -95,6 +98,92 @@ TEST_F(CurgenS3Test, WrongSecretIsRefusedWithSignatureDoesNotMatch) {
       << r.err;
   auto ok = Aws(*server_, {"s3api", "list-objects-v2", "--bucket", "billing"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+std::map<std::string, uint64_t> ListBucket(const S3TestServer& server, const std::string& prefix) {
+  auto ls = Aws(server, {"s3api", "list-objects-v2", "--bucket", "billing", "--prefix", prefix, "--output", "json"});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  std::map<std::string, uint64_t> listed;
+  if (ls.exit_code != 0 || ls.out.find('{') == std::string::npos) return listed;  // nothing listed: no output
+  auto listing = nlohmann::json::parse(ls.out);
+  if (!listing.contains("Contents")) return listed;
+  for (const auto& c : listing.at("Contents")) listed[c.at("Key").get<std::string>()] = c.at("Size").get<uint64_t>();
+  return listed;
+}
+
+std::string ReadLocal(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), {});
+}
+
+TEST_F(CurgenS3Test, ObjectStoreWriterPutsTheSameBytesStraightIntoTheBucket) {
+  CurgenOptions o;
+  o.prefix = "direct";
+  o.report_name = "straight";
+  o.months = 2;
+  o.line_items_per_month = 1200;
+  o.files_per_period = 2;
+  o.assemblies_per_month = 2;
+  o.compression = Compression::kZip;
+
+  s3::ClientOptions options;
+  options.endpoint_url = server_->endpoint();
+  options.region = "us-east-1";
+  options.credentials = {kTestAccessKey, kTestSecretKey, ""};
+  auto client = s3::MakeClient(options);
+  ASSERT_TRUE(client.has_value()) << client.error().message;
+  ObjectStoreWriter writer(**client, "billing");
+  EXPECT_EQ(writer.Describe("a/b"), "s3://billing/a/b");
+  auto report = GenerateCur(o, writer);
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+
+  std::map<std::string, uint64_t> written;
+  for (const auto& obj : report->objects) written[obj.key] = obj.size;
+  EXPECT_EQ(ListBucket(*server_, "direct/"), written);
+
+  // Byte for byte what the directory writer makes from the same options.
+  TempDir local, fetched;
+  DirectoryObjectWriter dir_writer(local.path());
+  ASSERT_TRUE(GenerateCur(o, dir_writer).has_value());
+  const std::string key = report->periods[1].assemblies.back().report_keys[1];
+  auto get = Aws(*server_, {"s3", "cp", "--only-show-errors", "s3://billing/" + key,
+                            (fetched.path() / "file.zip").string()});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(ReadLocal(fetched.path() / "file.zip"), ReadLocal(local.path() / key));
+}
+
+TEST_F(CurgenS3Test, CommandUploadsWithTheChainsCredentials) {
+  TempDir dir;
+  std::string expected = (dir.path() / "expected.json").string();
+  std::vector<std::string> env = {std::string("AWS_ACCESS_KEY_ID=") + kTestAccessKey,
+                                  std::string("AWS_SECRET_ACCESS_KEY=") + kTestSecretKey, "AWS_REGION=us-east-1",
+                                  "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"};
+  auto r = RunBillpipe({"curgen", "--upload", "--endpoint-url", server_->endpoint(), "--bucket", "billing",
+                        "--prefix", "cli-upload", "--months", "1", "--line-items", "300", "--expected", expected,
+                        "--quiet"},
+                       env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto exp = nlohmann::json::parse(ReadLocal(expected));
+  std::map<std::string, uint64_t> written;
+  for (const auto& obj : exp.at("objects")) written[obj.at("key").get<std::string>()] = obj.at("size").get<uint64_t>();
+  EXPECT_EQ(written.size(), 3u);  // data file, assembly manifest, top-level manifest
+  EXPECT_EQ(ListBucket(*server_, "cli-upload/"), written);
+
+  auto both = RunBillpipe({"curgen", "--upload", "--out", dir.path().string(), "--expected", expected}, env);
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_EQ(both.err, "billpipe curgen: give either --out DIR or --upload (into --bucket), not both\n");
+  auto no_expected = RunBillpipe({"curgen", "--upload"}, env);
+  EXPECT_EQ(no_expected.exit_code, 2);
+  EXPECT_EQ(no_expected.err, "billpipe curgen: --upload needs --expected FILE: where to write expected.json\n");
+
+  // A wrong secret: the upload is refused, with S3's error code in the message.
+  env[1] = "AWS_SECRET_ACCESS_KEY=wrong";
+  auto refused = RunBillpipe({"curgen", "--upload", "--endpoint-url", server_->endpoint(), "--prefix", "refused",
+                              "--line-items", "10", "--expected", expected},
+                             env);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("SignatureDoesNotMatch"), std::string::npos) << refused.err;
+  EXPECT_TRUE(ListBucket(*server_, "refused/").empty());
 }
 
 }  // namespace
