@@ -283,7 +283,7 @@ TOOLS = {
 }
 
 
-def measure(tools, inp, pairs, peers, results):
+def measure(tools, inp, pairs, peers, results, checkpoint):
     """Alternates billpipe and each peer: per pair, billpipe then the peer. Floors are paired with the
     billpipe part they bound (decode-only, download-only) when that exists, else with the end-to-end run."""
     a = tools.a
@@ -317,6 +317,7 @@ def measure(tools, inp, pairs, peers, results):
                         r["ratio_wall"] = round(r["wall_s"] / ref["wall_s"], 3)
                         r["ratio_cpu"] = round(r["cpu_s"] / ref["cpu_s"], 3) if ref["cpu_s"] else None
                 results.append(r)
+                checkpoint()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -392,7 +393,8 @@ def targets(summary, inputs):
 
 def markdown(doc):
     m = doc["machine"]
-    lines = [f"# bench/run {doc['date']}{' (quick)' if doc['quick'] else ''}", "",
+    title = f"# bench/run {doc['date']}" + (" (quick)" if doc["quick"] else "") + (" PARTIAL" if doc.get("partial") else "")
+    lines = [title, "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB memory, {m['kernel']}. "
              f"Load average before {m['load_before']}, after {m['load_after']} "
              "(the machine is shared: CPU time is the steadier figure).", "",
@@ -472,6 +474,36 @@ def machine():
             "kernel": platform.release()}
 
 
+def write(doc, plan, inputs, results, started, out, partial):
+    """Writes bench/results/<start timestamp>.json and .md; while measuring (partial) after every run, so
+    an interrupted run still leaves what it measured."""
+    doc["partial"] = partial
+    doc["machine"]["load_after"] = loadavg()
+    all_inputs = sorted((inp for inp, _ in plan), key=lambda i: i["lines"])
+    doc["inputs"] = [{k: v for k, v in i.items() if k not in ("dir", "file", "manifest")} for i in all_inputs]
+    doc["results"] = results
+    doc["summary"] = summarise(results, all_inputs)
+    doc["targets"] = targets(doc["summary"], inputs)
+    doc["seconds"] = round(time.monotonic() - started, 1)
+    notes = list(doc["notes"])
+    notes += ["billpipe and the shell pipeline read from the S3 double (node, same machine); DuckDB, pandas, "
+              "igzip and gzip read the local .csv.gz (page cache). The S3 double's CPU is not counted for anyone.",
+              "Peak memory is /usr/bin/time -v's maximum resident set size; for the shell pipeline it is the "
+              "largest single process of the pipeline.",
+              f"Measurement took {doc['seconds']:.0f} s" + (" so far (PARTIAL: still running or interrupted)."
+                                                            if partial else ".")]
+    os.makedirs(out, exist_ok=True)
+    stamp = doc["date"].replace(":", "").replace("-", "")
+    md = markdown(dict(doc, notes=notes))
+    with open(os.path.join(out, f"{stamp}.json"), "w") as f:
+        json.dump(dict(doc, notes=notes), f, indent=1)
+    with open(os.path.join(out, f"{stamp}.md"), "w") as f:
+        f.write(md)
+    if not partial:
+        print(md)
+        log(f"wrote {os.path.join(out, stamp)}.json and .md")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--billpipe", required=True)
@@ -516,30 +548,11 @@ def main():
             server.upload(inp)
         tools = Tools(a, server, a.work)
         for inp, peers in plan:
-            measure(tools, inp, pairs, peers, results)
+            measure(tools, inp, pairs, peers, results,
+                    lambda: write(doc, plan, inputs, results, started, a.out, partial=True))
     finally:
         server.stop()
-    doc["machine"]["load_after"] = loadavg()
-    notes.append("billpipe and the shell pipeline read from the S3 double (node, same machine); DuckDB, pandas, "
-                 "igzip and gzip read the local .csv.gz (page cache). The S3 double's CPU is not counted for anyone.")
-    notes.append("Peak memory is /usr/bin/time -v's maximum resident set size; for the shell pipeline it is the "
-                 "largest single process of the pipeline.")
-    all_inputs = sorted((inp for inp, _ in plan), key=lambda i: i["lines"])
-    doc["inputs"] = [{k: v for k, v in i.items() if k not in ("dir", "file", "manifest")} for i in all_inputs]
-    doc["results"] = results
-    doc["summary"] = summarise(results, all_inputs)
-    doc["targets"] = targets(doc["summary"], inputs)
-    doc["seconds"] = round(time.monotonic() - started, 1)
-    notes.append(f"Measurement took {doc['seconds']:.0f} s.")
-    os.makedirs(a.out, exist_ok=True)
-    stamp = doc["date"].replace(":", "").replace("-", "")
-    md = markdown(doc)
-    with open(os.path.join(a.out, f"{stamp}.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-    with open(os.path.join(a.out, f"{stamp}.md"), "w") as f:
-        f.write(md)
-    print(md)
-    log(f"wrote {os.path.join(a.out, stamp)}.json and .md")
+    write(doc, plan, inputs, results, started, a.out, partial=False)
     return 1 if any(r["exit"] != 0 or "error" in r for r in results) else 0
 
 
