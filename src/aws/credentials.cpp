@@ -113,7 +113,7 @@ Result<ResolvedCredentials> ResolveCredentials(const CredentialSourceOptions& op
     return ResolvedCredentials{*c, fmt::format("profile '{}' in {}", profile, paths.credentials)};
   if (auto c = KeysOf(in_config))
     return ResolvedCredentials{*c, fmt::format("profile '{}' in {}", profile, paths.config)};
-  bool named = !options.profile.empty() || env("AWS_PROFILE").has_value();
+  bool named = !options.profile.empty() || !env("AWS_PROFILE").value_or("").empty();
   if (named && in_creds == nullptr && in_config == nullptr)
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("The AWS profile '{}' does not exist in {} or {}. Name a profile defined there.",

@@ -14,6 +14,9 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+// billpipe ls s3://BUCKET/PREFIX (src/cli/ls.cpp).
+void RegisterLsCommand(CLI::App& app, CliState& state);
+
 void RegisterRunCommands(CLI::App& app, CliState& state);
 void RegisterCurgenCommand(CLI::App& app, CliState& state);  // cli/curgen.cpp
 

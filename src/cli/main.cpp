@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   help->add_option("command", help_topic, "The command to explain");
   RegisterCurgenCommand(app, state);
 
+  RegisterLsCommand(app, state);
   RegisterRunCommands(app, state);
 
 

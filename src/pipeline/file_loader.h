@@ -23,7 +23,7 @@ namespace billpipe::pipeline {
 struct PeriodShape {
   struct Column {
     std::string name;  // dataset column
-    sink::ColumnKind kind;
+    std::string type;  // the manifest's type ("String", "DateTime", "BigDecimal", ...; "" = String)
   };
   std::unordered_map<std::string, Column> by_header;  // CSV header -> dataset column
   Filter filter = Filter::kAll;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cur/column_catalog.h"
 #include "cur/period_plan.h"
 #include "cur/report_discovery.h"
 
@@ -15,6 +16,12 @@ sink::ColumnKind KindOf(const std::string& manifest_type) {
   if (manifest_type == "DateTime") return sink::ColumnKind::kTimestamp;
   if (manifest_type == "BigDecimal" || manifest_type == "OptionalBigDecimal") return sink::ColumnKind::kDecimal;
   return sink::ColumnKind::kText;
+}
+
+std::string TypeOf(const cur::ManifestColumn& column) {
+  if (!column.type.empty()) return column.type;
+  if (auto i = cur::FindCatalogColumn(column.category, column.name)) return std::string(cur::ColumnCatalog()[*i].type);
+  return "String";
 }
 
 cur::ReportLocation Location(const RunRequest& req) {

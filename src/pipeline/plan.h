@@ -29,6 +29,10 @@ std::string PeriodLabel(const BillingPeriod& p);
 // The dataset column kind of a manifest type.
 sink::ColumnKind KindOf(const std::string& manifest_type);
 
+// A column's type: the manifest's, or for manifests before 2019 (no types) the type AWS documents for
+// that column (cur/column_catalog.h), else String.
+std::string TypeOf(const cur::ManifestColumn& column);
+
 cur::ReportLocation Location(const RunRequest& req);
 
 // The newest version of a period, from its top-level manifest (cur::PlanPeriod); no manifest: no report

@@ -39,8 +39,8 @@ Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::Colu
   for (const auto* p : periods) {
     for (const auto& c : p->manifest->columns) {
       std::string h = c.Header();
-      auto [it, fresh] = type_of.emplace(h, c.type);
-      if (!fresh && it->second != c.type) it->second = "String";  // types differ between periods
+      auto [it, fresh] = type_of.emplace(h, TypeOf(c));
+      if (!fresh && it->second != TypeOf(c)) it->second = "String";  // types differ between periods
       if (seen.insert(h).second) headers.push_back(h);
     }
   }
@@ -165,7 +165,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     shapes[i].compression = p.manifest->compression;
     for (const auto& c : p.manifest->columns) {
       const sink::ColumnDef* def = column_by_header[c.Header()];
-      shapes[i].by_header[c.Header()] = PeriodShape::Column{def->name, def->kind};
+      shapes[i].by_header[c.Header()] = PeriodShape::Column{def->name, TypeOf(c)};
     }
     for (const auto& f : p.files) {
       tasks.push_back(FileTask{i, segment_ids[i], req.bucket, f.key, static_cast<int64_t>(f.size)});

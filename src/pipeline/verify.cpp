@@ -82,7 +82,7 @@ Result<VerifyReport> VerifyDataset(const RunRequest& req, RunEnvironment& env) {
     shape.filter = *filter;
     shape.share = share;
     shape.compression = manifest->compression;
-    for (const auto& c : manifest->columns) shape.by_header[c.Header()] = {c.Header(), KindOf(c.type)};
+    for (const auto& c : manifest->columns) shape.by_header[c.Header()] = {c.Header(), TypeOf(c)};
     FileStats total;
     std::atomic<bool> cancel{false};
     for (const auto& key : manifest->report_keys) {

@@ -323,7 +323,6 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const ClientOptions& options) {
 
   TransportOptions transport;
   transport.connect_timeout = options.connect_timeout;
-  transport.low_speed_limit = options.low_speed_limit;
   transport.low_speed_time = options.low_speed_time;
   transport.verify_tls = options.verify_tls;
   transport.ca_bundle = options.ca_bundle;
@@ -514,7 +513,7 @@ Result<ObjectInfo> S3Client::Head(const std::string& bucket, const std::string& 
       get.target = {Operation::kGet, bucket, key};
       get.headers.emplace_back("range", "bytes=0-0");
       auto g = Execute(get);
-      if (!g && !g.error().aws_code.empty()) return Fail(g.error());
+      if (!g && !g.error().aws_code.empty() && g.error().code != ErrorCode::kInvalidArgument) return Fail(g.error());
     }
     return Fail(e);
   }

@@ -49,9 +49,8 @@ struct ClientOptions {
 
   RetryOptions retry;
   std::chrono::milliseconds connect_timeout{10'000};
-  // A transfer moving fewer than low_speed_limit bytes a second for low_speed_time is cut and retried
-  // (a stalled connection).
-  long low_speed_limit = 1;
+  // A transfer that moves no byte for low_speed_time is cut and retried (a stalled connection). Time
+  // the reader of an Open'ed source leaves its buffer full does not count.
   std::chrono::seconds low_speed_time{30};
 
   size_t stream_buffer_bytes = 8u << 20;  // per Open'ed source: bytes fetched ahead of the reader

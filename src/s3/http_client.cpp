@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/core.h>
+
 namespace billpipe::s3 {
 namespace {
 
@@ -28,7 +30,12 @@ struct Transfer {
   const HttpClient::HeadersCallback* on_headers = nullptr;
   const HttpClient::BodySink* sink = nullptr;
   const std::function<bool()>* cancelled = nullptr;
+  const TransportOptions* options = nullptr;
   CURL* curl = nullptr;
+  // Stall detection: when bytes last moved. curl's own low-speed check averages over several seconds.
+  std::chrono::steady_clock::time_point last_progress = std::chrono::steady_clock::now();
+  curl_off_t last_total = 0;
+  bool stalled = false;
   HttpResponse response;
   bool headers_done = false;
   bool aborted_by_callback = false;
@@ -86,6 +93,8 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
       t->aborted_by_callback = true;
       return 0;
     }
+    // The sink may block while its reader is busy (a bounded buffer): that is not a stalled connection.
+    t->last_progress = std::chrono::steady_clock::now();
   } else {
     t->response.body.append(data, len);
   }
@@ -104,9 +113,18 @@ size_t OnUpload(char* buffer, size_t size, size_t n, void* user) {
   return *r;
 }
 
-int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+int OnProgress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(user);
-  return (*t->cancelled && (*t->cancelled)()) ? 1 : 0;
+  if (*t->cancelled && (*t->cancelled)()) return 1;
+  auto now = std::chrono::steady_clock::now();
+  if (dlnow + ulnow != t->last_total) {
+    t->last_total = dlnow + ulnow;
+    t->last_progress = now;
+  } else if (now - t->last_progress > t->options->low_speed_time) {
+    t->stalled = true;  // nothing moved for low_speed_time: a stalled connection
+    return 1;
+  }
+  return 0;
 }
 
 bool Retryable(CURLcode code) {
@@ -179,6 +197,7 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
   t.on_headers = &on_headers;
   t.sink = &sink;
   t.cancelled = &cancelled;
+  t.options = &options_;
   t.curl = curl;
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
@@ -197,8 +216,8 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, nullptr);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+  // Stalls are detected in OnProgress rather than with CURLOPT_LOW_SPEED_*: curl averages over several
+  // seconds and counts time the sink spent blocked on a slow reader.
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
   if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
@@ -206,11 +225,9 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-  if (cancelled) {
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
-  }
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method == "PUT") {
@@ -237,7 +254,10 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
     f.curl_code = rc;
     f.message = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
     if (!t.upload_error.empty()) f.message = "reading the upload body: " + t.upload_error;
-    f.retryable = Retryable(rc) && !t.aborted_by_callback;
+    f.retryable = (Retryable(rc) && !t.aborted_by_callback) || t.stalled;
+    if (t.stalled)
+      f.message = fmt::format("no data for {} s after {} bytes (stalled transfer)", options_.low_speed_time.count(),
+                              t.body_bytes);
     f.tls_verification = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE;
     f.body_bytes = t.body_bytes;
     f.upload_bytes = t.upload_bytes;

@@ -41,8 +41,9 @@ struct HttpResponse {
 
 struct TransportOptions {
   std::chrono::milliseconds connect_timeout{10'000};
-  long low_speed_limit = 1;                 // bytes per second ...
-  std::chrono::seconds low_speed_time{30};  // ... below which for this long a transfer is abandoned
+  // A transfer that moves no byte for this long (not counting time the body sink blocks) is abandoned
+  // as stalled (a retryable TransportFailure).
+  std::chrono::seconds low_speed_time{30};
   bool verify_tls = true;
   std::string ca_bundle;                    // PEM file; empty: the system's
   std::vector<std::string> resolve;         // CURLOPT_RESOLVE entries "HOST:PORT:ADDRESS" (tests)

@@ -8,7 +8,8 @@
 //
 // Prints one JSON line {"port":N,"pid":P} once it listens. Control, on the same port:
 //   PUT    /__faults   body {"faults":[RULE...]}  replaces the rules (and clears the log)
-//   GET    /__faults   {"pending":[RULE...], "log":[{method, host, path, range, fault}...]}
+//   GET    /__faults   {"pending":[RULE...], "log":[{conn, method, host, path, range, fault}...]}
+//                      (conn numbers the client's connections: equal numbers mean a reused connection)
 //   DELETE /__faults   removes every rule and clears the log
 // A RULE: {"action": "slowdown"|"error500"|"reset"|"truncate"|"delay"|"stall",
 //          "method": "GET" (optional), "path": "/bucket/key" (optional; prefix of the request path),
@@ -40,6 +41,7 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2))
 let rules = []
 let log = []
+let connections = 0 // numbers each client connection, so tests can see connection reuse
 
 function s3Error(res, status, code, message, retryAfter) {
   const requestId = crypto.randomBytes(8).toString('hex').toUpperCase()
@@ -146,7 +148,8 @@ function forward(req, res, rule) {
 const server = http.createServer((req, res) => {
   if (req.url.startsWith('/__faults')) return control(req, res)
   const rule = takeRule(req)
-  log.push({ method: req.method, host: req.headers.host, path: req.url, range: req.headers.range || null, fault: rule ? rule.action : null })
+  if (req.socket.billpipeId === undefined) req.socket.billpipeId = ++connections
+  log.push({ conn: req.socket.billpipeId, method: req.method, host: req.headers.host, path: req.url, range: req.headers.range || null, fault: rule ? rule.action : null })
   if (!rule) return forward(req, res, null)
   switch (rule.action) {
     case 'slowdown':

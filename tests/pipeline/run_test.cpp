@@ -310,7 +310,7 @@ TEST_F(VerifyTest, TamperedRowsAreReported) {
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_FALSE(report->ok());
   EXPECT_EQ(FormatVerifyReport(*report),
-            "2019-12 MISMATCH: S3 has 19 line items costing 38.0000000000, the dataset holds 18 rows costing "
+            "2019-12 MISMATCH: S3 has 19 line items costing 38, the dataset holds 18 rows costing "
             "36.0000000000\nDataset costs does not match S3. Run billpipe run to load the newest versions.\n");
 }
 

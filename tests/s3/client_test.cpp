@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "aws/sigv4.h"
 #include "s3_doubles.h"
@@ -143,6 +144,22 @@ TEST_F(S3ClientTest, OpenStreamsThroughASmallBufferAndReadsRanges) {
   char buf[100];
   EXPECT_EQ((*dropped)->Read(buf).value(), 100u);
   dropped->reset();
+}
+
+TEST_F(S3ClientTest, IfMatchWithAnotherEtagFailsWithConflict) {
+  auto c = Client();
+  PutString(*c, "billing", "ifmatch/a.txt", "version one");
+  auto head = c->Head("billing", "ifmatch/a.txt");
+  ASSERT_TRUE(head);
+  auto same = c->Open("billing", "ifmatch/a.txt", ReadOptions{0, -1, head->etag});
+  ASSERT_TRUE(same) << same.error().message;
+  EXPECT_EQ(ReadWhole(**same, 100), "version one");
+  auto other = c->Open("billing", "ifmatch/a.txt", ReadOptions{0, -1, "\"0123456789abcdef0123456789abcdef\""});
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(other.error().message, "s3://billing/ifmatch/a.txt changed while it was being read (ETag "
+                                   "\"0123456789abcdef0123456789abcdef\" became " + head->etag +
+                                       " at byte 0). Read it again from the start.");
 }
 
 TEST_F(S3ClientTest, EmptyObjectReadsAsEmpty) {
@@ -340,12 +357,49 @@ TEST_F(S3ClientTest, VirtualHostedRequestsPutTheBucketInTheHost) {
   auto c = MakeTestClient(o);
   (void)c->Open("billing", "vhost/one two.txt");
   (void)c->List("billing", "vhost/", "");
-  EXPECT_EQ(proxy.LogJson(),
+  auto log = nlohmann::json::parse(proxy.LogJson());
+  for (auto& entry : log) entry.erase("conn");
+  EXPECT_EQ(log.dump(),
             fmt::format(R"([{{"fault":null,"host":"billing.s3.amazonaws.com:{0}","method":"GET",)"
                         R"("path":"/vhost/one%20two.txt","range":null}},{{"fault":null,)"
                         R"("host":"billing.s3.amazonaws.com:{0}","method":"GET",)"
                         R"("path":"/?list-type=2&max-keys=1000&prefix=vhost%2F","range":null}}])",
                         proxy.port()));
+}
+
+TEST_F(S3ClientTest, ConnectionsAreReusedAcrossRequests) {
+  auto& proxy = *SharedDoubles().proxy;
+  auto c = MakeTestClient(TestOptions(proxy.endpoint(), &clock_));
+  PutString(*c, "billing", "reuse/a.txt", "a");
+  proxy.Clear();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c->Head("billing", "reuse/a.txt"));
+    ASSERT_TRUE(c->GetSmall("billing", "reuse/a.txt", 10));
+    ASSERT_TRUE(c->List("billing", "reuse/", ""));
+  }
+  auto log = nlohmann::json::parse(proxy.LogJson());
+  ASSERT_EQ(log.size(), 9u);
+  for (const auto& entry : log) EXPECT_EQ(entry["conn"], log[0]["conn"]) << entry.dump();
+}
+
+TEST_F(S3ClientTest, ParallelRangedReadsFromOneClient) {
+  auto c = Client();
+  std::string data = RandomBytes(1'000'000, 3);
+  PutString(*c, "billing", "parallel/obj.bin", data);
+  constexpr int kParts = 4;
+  std::vector<std::string> parts(kParts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParts; ++i) {
+    threads.emplace_back([&, i] {
+      auto source = c->Open("billing", "parallel/obj.bin", ReadOptions{static_cast<uint64_t>(i) * 250'000, 250'000, ""});
+      ASSERT_TRUE(source) << source.error().message;
+      auto got = ReadAll(**source, 1'000'000);
+      ASSERT_TRUE(got) << got.error().message;
+      parts[static_cast<size_t>(i)] = std::move(*got);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(aws::Sha256Hex(parts[0] + parts[1] + parts[2] + parts[3]), aws::Sha256Hex(data));
 }
 
 TEST_F(S3ClientTest, SessionTokenIsSent) {
