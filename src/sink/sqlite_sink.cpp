@@ -166,7 +166,8 @@ class SqliteTransaction final : public LoadTransaction {
     bool created = false;
     if (columns_.empty()) {
       BP_ASSIGN_OR_RETURN(auto exists, db_.Prepare("SELECT 1 FROM sqlite_master WHERE name = ?"));
-      exists->BindText(1, dataset_ + "__rows");
+      const std::string rows_name = dataset_ + "__rows";  // bound without a copy: must outlive Step()
+      exists->BindText(1, rows_name);
       BP_ASSIGN_OR_RETURN(bool found, exists->Step());
       if (!found) {
         BP_RETURN_IF_ERROR(db_.Exec(fmt::format(
