@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "cur/report_discovery.h"
 
 namespace billpipe::cur {
 namespace {
