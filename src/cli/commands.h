@@ -14,5 +14,7 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+void RegisterReportsCommand(CLI::App& app, CliState& state);
+
 
 }  // namespace billpipe::cli
