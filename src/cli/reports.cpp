@@ -21,6 +21,8 @@ struct ReportsOptions {
   std::string endpoint_url;
   std::string profile;
   std::string region;
+  std::string ca_bundle;
+  bool no_verify_ssl = false;
 };
 
 struct S3Location {
@@ -200,6 +202,8 @@ void RegisterReportsCommand(CLI::App& app, CliState& state) {
   cmd->add_option("--endpoint-url", options->endpoint_url, "S3 endpoint (S3-compatible storage, tests)");
   cmd->add_option("--profile", options->profile, "AWS profile for the credentials");
   cmd->add_option("--region", options->region, "AWS region of the bucket");
+  cmd->add_option("--ca-bundle", options->ca_bundle, "PEM file of CA certificates to trust for TLS");
+  cmd->add_flag("--no-verify-ssl", options->no_verify_ssl, "Do not verify TLS certificates (unsafe; for testing)");
   cmd->callback([options, &state] { state.exit_code = RunReports(*options); });
 }
 
