@@ -14,7 +14,8 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+void RegisterRunCommands(CLI::App& app, CliState& state);
+// billpipe reports s3://BUCKET[/PREFIX] (src/cli/reports.cpp).
 void RegisterReportsCommand(CLI::App& app, CliState& state);
-
 
 }  // namespace billpipe::cli

@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/store_options.h"
 #include "cur/report_discovery.h"
-#include "s3/local_dir_store.h"
+#include "s3/s3_url.h"
 
 namespace billpipe::cli {
 namespace {
@@ -17,57 +18,8 @@ struct ReportsOptions {
   std::string url;
   std::string report;
   bool json = false;
-  std::string from_dir;
-  std::string endpoint_url;
-  std::string profile;
-  std::string region;
-  std::string ca_bundle;
-  bool no_verify_ssl = false;
+  StoreOptions store;
 };
-
-struct S3Location {
-  std::string bucket;
-  std::string prefix;
-};
-
-// Bucket names: S3's characters (legacy us-east-1 buckets also allow capitals and '_'), 3 to 255 long.
-bool ValidBucketName(std::string_view bucket) {
-  if (bucket.size() < 3 || bucket.size() > 255) return false;
-  for (char c : bucket) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-              c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-Result<S3Location> ParseS3Url(const std::string& url) {
-  constexpr std::string_view kScheme = "s3://";
-  if (!url.starts_with(kScheme)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("\"{}\" is not an S3 location: write s3://BUCKET or s3://BUCKET/PREFIX", url));
-  }
-  std::string rest = url.substr(kScheme.size());
-  size_t slash = rest.find('/');
-  S3Location location{rest.substr(0, slash), slash == std::string::npos ? "" : rest.substr(slash + 1)};
-  if (!ValidBucketName(location.bucket)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("\"{}\" is not a valid bucket name: a bucket name has 3 to 255 characters, each a "
-                            "letter, a digit, '.', '-' or '_'",
-                            location.bucket));
-  }
-  return location;
-}
-
-Result<std::unique_ptr<s3::ObjectStore>> MakeStore(const ReportsOptions& options) {
-  if (!options.from_dir.empty()) {
-    BP_ASSIGN_OR_RETURN(auto store, s3::LocalDirStore::Create({.root = options.from_dir, .root_is_bucket = true}));
-    return std::unique_ptr<s3::ObjectStore>(std::move(store));
-  }
-  return Fail(ErrorCode::kUnsupported,
-              "this build cannot read S3 yet (the S3 client is not in it): copy the bucket with 'aws s3 sync' and "
-              "give the copy with --from-dir DIR");
-}
 
 std::string Version(const cur::PeriodSummary& p) {
   return p.layout == cur::ReportLayout::kCreateNew ? p.assembly_id : p.etag;
@@ -114,10 +66,10 @@ void PrintText(const std::vector<cur::ReportSummary>& reports, const std::string
   }
 }
 
-void PrintJson(const std::vector<cur::ReportSummary>& reports, const S3Location& location) {
+void PrintJson(const std::vector<cur::ReportSummary>& reports, const s3::S3Url& location) {
   nlohmann::ordered_json out;
   out["bucket"] = location.bucket;
-  out["prefix"] = cur::PrefixAsFolder(location.prefix);
+  out["prefix"] = cur::PrefixAsFolder(location.key);
   out["reports"] = nlohmann::ordered_json::array();
   for (const cur::ReportSummary& r : reports) {
     nlohmann::ordered_json report;
@@ -158,31 +110,27 @@ void PrintJson(const std::vector<cur::ReportSummary>& reports, const S3Location&
   std::cout << out.dump(2) << "\n";
 }
 
-int Fails(const Error& error) {
-  std::cerr << "billpipe: " << error.message << "\n";
-  return error.code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
-}
-
 int RunReports(const ReportsOptions& options) {
-  auto location = ParseS3Url(options.url);
-  if (!location) return Fails(location.error());
-  if (auto valid = cur::ValidateReportPrefix(location->prefix); !valid) return Fails(valid.error());
+  auto location = s3::ParseS3Url(options.url);
+  if (!location) return ReportError(location.error());
+  const std::string& prefix = location->key;
+  if (auto valid = cur::ValidateReportPrefix(prefix); !valid) return ReportError(valid.error());
   if (!options.report.empty()) {
-    if (auto valid = cur::ValidateReportName(options.report); !valid) return Fails(valid.error());
+    if (auto valid = cur::ValidateReportName(options.report); !valid) return ReportError(valid.error());
   }
-  auto store = MakeStore(options);
-  if (!store) return Fails(store.error());
-  auto reports = cur::DiscoverReports(**store, location->bucket, location->prefix);
-  if (!reports) return Fails(reports.error());
+  auto store = options.store.Make();
+  if (!store) return ReportError(store.error());
+  auto reports = cur::DiscoverReports(**store, location->bucket, prefix);
+  if (!reports) return ReportError(reports.error());
   if (!options.report.empty()) {
-    auto selected = cur::SelectReport(*reports, location->bucket, location->prefix, options.report);
-    if (!selected) return Fails(selected.error());
+    auto selected = cur::SelectReport(*reports, location->bucket, prefix, options.report);
+    if (!selected) return ReportError(selected.error());
     *reports = {std::move(*selected)};
   }
   if (options.json) {
     PrintJson(*reports, *location);
   } else {
-    PrintText(*reports, cur::S3Url(location->bucket, cur::PrefixAsFolder(location->prefix)));
+    PrintText(*reports, cur::S3Url(location->bucket, cur::PrefixAsFolder(prefix)));
   }
   return kExitOk;
 }
@@ -197,13 +145,11 @@ void RegisterReportsCommand(CLI::App& app, CliState& state) {
   cmd->add_option("location", options->url, "s3://BUCKET or s3://BUCKET/PREFIX")->required();
   cmd->add_option("--report", options->report, "Show only this report (an error lists the names there)");
   cmd->add_flag("--json", options->json, "Print JSON");
-  cmd->add_option("--from-dir", options->from_dir,
-                  "Read a local copy of the bucket (e.g. made with 'aws s3 sync s3://BUCKET DIR') instead of S3");
-  cmd->add_option("--endpoint-url", options->endpoint_url, "S3 endpoint (S3-compatible storage, tests)");
-  cmd->add_option("--profile", options->profile, "AWS profile for the credentials");
-  cmd->add_option("--region", options->region, "AWS region of the bucket");
-  cmd->add_option("--ca-bundle", options->ca_bundle, "PEM file of CA certificates to trust for TLS");
-  cmd->add_flag("--no-verify-ssl", options->no_verify_ssl, "Do not verify TLS certificates (unsafe; for testing)");
+  options->store.AddTo(*cmd);
+  cmd->footer(
+      "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or the shared\n"
+      "credentials and config files (--profile, AWS_PROFILE). With --from-dir DIR, the bucket is the folder\n"
+      "DIR/BUCKET (e.g. made with 'aws s3 sync s3://BUCKET DIR/BUCKET').");
   cmd->callback([options, &state] { state.exit_code = RunReports(*options); });
 }
 

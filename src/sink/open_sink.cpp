@@ -1,0 +1,35 @@
+#include "sink/open_sink.h"
+
+#include <fmt/format.h>
+
+#include "sink/sqlite_sink.h"
+#include "util/home.h"
+
+namespace billpipe::sink {
+
+std::string DefaultDestination(const std::filesystem::path& data_home) {
+  return "sqlite:" + (data_home / "billpipe.db").string();
+}
+
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& destination, Clock& clock) {
+  std::string path = destination;
+  auto colon = destination.find(':');
+  if (colon != std::string::npos && destination.find('/') > colon) {
+    std::string kind = destination.substr(0, colon);
+    if (kind != "sqlite") {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("Unknown destination kind '{}' in '{}'. Use sqlite:PATH (e.g. sqlite:costs.db).", kind,
+                              destination));
+    }
+    path = destination.substr(colon + 1);
+  }
+  if (path.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "The destination has no file name. Use sqlite:PATH (e.g. sqlite:costs.db).");
+  }
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) BP_RETURN_IF_ERROR(EnsurePrivateDir(parent));
+  BP_ASSIGN_OR_RETURN(auto sink, SqliteSink::Open(path, clock));
+  return std::unique_ptr<Sink>(std::move(sink));
+}
+
+}  // namespace billpipe::sink

@@ -1,0 +1,43 @@
+#include "sink/sink.h"
+
+#include <fmt/format.h>
+
+namespace billpipe::sink {
+
+std::string_view ColumnKindName(ColumnKind kind) {
+  switch (kind) {
+    case ColumnKind::kText: return "text";
+    case ColumnKind::kTimestamp: return "timestamp";
+    case ColumnKind::kDecimal: return "decimal";
+  }
+  return "text";
+}
+
+Status ValidateDatasetName(std::string_view name) {
+  constexpr size_t kMaxLength = 63;  // PostgreSQL's identifier limit
+  auto rule = "A dataset name has letters, digits and underscores, starts with a letter, and has at most 63 characters.";
+  if (name.empty()) return Fail(ErrorCode::kInvalidArgument, fmt::format("The dataset name is empty. {}", rule));
+  if (name.size() > kMaxLength) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("The dataset name '{}' is {} characters long. {}", name,
+                                                         name.size(), rule));
+  }
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(name[0])) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The dataset name '{}' starts with '{}'. {}", name, name[0], rule));
+  }
+  for (char c : name) {
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '_') {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("The dataset name '{}' has the character '{}'. {}", name, c, rule));
+    }
+  }
+  if (name.find("__") != std::string_view::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The dataset name '{}' has two underscores in a row, which billpipe reserves "
+                            "for its own tables. {}", name, rule));
+  }
+  return Ok();
+}
+
+}  // namespace billpipe::sink

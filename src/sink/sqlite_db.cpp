@@ -1,0 +1,108 @@
+#include "sink/sqlite_db.h"
+
+#include <fmt/format.h>
+
+namespace billpipe::sink {
+
+std::string QuoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Fail(ErrorCode::kIo, fmt::format("cannot open SQLite database {}: {}", path, msg));
+  }
+  std::unique_ptr<SqliteDb> out(new SqliteDb(db, path));
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_extended_result_codes(db, 1);
+  // WAL: readers keep reading the last committed dataset during a load. synchronous=NORMAL in WAL mode
+  // never corrupts the database and loses no committed run on a process kill.
+  BP_RETURN_IF_ERROR(out->Exec("PRAGMA journal_mode=WAL"));
+  BP_RETURN_IF_ERROR(out->Exec("PRAGMA synchronous=NORMAL"));
+  BP_RETURN_IF_ERROR(out->Exec("PRAGMA cache_size=-65536"));  // 64 MiB: bounded memory
+  return out;
+}
+
+SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+
+Error SqliteDb::MakeError(int rc, std::string_view doing) const {
+  int primary = rc & 0xff;
+  std::string detail = sqlite3_errmsg(db_);
+  if (primary == SQLITE_FULL) {
+    return Error(ErrorCode::kIo, fmt::format("{} in {}: the disk is full. Free some space and run again; "
+                                             "the dataset is unchanged.", doing, path_));
+  }
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return Error(ErrorCode::kConflict,
+                 fmt::format("{} in {}: the database is locked by another process ({})", doing, path_, detail));
+  }
+  ErrorCode code = (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY ||
+                    primary == SQLITE_PERM || primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+                       ? ErrorCode::kIo
+                       : ErrorCode::kInternal;
+  return Error(code, fmt::format("{} in {}: {}", doing, path_, detail));
+}
+
+Status SqliteDb::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) return Fail(MakeError(rc, fmt::format("SQL '{}'", s.substr(0, 80))));
+  return Ok();
+}
+
+Result<std::unique_ptr<SqliteStatement>> SqliteDb::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) {
+    return Fail(MakeError(rc, fmt::format("preparing '{}'", sql.substr(0, 80))));
+  }
+  return std::make_unique<SqliteStatement>(*this, stmt);
+}
+
+int64_t SqliteDb::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+
+Result<bool> SqliteStatement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error e = db_.MakeError(rc, "writing");
+  sqlite3_reset(stmt_);
+  return Fail(std::move(e));
+}
+
+Status SqliteStatement::Run() {
+  auto r = Step();
+  sqlite3_reset(stmt_);
+  if (!r) return Fail(std::move(r).error());
+  return Ok();
+}
+
+std::string SqliteStatement::ColumnText(int i) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, i);
+  if (!t) return {};
+  return std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
+}
+
+}  // namespace billpipe::sink

@@ -1,0 +1,41 @@
+// The embedded default sink: one SQLite file holding any number of datasets.
+//
+// Layout of a dataset NAME in the file:
+//   NAME__rows                  every kept segment's rows: _segment, billing_period, version_key, then
+//                               the dataset's columns (TEXT; decimals REAL; timestamps ISO 8601 TEXT)
+//   NAME                        a view: the rows of the current version's segments. Query this.
+//   _billpipe_columns, _billpipe_segments, _billpipe_versions, _billpipe_version_segments,
+//   _billpipe_current           bookkeeping shared by all datasets in the file
+// The file is in WAL mode: readers keep reading during a load and see a run's result only once it
+// commits.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sink/sink.h"
+#include "util/clock.h"
+
+namespace billpipe::sink {
+
+class SqliteDb;
+
+class SqliteSink final : public Sink {
+ public:
+  // Opens or creates the file. clock stamps loaded_at / created_at.
+  static Result<std::unique_ptr<SqliteSink>> Open(const std::string& path, Clock& clock = Clock::System());
+  ~SqliteSink() override;
+
+  std::string Describe() const override;
+  Result<DatasetState> ReadState(std::string_view dataset) override;
+  Result<std::unique_ptr<LoadTransaction>> Begin(std::string_view dataset) override;
+  Result<std::vector<DatasetVersion>> ListVersions(std::string_view dataset) override;
+  Result<int64_t> Restore(std::string_view dataset, int64_t version) override;
+
+ private:
+  SqliteSink(std::unique_ptr<SqliteDb> db, Clock& clock);
+  std::unique_ptr<SqliteDb> db_;
+  Clock& clock_;
+};
+
+}  // namespace billpipe::sink

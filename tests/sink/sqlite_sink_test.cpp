@@ -1,0 +1,200 @@
+#include "sink/sqlite_sink.h"
+
+#include <sqlite3.h>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace billpipe::sink {
+namespace {
+
+using billpipe::testing::TempDir;
+
+// Rows of text/decimal cells for tests.
+class TestBatch final : public RowBatch {
+ public:
+  explicit TestBatch(std::vector<std::vector<Cell>> rows) : rows_(std::move(rows)) {}
+  size_t rows() const override { return rows_.size(); }
+  size_t columns() const override { return rows_.empty() ? 0 : rows_[0].size(); }
+  Cell Get(size_t r, size_t c) const override { return rows_[r][c]; }
+
+ private:
+  std::vector<std::vector<Cell>> rows_;
+};
+
+Cell Text(std::string_view s) { return Cell{Cell::Kind::kText, s, 0, 0}; }
+Cell Dec(std::string_view s, double d) { return Cell{Cell::Kind::kDecimal, s, d, 0}; }
+Cell Ts(int64_t ms) { return Cell{Cell::Kind::kTimestamp, {}, 0, ms}; }
+Cell Null() { return Cell{}; }
+
+// Runs a query on a separate connection, like a reader would, and returns the first column of each row.
+std::vector<std::string> Query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    out.push_back(std::string("error: ") + sqlite3_errmsg(db));
+  } else {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      auto t = sqlite3_column_text(stmt, 0);
+      out.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+const std::vector<ColumnDef> kColumns = {
+    {"line_item_usage_start_date", ColumnKind::kTimestamp, "lineItem/UsageStartDate"},
+    {"line_item_unblended_cost", ColumnKind::kDecimal, "lineItem/UnblendedCost"},
+    {"line_item_product_code", ColumnKind::kText, "lineItem/ProductCode"},
+};
+const std::vector<std::string> kNames = {"line_item_usage_start_date", "line_item_unblended_cost",
+                                         "line_item_product_code"};
+
+SegmentKey Key(std::string period, std::string version) {
+  return SegmentKey{period, version, period, "2019-12-31", "all"};
+}
+
+class SqliteSinkTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string path_ = (dir_.path() / "data.db").string();
+  FakeClock clock_{SysTime(std::chrono::milliseconds(1575158400000))};  // 2019-12-01T00:00:00Z
+
+  // Loads one segment of rows as a new version; returns the segment id.
+  int64_t LoadSegment(SqliteSink& sink, SegmentKey key, const TestBatch& batch, std::vector<int64_t> keep = {},
+                      int retention = 1) {
+    auto txn = sink.Begin("cur");
+    EXPECT_TRUE(txn) << txn.error().message;
+    EXPECT_TRUE((*txn)->EnsureColumns(kColumns));
+    auto seg = (*txn)->BeginSegment(key);
+    EXPECT_TRUE(seg);
+    auto ins = (*txn)->Insert(*seg, kNames, batch);
+    EXPECT_TRUE(ins) << ins.error().message;
+    EXPECT_TRUE((*txn)->FinishSegment(*seg, static_cast<int64_t>(batch.rows()), "1.5", "estimated"));
+    keep.push_back(*seg);
+    EXPECT_TRUE((*txn)->Publish(keep, "replace run", retention));
+    EXPECT_TRUE((*txn)->Commit());
+    return *seg;
+  }
+};
+
+TEST_F(SqliteSinkTest, LoadedRowsAreReadableThroughTheDatasetView) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink) << sink.error().message;
+  TestBatch batch({{Ts(1575158400000), Dec("1.2500000000", 1.25), Text("AmazonEC2")},
+                   {Ts(1575158400250), Dec("-0.2500000000", -0.25), Null()}});
+  LoadSegment(**sink, Key("2019-12-01", "a1"), batch);
+
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur"), std::vector<std::string>{"2"});
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"1.0"});
+  EXPECT_EQ(Query(path_, "SELECT line_item_usage_start_date FROM cur ORDER BY 1"),
+            (std::vector<std::string>{"2019-12-01T00:00:00.250Z", "2019-12-01T00:00:00Z"}));
+  EXPECT_EQ(Query(path_, "SELECT coalesce(line_item_product_code, 'NULL') FROM cur ORDER BY 1"),
+            (std::vector<std::string>{"AmazonEC2", "NULL"}));
+  EXPECT_EQ(Query(path_, "SELECT billing_period || ' ' || version_key FROM cur LIMIT 1"),
+            std::vector<std::string>{"2019-12-01 a1"});
+
+  auto state = (*sink)->ReadState("cur");
+  ASSERT_TRUE(state);
+  EXPECT_TRUE(state->exists);
+  ASSERT_EQ(state->current_segments.size(), 1u);
+  EXPECT_EQ(state->current_segments[0].key, Key("2019-12-01", "a1"));
+  EXPECT_EQ(state->current_segments[0].line_items, 2);
+  EXPECT_EQ(state->current_segments[0].status, "estimated");
+  EXPECT_EQ(state->current_segments[0].loaded_at, "2019-12-01T00:00:00Z");
+  EXPECT_EQ(state->columns.size(), 3u);
+}
+
+TEST_F(SqliteSinkTest, UncommittedRunIsInvisibleAndRolledBack) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  TestBatch one({{Ts(0), Dec("1", 1), Text("a")}});
+  LoadSegment(**sink, Key("2019-12-01", "a1"), one);
+  {
+    auto txn = (*sink)->Begin("cur");
+    ASSERT_TRUE(txn);
+    auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
+    ASSERT_TRUE(seg);
+    TestBatch two({{Ts(0), Dec("5", 5), Text("b")}, {Ts(0), Dec("5", 5), Text("c")}});
+    ASSERT_TRUE((*txn)->Insert(*seg, kNames, two));
+    ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
+    // A reader during the run sees the dataset as it was.
+    EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"1.0"});
+  }  // destroyed without Commit: rolled back
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"1.0"});
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM _billpipe_segments"), std::vector<std::string>{"1"});
+}
+
+TEST_F(SqliteSinkTest, ReplaceKeepsOnePreviousVersionWhichCanBeRestored) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  LoadSegment(**sink, Key("2019-12-01", "a1"), TestBatch({{Ts(0), Dec("1", 1), Text("a")}}));
+  LoadSegment(**sink, Key("2019-12-01", "a2"), TestBatch({{Ts(0), Dec("2", 2), Text("a")}}));
+  LoadSegment(**sink, Key("2019-12-01", "a3"), TestBatch({{Ts(0), Dec("3", 3), Text("a")}}));
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"3.0"});
+  // Version 1 was collected with its rows; 2 is kept.
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur__rows"), std::vector<std::string>{"2"});
+  auto versions = (*sink)->ListVersions("cur");
+  ASSERT_TRUE(versions);
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[0].version, 2);
+
+  auto missing = (*sink)->Restore("cur", 1);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "Dataset 'cur' has no kept version 1. Versions that can be restored: 2.");
+  auto restored = (*sink)->Restore("cur", 2);
+  ASSERT_TRUE(restored) << restored.error().message;
+  EXPECT_EQ(*restored, 4);
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"2.0"});
+  auto again = (*sink)->Restore("cur", 4);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().message, "Version 4 of dataset 'cur' is already the current one.");
+}
+
+TEST_F(SqliteSinkTest, NewColumnsAreAddedAndOldRowsReadNull) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  int64_t first = LoadSegment(**sink, Key("2019-11-01", "a1"), TestBatch({{Ts(0), Dec("1", 1), Text("a")}}));
+  auto txn = (*sink)->Begin("cur");
+  ASSERT_TRUE(txn);
+  std::vector<ColumnDef> more = kColumns;
+  more.push_back({"resource_tags_user_team", ColumnKind::kText, "resourceTags/user:Team"});
+  ASSERT_TRUE((*txn)->EnsureColumns(more));
+  auto seg = (*txn)->BeginSegment(Key("2019-12-01", "b1"));
+  ASSERT_TRUE(seg);
+  std::vector<std::string> names = {"resource_tags_user_team", "line_item_unblended_cost"};
+  ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("web"), Dec("2", 2)}})));
+  ASSERT_TRUE((*txn)->Publish({first, *seg}, "partition run", 1));
+  ASSERT_TRUE((*txn)->Commit());
+  EXPECT_EQ(Query(path_, "SELECT coalesce(resource_tags_user_team, 'NULL') FROM cur ORDER BY billing_period"),
+            (std::vector<std::string>{"NULL", "web"}));
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"3.0"});
+}
+
+TEST_F(SqliteSinkTest, ReservedColumnNameIsRefused) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  auto txn = (*sink)->Begin("cur");
+  ASSERT_TRUE(txn);
+  auto r = (*txn)->EnsureColumns({{"billing_period", ColumnKind::kText, "x/BillingPeriod"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "column name 'billing_period' is reserved by billpipe");
+}
+
+TEST(DatasetNameTest, RulesAreExplained) {
+  EXPECT_TRUE(ValidateDatasetName("aws_billing_2024"));
+  EXPECT_EQ(ValidateDatasetName("9lives").error().message,
+            "The dataset name '9lives' starts with '9'. A dataset name has letters, digits and underscores, "
+            "starts with a letter, and has at most 63 characters.");
+  EXPECT_EQ(ValidateDatasetName("my-costs").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(ValidateDatasetName("a__b").error().message.find("two underscores in a row"), std::string::npos);
+  EXPECT_FALSE(ValidateDatasetName(std::string(64, 'a')));
+}
+
+}  // namespace
+}  // namespace billpipe::sink
