@@ -1,6 +1,9 @@
 // billpipe run / status / restore: load a dataset given by flags, show its periods, bring back a version.
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
+
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -11,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "pipeline/run.h"
+#include "pipeline/verify.h"
 #include "sink/open_sink.h"
 #include "util/home.h"
 
@@ -100,7 +104,19 @@ int Run(RunFlags& f) {
   pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", &progress,
                                [&](const std::string& w) {
                                  if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
-                               }};
+                               },
+                               nullptr};
+  // Test hook: BILLPIPE_TEST_KILL_AT=STEP:N kills the process with SIGKILL the Nth time the run reaches
+  // STEP (see docs/testing.md), to prove that nothing is lost whatever the moment of death.
+  if (const char* kill_at = std::getenv("BILLPIPE_TEST_KILL_AT")) {
+    std::string spec = kill_at;
+    auto colon = spec.find(':');
+    auto step = std::make_shared<std::string>(spec.substr(0, colon));
+    auto left = std::make_shared<int>(colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1));
+    env.checkpoint = [step, left](std::string_view reached) {
+      if (reached == *step && --*left <= 0) raise(SIGKILL);
+    };
+  }
   std::unique_ptr<pipeline::ProgressReporter> reporter;
   if (!f.json && isatty(STDERR_FILENO)) reporter = std::make_unique<pipeline::ProgressReporter>(progress, stderr);
   auto summary = pipeline::RunDataset(req, env);
@@ -168,6 +184,28 @@ int Restore(DestinationOptions& dest, int64_t version) {
   return kExitOk;
 }
 
+struct VerifyFlags {
+  pipeline::RunRequest request;
+  StoreOptions store;
+  DestinationOptions dest;
+  bool json = false;
+};
+
+int Verify(VerifyFlags& f) {
+  if (f.dest.table.empty()) f.dest.table = TableFromReport(f.request.report_name);
+  f.request.dataset = f.dest.table;
+  if (auto st = sink::ValidateDatasetName(f.request.dataset); !st) return ReportError(st.error());
+  auto store = f.store.Make();
+  if (!store) return ReportError(store.error());
+  auto sink = sink::OpenSink(f.dest.Destination());
+  if (!sink) return ReportError(sink.error());
+  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr, nullptr};
+  auto report = pipeline::VerifyDataset(f.request, env);
+  if (!report) return ReportError(report.error());
+  std::cout << (f.json ? pipeline::VerifyReportJson(*report) + "\n" : pipeline::FormatVerifyReport(*report));
+  return report->ok() ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 void RegisterRunCommands(CLI::App& app, CliState& state) {
@@ -201,6 +239,17 @@ void RegisterRunCommands(CLI::App& app, CliState& state) {
   flags->dest.AddTo(*run);
   flags->store.AddTo(*run);
   run->callback([flags, &state] { state.exit_code = Run(*flags); });
+
+  auto verify_flags = std::make_shared<VerifyFlags>();
+  auto* verify = app.add_subcommand("verify", "Recompute each loaded period from S3 and compare it with the dataset");
+  verify->add_option("--bucket", verify_flags->request.bucket, "S3 bucket holding the report")->required();
+  verify->add_option("--prefix", verify_flags->request.prefix, "Report path prefix");
+  verify->add_option("--report-name", verify_flags->request.report_name, "Report name")->required();
+  verify->add_option("--table", verify_flags->dest.table, "Dataset (table) name; default from the report name");
+  verify->add_flag("--json", verify_flags->json, "Print the comparison as JSON");
+  verify_flags->dest.AddTo(*verify);
+  verify_flags->store.AddTo(*verify);
+  verify->callback([verify_flags, &state] { state.exit_code = Verify(*verify_flags); });
 
   auto status_flags = std::make_shared<std::pair<DestinationOptions, bool>>();
   auto* status = app.add_subcommand("status", "Show a dataset's billing periods, their versions and status");

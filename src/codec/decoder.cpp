@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "codec/gzip_source.h"
+#include "codec/read_ahead_source.h"
 #include "codec/zip_source.h"
 
 namespace billpipe::codec {
@@ -49,13 +50,16 @@ std::string_view CompressionName(Compression compression) {
   return "NONE";
 }
 
-std::unique_ptr<ByteSource> OpenDecoder(std::unique_ptr<ByteSource> raw, Compression compression) {
+std::unique_ptr<ByteSource> OpenDecoder(std::unique_ptr<ByteSource> raw, Compression compression,
+                                        DecoderOptions options) {
+  std::unique_ptr<ByteSource> decoder;
   switch (compression) {
-    case Compression::kGzip: return std::make_unique<GzipSource>(std::move(raw));
-    case Compression::kZip: return std::make_unique<ZipSource>(std::move(raw));
+    case Compression::kGzip: decoder = std::make_unique<GzipSource>(std::move(raw)); break;
+    case Compression::kZip: decoder = std::make_unique<ZipSource>(std::move(raw)); break;
     case Compression::kNone: return raw;
   }
-  return raw;
+  if (options.read_ahead) return std::make_unique<ReadAheadSource>(std::move(decoder));
+  return decoder;
 }
 
 }  // namespace billpipe::codec

@@ -20,7 +20,15 @@ Compression CompressionFromExtension(std::string_view path);
 
 std::string_view CompressionName(Compression compression);  // "GZIP", "ZIP", "NONE"
 
-// Wraps `raw` in the decoder for `compression` (kNone returns `raw` itself).
-std::unique_ptr<ByteSource> OpenDecoder(std::unique_ptr<ByteSource> raw, Compression compression);
+struct DecoderOptions {
+  // Decompress on a background thread (ReadAheadSource, 4 × 1 MiB buffers), so that decompression and
+  // CSV parsing of one file use two cores. No effect for kNone.
+  bool read_ahead = false;
+};
+
+// Wraps `raw` in the decoder for `compression` (kNone returns `raw` itself). Describe() of the result is
+// "gzip(<raw>)" or "zip(<raw>)".
+std::unique_ptr<ByteSource> OpenDecoder(std::unique_ptr<ByteSource> raw, Compression compression,
+                                        DecoderOptions options = {});
 
 }  // namespace billpipe::codec

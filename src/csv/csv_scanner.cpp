@@ -67,6 +67,31 @@ inline const char* FindQuotedSpecial(const char* p) {
 #endif
 }
 
+#if defined(__SSE2__)
+struct BlockMasks {
+  uint64_t separators;  // ',' and '\n'
+  uint64_t special;     // '"', '\r' and bytes >= 0x80
+};
+
+inline BlockMasks ScanBlock(const char* p) {
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i quote = _mm_set1_epi8('"');
+  BlockMasks m{0, 0};
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    const uint64_t sep = static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf))));
+    const uint64_t special = static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)), v)));
+    m.separators |= sep << (16 * i);
+    m.special |= special << (16 * i);
+  }
+  return m;
+}
+#endif
+
 }  // namespace
 
 struct CsvScanner::RowScan {
@@ -96,7 +121,10 @@ void RecordBatch::Reset(size_t columns, size_t capacity) {
   if (columns != columns_ || capacity != capacity_) {
     columns_ = columns;
     capacity_ = capacity;
-    fields_.assign(columns * capacity, std::string_view());
+    // Columns start kColumnSkew views apart from a power of two: with a stride of exactly 2^k bytes
+    // every column's slot for one row maps to the same L1 cache set, and the row's scatter thrashes.
+    stride_ = capacity + kColumnSkew;
+    fields_.assign(columns * stride_, std::string_view());
     lines_.resize(capacity);
     offsets_.resize(capacity);
     raws_.resize(capacity);
@@ -108,7 +136,7 @@ void RecordBatch::Reset(size_t columns, size_t capacity) {
 CsvScanner::CsvScanner(std::unique_ptr<ByteSource> source, CsvOptions options)
     : source_(std::move(source)), options_(options), source_name_(source_->Describe()) {
   options_.buffer_size = std::max<size_t>(options_.buffer_size, 64);
-  options_.batch_rows = std::max<size_t>(options_.batch_rows, 1);
+
   options_.max_row_bytes = std::max(options_.max_row_bytes, options_.buffer_size);
   capacity_ = options_.buffer_size;
   buffer_.assign(capacity_ + kPadding, '\0');
@@ -165,7 +193,38 @@ CsvScanner::ScanStatus CsvScanner::ScanRow(const char* start, RowScan& row) {
   row = RowScan();
   row.start = start;
   size_t nf = 0;
-  while (true) {  // one field per iteration
+  while (true) {  // one field per iteration (the fast path below may take many)
+#if defined(__SSE2__)
+    // Fast path: plain fields, 64 bytes at a time. Separators before the first special byte (quote,
+    // CR, non-ASCII, or the sentinel at the end of the data) end fields without further checks; a
+    // field that starts with a quote or holds a special byte goes to the careful path below. Reading
+    // 64 bytes from any p <= end stays inside the padding, and the sentinel stops us at end.
+    {
+      const char* field = p;
+      const char* block = p;
+      while (true) {
+        const BlockMasks m = ScanBlock(block);
+        const uint64_t first_special = m.special & (0 - m.special);
+        uint64_t seps = first_special != 0 ? m.separators & (first_special - 1) : m.separators;
+        while (seps != 0) {
+          const char* sep = block + __builtin_ctzll(seps);
+          if (nf == row_fields_.size()) row_fields_.resize(nf * 2);
+          row_fields_[nf++] = std::string_view(field, static_cast<size_t>(sep - field));
+          field = sep + 1;
+          if (*sep == '\n') {
+            row.raw_end = sep;
+            row.next = sep + 1;
+            row.num_fields = nf;
+            return ScanStatus::kComplete;
+          }
+          seps &= seps - 1;
+        }
+        if (first_special != 0) break;
+        block += 64;
+      }
+      p = field;
+    }
+#endif
     const char* field_start = p;
     std::string_view value;
     bool unquoted = true;
@@ -380,6 +439,9 @@ Result<std::unique_ptr<CsvScanner>> CsvScanner::Open(std::unique_ptr<ByteSource>
 Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
   if (failed_) return std::unexpected(*failed_);
   const size_t columns = header_.size();
+  if (options_.batch_rows == 0 && columns > 0) {
+    options_.batch_rows = std::clamp<size_t>(CsvOptions::kBatchFieldSlots / columns, 256, 8192);
+  }
   batch.Reset(columns, options_.batch_rows);
   if (columns == 0) return false;
   scratch_used_ = 0;  // the previous batch's views end here
@@ -421,7 +483,10 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
     if (!blank && row.has_error) {
       RowError e = MakeRowError(row);
       if (options_.policy == RowErrorPolicy::kFail) {
+        // The rows before the bad one are handed out first, whatever the batch size; the error comes
+        // with the next call.
         failed_ = e.ToError();
+        if (batch.rows_ > 0) return true;
         return std::unexpected(*failed_);
       }
       ++rows_rejected_;
@@ -429,7 +494,7 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
     } else if (!blank) {
       const size_t r = batch.rows_++;
       std::string_view* out = batch.fields_.data() + r;
-      for (size_t c = 0; c < columns; ++c) out[c * batch.capacity_] = row_fields_[c];
+      for (size_t c = 0; c < columns; ++c) out[c * batch.stride_] = row_fields_[c];
       batch.lines_[r] = row_line;
       batch.offsets_[r] = row_offset;
       batch.raws_[r] = raw;

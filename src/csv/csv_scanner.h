@@ -18,12 +18,17 @@ namespace billpipe::csv {
 
 struct CsvOptions {
   // The scanner's buffer. A row must fit in it; it doubles for a longer row up to max_row_bytes.
-  size_t buffer_size = 8 << 20;
+  // 1 MiB measured faster than 4 or 8 MiB: the bytes the decompressor writes are still in cache.
+  size_t buffer_size = 1 << 20;
   // A row longer than this stops the read with kBadData whatever the policy (usually a quote that is
   // never closed): it bounds memory.
   size_t max_row_bytes = 64 << 20;
-  // Rows per batch at most. A batch also ends where the buffer must be refilled.
-  size_t batch_rows = 4096;
+  // Rows per batch at most; 0 picks kBatchFieldSlots / columns rows, clamped to [256, 8192], so that a
+  // batch's field views (16 bytes each) stay in a core's L2 cache between the scanner writing them and
+  // the typing layer reading them (measured: 4096-row batches of 120 columns were ~25% slower). A batch
+  // also ends where the buffer must be refilled.
+  size_t batch_rows = 0;
+  static constexpr size_t kBatchFieldSlots = 32768;
   RowErrorPolicy policy = RowErrorPolicy::kFail;
 };
 
@@ -34,10 +39,10 @@ class RecordBatch {
  public:
   size_t num_rows() const { return rows_; }
   size_t num_columns() const { return columns_; }
-  std::string_view field(size_t row, size_t column) const { return fields_[column * capacity_ + row]; }
+  std::string_view field(size_t row, size_t column) const { return fields_[column * stride_ + row]; }
   // The column's fields for rows [0, num_rows()).
   std::span<const std::string_view> column(size_t column) const {
-    return {fields_.data() + column * capacity_, rows_};
+    return {fields_.data() + column * stride_, rows_};
   }
   // Where row r starts (1-based line, byte offset in the decompressed stream) and its raw text without
   // the line ending: what a RowError about the row needs.
@@ -53,8 +58,10 @@ class RecordBatch {
 
   size_t rows_ = 0;
   size_t columns_ = 0;
+  static constexpr size_t kColumnSkew = 5;
   size_t capacity_ = 0;
-  std::vector<std::string_view> fields_;  // column-major, capacity_ rows per column
+  size_t stride_ = 0;                     // capacity_ + kColumnSkew
+  std::vector<std::string_view> fields_;  // column-major, stride_ slots per column
   std::vector<int64_t> lines_;
   std::vector<int64_t> offsets_;
   std::vector<std::string_view> raws_;
@@ -87,12 +94,15 @@ class CsvScanner {
 
   // Fills `batch` with the next rows (replacing what it held). Returns false, with an empty batch,
   // at the end of the stream; true otherwise (the batch may hold no row but only rejected rows).
-  // Under kFail the first bad row is returned as an error (RowError::ToError()).
+  // Under kFail the first bad row is returned as an error (RowError::ToError()): the rows before it
+  // come in a batch first, so what is handed out does not depend on the batch size. Errors are final:
+  // every later call returns the same error.
   Result<bool> NextBatch(RecordBatch& batch);
 
   // Rows handed out and rows rejected so far (the header not counted).
   int64_t rows_read() const { return rows_read_; }
   int64_t rows_rejected() const { return rows_rejected_; }
+  RowErrorPolicy policy() const { return options_.policy; }
   // Describe() of the source: named in every RowError.
   const std::string& source_name() const { return source_name_; }
 

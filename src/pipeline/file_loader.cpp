@@ -1,95 +1,14 @@
 #include "pipeline/file_loader.h"
 
-#include <charconv>
-#include <cstdlib>
-
 #include <fmt/format.h>
 
 #include "codec/decoder.h"
 #include "csv/csv_scanner.h"
+#include "table/column_batch.h"
+#include "table/decimal.h"
 
 namespace billpipe::pipeline {
 namespace {
-
-// Exact decimals for sums: an integer count of 10^-18 units. CUR writes at most 10 decimal places.
-constexpr int kScale = 18;
-__extension__ typedef __int128 Fixed;  // GCC's 128-bit integer
-__extension__ typedef unsigned __int128 UnsignedFixed;
-
-std::optional<Fixed> ParseFixed(std::string_view s) {
-  bool neg = false;
-  size_t i = 0;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-  Fixed v = 0;
-  int frac = -1, digits = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '.' && frac < 0) {
-      frac = 0;
-      continue;
-    }
-    if (c < '0' || c > '9') return std::nullopt;
-    if (frac >= 0 && ++frac > kScale) return std::nullopt;
-    if (++digits > 38 - kScale + 18) return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  if (digits == 0) return std::nullopt;
-  for (int f = frac < 0 ? 0 : frac; f < kScale; ++f) v *= 10;
-  return neg ? -v : v;
-}
-
-std::string FormatFixed(Fixed v) {
-  bool neg = v < 0;
-  UnsignedFixed u = neg ? static_cast<UnsignedFixed>(-v) : static_cast<UnsignedFixed>(v);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
-    u /= 10;
-  } while (u);
-  while (digits.size() <= static_cast<size_t>(kScale)) digits.insert(digits.begin(), '0');
-  std::string out = digits.substr(0, digits.size() - kScale);
-  std::string frac = digits.substr(digits.size() - kScale);
-  while (frac.size() > 10 && frac.back() == '0') frac.pop_back();  // at least CUR's 10 places
-  out += "." + frac;
-  return neg ? "-" + out : out;
-}
-
-// "2019-12-01T00:00:00Z", with optional ".mmm" milliseconds; also without seconds ("...T00:00Z").
-std::optional<int64_t> ParseTimestampMillis(std::string_view s) {
-  auto num = [&](size_t at, size_t len) -> int {
-    int v = 0;
-    if (at + len > s.size()) return -1;
-    for (size_t i = at; i < at + len; ++i) {
-      if (s[i] < '0' || s[i] > '9') return -1;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  if (s.size() < 17 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s.back() != 'Z') {
-    return std::nullopt;
-  }
-  auto date = Date::Parse(s.substr(0, 10));
-  int hh = num(11, 2), mm = num(14, 2), ss = 0, ms = 0;
-  if (!date || hh < 0 || hh > 23 || mm < 0 || mm > 59) return std::nullopt;
-  size_t rest = 16;
-  if (rest < s.size() - 1) {
-    if (s[rest] != ':') return std::nullopt;
-    ss = num(17, 2);
-    if (ss < 0 || ss > 60) return std::nullopt;
-    rest = 19;
-    if (rest < s.size() - 1) {
-      if (s[rest] != '.') return std::nullopt;
-      size_t digits = s.size() - 1 - (rest + 1);
-      if (digits == 0 || digits > 9) return std::nullopt;
-      int frac = num(rest + 1, digits);
-      if (frac < 0) return std::nullopt;
-      for (size_t d = digits; d < 3; ++d) frac *= 10;
-      for (size_t d = digits; d > 3; --d) frac /= 10;
-      ms = frac;
-    }
-  }
-  return ((date->Days() * 24 + hh) * 60 + mm) * 60000LL + ss * 1000LL + ms;
-}
 
 // Counts the compressed bytes read, for progress.
 class CountingSource final : public ByteSource {
@@ -108,17 +27,16 @@ class CountingSource final : public ByteSource {
   ProgressCounters* progress_;
 };
 
-Error BadValue(const csv::RecordBatch& batch, size_t row, size_t col, const std::string& header,
-               const std::string& source, std::string_view what) {
+Error RowProblem(const std::string& source, int64_t line, int64_t offset, size_t column, const std::string& header,
+                 std::string detail) {
   csv::RowError e;
   e.kind = csv::RowErrorKind::kBadValue;
   e.source = source;
-  e.line = batch.line(row);
-  e.offset = batch.offset(row);
-  e.column = static_cast<int>(col) + 1;
+  e.line = line;
+  e.offset = offset;
+  e.column = static_cast<int>(column) + 1;
   e.column_name = header;
-  e.detail = std::string(what);
-  e.raw = std::string(batch.raw(row).substr(0, csv::RowError::kMaxRawBytes));
+  e.detail = std::move(detail);
   return e.ToError();
 }
 
@@ -134,31 +52,34 @@ void FileStats::Add(const FileStats& o) {
 }
 
 std::string AddDecimalText(std::string_view a, std::string_view b) {
-  return FormatFixed(ParseFixed(a).value_or(0) + ParseFixed(b).value_or(0));
+  auto x = table::Decimal::Parse(a.empty() ? "0" : a), y = table::Decimal::Parse(b.empty() ? "0" : b);
+  if (!x || !y) return "NaN";
+  auto sum = table::Decimal::Add(*x, *y);
+  return sum ? sum->ToString() : "NaN";
 }
 
 Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, BadRowPolicy bad_rows,
-                BoundedQueue<OwnedBatch>& out, const std::atomic<bool>& cancel, ProgressCounters* progress,
+                BoundedQueue<OwnedBatch>* out, const std::atomic<bool>& cancel, ProgressCounters* progress,
                 FileStats& stats) {
-  std::string where = fmt::format("s3://{}/{}", task.bucket, task.key);
+  const std::string where = fmt::format("s3://{}/{}", task.bucket, task.key);
   BP_ASSIGN_OR_RETURN(auto raw, store.Open(task.bucket, task.key));
   BP_ASSIGN_OR_RETURN(auto compression, codec::CompressionFromName(shape.compression));
-  auto decoded = codec::OpenDecoder(std::make_unique<CountingSource>(std::move(raw), progress), compression);
+  codec::DecoderOptions decoder_options;
+  decoder_options.read_ahead = true;  // decompression and parsing of one file on two cores
+  auto decoded = codec::OpenDecoder(std::make_unique<CountingSource>(std::move(raw), progress), compression,
+                                    decoder_options);
   csv::CsvOptions options;
   options.policy = bad_rows == BadRowPolicy::kSkip ? csv::RowErrorPolicy::kSkip : csv::RowErrorPolicy::kFail;
   BP_ASSIGN_OR_RETURN(auto scanner, csv::CsvScanner::Open(std::move(decoded), options));
-  const auto& header = scanner->header();
+  const std::vector<std::string> header = scanner->header();
   if (header.empty()) return Ok();  // AWS writes empty trailing files
+  const std::string source = scanner->source_name();
 
-  // Where each CSV column goes; columns the manifest does not list are kept as text.
+  // Every CSV column, typed as the manifest says, goes to its dataset column.
   auto names = std::make_shared<std::vector<std::string>>();
-  std::vector<sink::ColumnKind> kinds;
-  std::vector<size_t> csv_index;
+  std::vector<table::ColumnSchema> schema;
   int invoice_col = -1, start_col = -1, cost_col = -1;
   for (size_t i = 0; i < header.size(); ++i) {
-    if (header[i] == "bill/InvoiceId") invoice_col = static_cast<int>(i);
-    if (header[i] == "lineItem/UsageStartDate") start_col = static_cast<int>(i);
-    if (header[i] == "lineItem/UnblendedCost") cost_col = static_cast<int>(i);
     auto it = shape.by_header.find(header[i]);
     if (it == shape.by_header.end()) {
       return Fail(ErrorCode::kBadData,
@@ -166,111 +87,116 @@ Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore&
                               "inconsistent; if AWS is rewriting it, run again later.",
                               where, i + 1, header[i]));
     }
+    BP_ASSIGN_OR_RETURN(auto type, table::ColumnTypeFromName(it->second.type));
+    if (header[i] == "bill/InvoiceId") invoice_col = static_cast<int>(i);
+    if (header[i] == "lineItem/UsageStartDate") start_col = static_cast<int>(i);
+    if (header[i] == "lineItem/UnblendedCost") cost_col = static_cast<int>(i);
+    if (header[i] == "lineItem/UsageStartDate") type = table::ColumnType::kDateTime;  // the window needs it
     names->push_back(it->second.name);
-    kinds.push_back(it->second.kind);
-    csv_index.push_back(i);
+    schema.push_back(table::ColumnSchema{header[i], type});
   }
   if (start_col < 0) {
     return Fail(ErrorCode::kBadData, fmt::format("{} has no lineItem/UsageStartDate column, so the date window "
                                                  "cannot be applied. Is this a Cost and Usage Report?", where));
   }
-  const int64_t begin_ms = shape.share.BeginMillis(), end_ms = shape.share.EndMillis();
-  Fixed cost = 0;
+  BP_ASSIGN_OR_RETURN(auto reader, table::ColumnBatchReader::Create(std::move(scanner), schema));
 
-  csv::RecordBatch batch;
+  const int64_t begin_us = shape.share.BeginMillis() * 1000, end_us = shape.share.EndMillis() * 1000;
+  table::Decimal cost;
+  table::ColumnBatch batch;
+  std::vector<uint8_t> keep;
+  std::string text;  // a decimal's text
   auto owned = std::make_unique<OwnedBatch>(names->size());
   auto flush = [&]() -> Status {
     if (owned->rows() == 0) return Ok();
-    owned->segment = task.segment;
-    owned->column_names = names;
-    if (!out.Push(std::move(*owned))) return Fail(ErrorCode::kCancelled, "the run was stopped");
+    if (out != nullptr) {
+      owned->segment = task.segment;
+      owned->column_names = names;
+      if (!out->Push(std::move(*owned))) return Fail(ErrorCode::kCancelled, "the run was stopped");
+    }
     owned = std::make_unique<OwnedBatch>(names->size());
     return Ok();
   };
   while (true) {
     if (cancel) return Fail(ErrorCode::kCancelled, "the run was stopped");
-    BP_ASSIGN_OR_RETURN(bool more, scanner->NextBatch(batch));
+    BP_ASSIGN_OR_RETURN(bool more, reader->NextBatch(batch));
     if (!more) break;
     stats.rejected += static_cast<int64_t>(batch.rejected().size());
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      ++stats.read;
-      std::string_view invoice = invoice_col >= 0 ? batch.field(r, static_cast<size_t>(invoice_col)) : "";
-      bool invoiced = !invoice.empty() && invoice != "Estimated";
-      stats.saw_invoice |= invoiced;
-      auto start = ParseTimestampMillis(batch.field(r, static_cast<size_t>(start_col)));
-      if (!start) {
-        Error e = BadValue(batch, r, static_cast<size_t>(start_col), header[static_cast<size_t>(start_col)],
-                           scanner->source_name(), "not a timestamp like 2019-12-01T00:00:00Z");
+    const size_t rows = batch.num_rows();
+    stats.read += static_cast<int64_t>(rows);
+    if (progress) progress->line_items += static_cast<int64_t>(rows);
+
+    // Filter and window, column-wise.
+    const table::Column& start = batch.column(static_cast<size_t>(start_col));
+    keep.assign(rows, 1);
+    for (size_t r = 0; r < rows; ++r) {
+      if (start.is_null(r)) {
+        Error e = RowProblem(source, batch.line(r), batch.offset(r), static_cast<size_t>(start_col),
+                             header[static_cast<size_t>(start_col)], "a line item without a usage start date");
         if (bad_rows == BadRowPolicy::kFail) return Fail(std::move(e));
         ++stats.rejected;
+        keep[r] = 0;
         continue;
       }
-      bool keep = *start >= begin_ms && *start < end_ms &&
-                  (shape.filter == Filter::kAll || (shape.filter == Filter::kInvoiced) == invoiced);
-      if (!keep) {
+      bool invoiced = false;
+      if (invoice_col >= 0) {
+        const table::Column& inv = batch.column(static_cast<size_t>(invoice_col));
+        std::string_view v = inv.is_null(r) ? std::string_view() : inv.text[r];
+        invoiced = !v.empty() && v != "Estimated";
+      }
+      stats.saw_invoice |= invoiced;
+      int64_t t = start.micros[r];
+      bool in = t >= begin_us && t < end_us &&
+                (shape.filter == Filter::kAll || (shape.filter == Filter::kInvoiced) == invoiced);
+      if (!in) {
+        keep[r] = 0;
         ++stats.filtered;
-        continue;
       }
-      size_t added = 0;
-      std::optional<Error> bad;
-      Fixed row_cost = 0;
-      if (cost_col >= 0) {
-        std::string_view v = batch.field(r, static_cast<size_t>(cost_col));
-        auto fixed = v.empty() ? std::optional<Fixed>(0) : ParseFixed(v);
-        if (!fixed) {
-          bad = BadValue(batch, r, static_cast<size_t>(cost_col), header[static_cast<size_t>(cost_col)],
-                         scanner->source_name(), "not a decimal number");
-        } else {
-          row_cost = *fixed;
+    }
+
+    // Cost of the kept lines, exactly.
+    if (cost_col >= 0) {
+      const table::Column& c = batch.column(static_cast<size_t>(cost_col));
+      bool typed = !c.decimal.empty();
+      for (size_t r = 0; r < rows; ++r) {
+        if (!keep[r] || c.is_null(r)) continue;
+        table::Decimal v;
+        if (typed) {
+          v = c.decimal[r];
+        } else if (!c.text[r].empty() && !table::Decimal::TryParse(c.text[r], &v)) {
+          return Fail(RowProblem(source, batch.line(r), batch.offset(r), static_cast<size_t>(cost_col),
+                                 header[static_cast<size_t>(cost_col)], "not a decimal number"));
         }
+        BP_ASSIGN_OR_RETURN(cost, table::Decimal::Add(cost, v));
       }
-      for (size_t c = 0; c < csv_index.size() && !bad; ++c) {
-        std::string_view v = batch.field(r, csv_index[c]);
-        ++added;
-        if (v.empty()) {
+    }
+
+    // The kept rows, owned, for the writer.
+    for (size_t r = 0; r < rows; ++r) {
+      if (!keep[r]) continue;
+      ++stats.loaded;
+      if (out == nullptr) continue;
+      for (size_t c = 0; c < batch.num_columns(); ++c) {
+        const table::Column& col = batch.column(c);
+        if (col.is_null(r)) {
           owned->AddNull();
           continue;
         }
-        switch (kinds[c]) {
-          case sink::ColumnKind::kText: owned->AddText(v); break;
-          case sink::ColumnKind::kTimestamp: {
-            auto ms = ParseTimestampMillis(v);
-            if (!ms) {
-              bad = BadValue(batch, r, csv_index[c], header[csv_index[c]], scanner->source_name(),
-                             "not a timestamp like 2019-12-01T00:00:00Z");
-            } else {
-              owned->AddTimestamp(*ms);
-            }
+        switch (col.type) {
+          case table::ColumnType::kDateTime: owned->AddTimestamp(col.micros[r] / 1000); break;
+          case table::ColumnType::kBigDecimal:
+          case table::ColumnType::kOptionalBigDecimal:
+            text = col.decimal[r].ToString();
+            owned->AddDecimal(text);
             break;
-          }
-          case sink::ColumnKind::kDecimal: {
-            auto fixed = ParseFixed(v);
-            double d = 0;
-            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
-            if (!fixed || ec != std::errc() || p != v.data() + v.size()) {
-              bad = BadValue(batch, r, csv_index[c], header[csv_index[c]], scanner->source_name(),
-                             "not a decimal number");
-            } else {
-              owned->AddDecimal(v, d);
-            }
-            break;
-          }
+          default: owned->AddText(col.text[r]); break;
         }
       }
-      if (bad) {
-        owned->DropLast(added);
-        if (bad_rows == BadRowPolicy::kFail) return Fail(std::move(*bad));
-        ++stats.rejected;
-        continue;
-      }
-      cost += row_cost;
-      ++stats.loaded;
       if (owned->rows() >= kBatchRows) BP_RETURN_IF_ERROR(flush());
     }
-    if (progress) progress->line_items += static_cast<int64_t>(batch.num_rows());
   }
   BP_RETURN_IF_ERROR(flush());
-  stats.unblended_cost = FormatFixed(cost);
+  stats.unblended_cost = cost.ToString();
   return Ok();
 }
 

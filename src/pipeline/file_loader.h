@@ -23,7 +23,7 @@ namespace billpipe::pipeline {
 struct PeriodShape {
   struct Column {
     std::string name;  // dataset column
-    sink::ColumnKind kind;
+    std::string type;  // the manifest's type ("String", "DateTime", "BigDecimal", ...; "" = String)
   };
   std::unordered_map<std::string, Column> by_header;  // CSV header -> dataset column
   Filter filter = Filter::kAll;
@@ -53,9 +53,10 @@ struct FileStats {
 // Rows per batch handed to the writer.
 inline constexpr size_t kBatchRows = 2048;
 
-// Loads one file. Stops early, returning kCancelled, when cancel becomes true.
+// Loads one file. Stops early, returning kCancelled, when cancel becomes true. With out null, only
+// counts and sums (for verify).
 Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, BadRowPolicy bad_rows,
-                BoundedQueue<OwnedBatch>& out, const std::atomic<bool>& cancel, ProgressCounters* progress,
+                BoundedQueue<OwnedBatch>* out, const std::atomic<bool>& cancel, ProgressCounters* progress,
                 FileStats& stats);
 
 // Exact decimal addition of two decimal texts ("-1.25" + "0.0000000001").

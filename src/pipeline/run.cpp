@@ -17,75 +17,13 @@
 #include "cur/report.h"
 #include "cur/report_discovery.h"
 #include "pipeline/file_loader.h"
+#include "pipeline/plan.h"
 #include "pipeline/run_lock.h"
 #include "pipeline/version_plan.h"
 #include "util/date.h"
 
 namespace billpipe::pipeline {
 namespace {
-
-// What the plan found for one billing period in the window.
-struct PeriodPlan {
-  BillingPeriod period;
-  DateWindow share;
-  std::optional<cur::LegacyManifest> manifest;  // empty: no report for this period yet
-  std::string version_key;
-  std::vector<s3::ObjectInfo> files;  // the manifest's reportKeys, with sizes
-};
-
-std::string PeriodLabel(const BillingPeriod& p) { return fmt::format("{:04}-{:02}", p.start.year, p.start.month); }
-
-sink::ColumnKind KindOf(const std::string& manifest_type) {
-  if (manifest_type == "DateTime") return sink::ColumnKind::kTimestamp;
-  if (manifest_type == "BigDecimal" || manifest_type == "OptionalBigDecimal") return sink::ColumnKind::kDecimal;
-  return sink::ColumnKind::kText;
-}
-
-cur::ReportLocation Location(const RunRequest& req) {
-  return cur::ReportLocation{req.bucket, cur::PrefixAsFolder(req.prefix), req.report_name};
-}
-
-// The newest version of a period, from its top-level manifest (cur::PlanPeriod); no manifest: no report
-// for this period yet.
-Result<PeriodPlan> PlanOnePeriod(s3::ObjectStore& store, const RunRequest& req, const BillingPeriod& period,
-                                 const DateWindow& share) {
-  PeriodPlan plan{period, share, std::nullopt, "", {}};
-  cur::ReportLocation location = Location(req);
-  cur::BillingPeriod cur_period{std::chrono::sys_days(std::chrono::days(period.start.Days())),
-                                std::chrono::sys_days(std::chrono::days(period.end.Days()))};
-  auto planned = cur::PlanPeriod(store, location, cur_period);
-  if (!planned) {
-    if (planned.error().code == ErrorCode::kNotFound && planned.error().key == location.ManifestKey(cur_period)) {
-      return plan;
-    }
-    return Fail(std::move(planned).error());
-  }
-  plan.version_key = planned->version_key;
-  if (planned->layout != cur::ReportLayout::kCreateNew) {
-    // Overwrite mode replaces files in place: besides the manifest's ETag, the files' ETags make the
-    // version, so that a file rewritten under an unchanged manifest is not missed.
-    uint64_t h = 14695981039346656037ull;  // FNV-1a
-    for (const auto& f : planned->files) {
-      for (char c : f.etag) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    }
-    plan.version_key = fmt::format("{}/{:016x}", planned->version_key, h);
-  }
-  plan.files = std::move(planned->files);
-  plan.manifest = std::move(planned->manifest);
-  return plan;
-}
-
-// A report name that is not in the bucket is an error naming the reports that are.
-Status CheckReportExists(s3::ObjectStore& store, const RunRequest& req) {
-  BP_RETURN_IF_ERROR(cur::ValidateReportName(req.report_name));
-  BP_RETURN_IF_ERROR(cur::ValidateReportPrefix(req.prefix));
-  cur::ReportLocation location = Location(req);
-  BP_ASSIGN_OR_RETURN(auto listing, store.List(req.bucket, location.Root(), "/"));
-  if (!listing.common_prefixes.empty()) return Ok();
-  BP_ASSIGN_OR_RETURN(auto reports, cur::DiscoverReports(store, req.bucket, req.prefix));
-  BP_RETURN_IF_ERROR(cur::SelectReport(reports, req.bucket, req.prefix, req.report_name));
-  return Ok();
-}
 
 // Names the union of the dataset's existing columns and the new periods' columns, existing ones first,
 // so a header keeps its name from run to run.
@@ -101,8 +39,8 @@ Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::Colu
   for (const auto* p : periods) {
     for (const auto& c : p->manifest->columns) {
       std::string h = c.Header();
-      auto [it, fresh] = type_of.emplace(h, c.type);
-      if (!fresh && it->second != c.type) it->second = "String";  // types differ between periods
+      auto [it, fresh] = type_of.emplace(h, TypeOf(c));
+      if (!fresh && it->second != TypeOf(c)) it->second = "String";  // types differ between periods
       if (seen.insert(h).second) headers.push_back(h);
     }
   }
@@ -199,6 +137,11 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     return summary;
   }
 
+  auto checkpoint = [&](std::string_view step) {
+    if (env.checkpoint) env.checkpoint(step);
+  };
+  checkpoint("planned");
+
   // Shape: the dataset schema and, per period, where each CSV column goes.
   std::vector<const PeriodPlan*> loading;
   for (const auto& k : vplan.load) loading.push_back(&plans[plan_of[k.billing_period]]);
@@ -216,12 +159,13 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   for (size_t i = 0; i < loading.size(); ++i) {
     const PeriodPlan& p = *loading[i];
     BP_ASSIGN_OR_RETURN(segment_ids[i], txn->BeginSegment(vplan.load[i]));
+    checkpoint("segment");
     shapes[i].filter = req.filter;
     shapes[i].share = p.share;
     shapes[i].compression = p.manifest->compression;
     for (const auto& c : p.manifest->columns) {
       const sink::ColumnDef* def = column_by_header[c.Header()];
-      shapes[i].by_header[c.Header()] = PeriodShape::Column{def->name, def->kind};
+      shapes[i].by_header[c.Header()] = PeriodShape::Column{def->name, TypeOf(c)};
     }
     for (const auto& f : p.files) {
       tasks.push_back(FileTask{i, segment_ids[i], req.bucket, f.key, static_cast<int64_t>(f.size)});
@@ -250,7 +194,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
         size_t t = next_task++;
         if (t >= tasks.size()) break;
         FileStats fs;
-        Status st = LoadFile(tasks[t], shapes[tasks[t].period], env.store, req.bad_rows, queue, cancel, env.progress, fs);
+        Status st = LoadFile(tasks[t], shapes[tasks[t].period], env.store, req.bad_rows, &queue, cancel, env.progress, fs);
         std::lock_guard lock(mu);
         if (!st) {
           if (!first_error && st.error().code != ErrorCode::kCancelled) first_error = std::move(st).error();
@@ -268,6 +212,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     if (!write_status) continue;  // drain so workers can finish
     write_status = txn->Insert(batch->segment, *batch->column_names, *batch);
     if (!write_status) cancel = true;
+    checkpoint("batch");
   }
   for (auto& t : pool) t.join();
   if (first_error) return Fail(std::move(*first_error));
@@ -296,7 +241,9 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   std::string note = fmt::format("{} run, window {}, filter {}", UpdateMethodName(req.update), window.ToString(),
                                  FilterName(req.filter));
   BP_ASSIGN_OR_RETURN(summary.version, txn->Publish(version_segments, note, req.keep_versions));
+  checkpoint("published");
   BP_RETURN_IF_ERROR(txn->Commit());
+  checkpoint("committed");
 
   for (auto& n : notes) summary.warnings.push_back(std::move(n));
   std::sort(summary.periods.begin(), summary.periods.end(),

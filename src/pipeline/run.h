@@ -48,6 +48,9 @@ struct RunEnvironment {
   std::filesystem::path lock_dir;      // where the per-dataset run locks live
   ProgressCounters* progress = nullptr;  // optional
   std::function<void(const std::string&)> warn;  // optional: a warning for the user
+  // Optional: called at each step of the run ("planned", "segment", "batch", "published", "committed")
+  // from the writer thread. Tests use it to kill the process at chosen points.
+  std::function<void(std::string_view step)> checkpoint;
 };
 
 struct PeriodSummary {

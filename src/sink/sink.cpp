@@ -13,6 +13,14 @@ std::string_view ColumnKindName(ColumnKind kind) {
   return "text";
 }
 
+void RowBatch::NonNull(size_t row, std::vector<std::pair<uint32_t, Cell>>& out) const {
+  out.clear();
+  for (size_t c = 0; c < columns(); ++c) {
+    Cell cell = Get(row, c);
+    if (cell.kind != Cell::Kind::kNull) out.emplace_back(static_cast<uint32_t>(c), cell);
+  }
+}
+
 Status ValidateDatasetName(std::string_view name) {
   constexpr size_t kMaxLength = 63;  // PostgreSQL's identifier limit
   auto rule = "A dataset name has letters, digits and underscores, starts with a letter, and has at most 63 characters.";

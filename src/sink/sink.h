@@ -39,7 +39,6 @@ struct Cell {
   enum class Kind : uint8_t { kNull, kText, kDecimal, kTimestamp };
   Kind kind = Kind::kNull;
   std::string_view text;  // kText: the value; kDecimal: its exact decimal text ("-1.2500000000")
-  double number = 0;      // kDecimal: the value as a double
   int64_t millis = 0;     // kTimestamp: milliseconds since 1970-01-01T00:00:00Z
 };
 
@@ -50,6 +49,9 @@ class RowBatch {
   virtual size_t rows() const = 0;
   virtual size_t columns() const = 0;
   virtual Cell Get(size_t row, size_t column) const = 0;
+  // The row's non-null cells with their column index, in column order (out is cleared first). The
+  // default asks Get for every column; sparse batches do better.
+  virtual void NonNull(size_t row, std::vector<std::pair<uint32_t, Cell>>& out) const;
 };
 
 // What a segment holds; together these say whether a later run can reuse it unchanged.
@@ -133,6 +135,14 @@ class Sink {
 
   // Makes an earlier kept version current again (itself recorded as a new version).
   virtual Result<int64_t> Restore(std::string_view dataset, int64_t version) = 0;
+
+  // What the dataset actually holds for a segment: rows, and the sum of line_item_unblended_cost (as
+  // the sink stores it: exact where it has decimals, else double).
+  struct StoredTotals {
+    int64_t rows = 0;
+    double unblended_cost = 0;
+  };
+  virtual Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment) = 0;
 };
 
 // Dataset names: letters, digits and underscores, starting with a letter, at most 63 characters

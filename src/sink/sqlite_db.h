@@ -62,6 +62,8 @@ class SqliteStatement {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
 
+  void ClearBindings() { sqlite3_clear_bindings(stmt_); }
+
   // Runs one step: true when a row is available, false when done.
   Result<bool> Step();
   // Steps to completion and resets, for statements that return no rows.
@@ -70,6 +72,7 @@ class SqliteStatement {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
+  // Run() resets but keeps bindings; ClearBindings sets every parameter to NULL.
 
   int64_t ColumnInt(int i) const { return sqlite3_column_int64(stmt_, i); }
   double ColumnDouble(int i) const { return sqlite3_column_double(stmt_, i); }

@@ -237,17 +237,20 @@ class SqliteTransaction final : public LoadTransaction {
     }
     BP_ASSIGN_OR_RETURN(SqliteStatement * stmt, InsertStatement(column_names));
     char ts[40];
+    std::vector<std::pair<uint32_t, Cell>> cells;
     for (size_t r = 0; r < batch.rows(); ++r) {
+      stmt->ClearBindings();  // every column NULL unless bound below
       stmt->BindInt(1, segment);
       stmt->BindText(2, seg->second.billing_period);
       stmt->BindText(3, seg->second.version_key);
-      for (size_t c = 0; c < batch.columns(); ++c) {
+      batch.NonNull(r, cells);
+      for (const auto& [c, cell] : cells) {
         int param = static_cast<int>(c) + 4;
-        Cell cell = batch.Get(r, c);
         switch (cell.kind) {
-          case Cell::Kind::kNull: stmt->BindNull(param); break;
-          case Cell::Kind::kText: stmt->BindText(param, cell.text); break;
-          case Cell::Kind::kDecimal: stmt->BindDouble(param, cell.number); break;
+          case Cell::Kind::kNull: break;
+          // Decimal text goes in as text: the REAL column's affinity converts it.
+          case Cell::Kind::kText:
+          case Cell::Kind::kDecimal: stmt->BindText(param, cell.text); break;
           case Cell::Kind::kTimestamp: {
             size_t n = FormatTimestampInto(cell.millis, ts);
             stmt->BindTextCopy(param, std::string_view(ts, n));
@@ -428,6 +431,19 @@ Result<int64_t> SqliteSink::Restore(std::string_view dataset, int64_t version) {
   }
   BP_RETURN_IF_ERROR(db_->Exec("COMMIT"));
   return restored;
+}
+
+Result<Sink::StoredTotals> SqliteSink::CountSegment(std::string_view dataset, const Segment& segment) {
+  BP_ASSIGN_OR_RETURN(auto columns, LoadColumns(*db_, dataset));
+  bool has_cost = std::any_of(columns.begin(), columns.end(),
+                              [](const ColumnDef& c) { return c.name == "line_item_unblended_cost"; });
+  BP_ASSIGN_OR_RETURN(auto stmt, db_->Prepare(fmt::format(
+      "SELECT count(*), {} FROM {} WHERE billing_period = ? AND _segment = ?",
+      has_cost ? "coalesce(sum(line_item_unblended_cost), 0)" : "0", RowsTable(dataset))));
+  stmt->BindText(1, segment.key.billing_period);
+  stmt->BindInt(2, segment.id);
+  BP_RETURN_IF_ERROR(stmt->Step());
+  return StoredTotals{stmt->ColumnInt(0), stmt->ColumnDouble(1)};
 }
 
 }  // namespace billpipe::sink

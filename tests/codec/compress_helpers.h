@@ -1,6 +1,7 @@
 // Test helpers: build gzip and ZIP bytes with zlib, byte for byte under the test's control.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,4 +1,5 @@
 #include "pipeline/run.h"
+#include "pipeline/verify.h"
 
 #include <sqlite3.h>
 
@@ -60,7 +61,7 @@ class RunTest : public ::testing::Test {
   }
 
   Result<RunSummary> Run(const RunRequest& r) {
-    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr};
+    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
     return RunDataset(r, env);
   }
 
@@ -268,6 +269,49 @@ TEST_F(RunTest, StartAfterEndIsRefusedBeforeAnyDownload) {
   auto s = Run(Request("2019-12-10", "2019-12-01"));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace billpipe::pipeline
+
+namespace billpipe::pipeline {
+namespace {
+
+class VerifyTest : public RunTest {};
+
+TEST_F(VerifyTest, LoadedDatasetMatchesS3) {
+  cur_.WritePeriod(2019, 11, "a1", {Days(11, 1, 30, "0.3333333333")});
+  cur_.WritePeriod(2019, 12, "b1", {Days(12, 1, 19, "2")});
+  auto req = Request("2019-11-15", "2019-12-31", Filter::kAll);
+  ASSERT_TRUE(Run(req));
+  // A newer assembly arrives: the loaded one is still checked, from its own manifest.
+  cur_.WritePeriod(2019, 12, "b2", {Days(12, 1, 20, "2")});
+  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+  auto report = VerifyDataset(req, env);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok()) << FormatVerifyReport(*report);
+  ASSERT_EQ(report->periods.size(), 2u);
+  EXPECT_EQ(report->periods[0].s3_line_items, 16);
+  EXPECT_EQ(report->periods[0].s3_unblended_cost, "5.3333333328");
+  EXPECT_EQ(report->periods[1].version_key, "b1");
+  EXPECT_EQ(report->periods[1].stored_rows, 19);
+}
+
+TEST_F(VerifyTest, TamperedRowsAreReported) {
+  cur_.WritePeriod(2019, 12, "b1", {Days(12, 1, 19, "2")});
+  auto req = Request("2019-12-01", "2019-12-31");
+  ASSERT_TRUE(Run(req));
+  sqlite3* db = nullptr;
+  sqlite3_open(db_.c_str(), &db);
+  sqlite3_exec(db, "DELETE FROM costs__rows WHERE rowid = (SELECT min(rowid) FROM costs__rows)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+  auto report = VerifyDataset(req, env);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->ok());
+  EXPECT_EQ(FormatVerifyReport(*report),
+            "2019-12 MISMATCH: S3 has 19 line items costing 38, the dataset holds 18 rows costing "
+            "36.0000000000\nDataset costs does not match S3. Run billpipe run to load the newest versions.\n");
 }
 
 }  // namespace

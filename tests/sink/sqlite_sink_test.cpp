@@ -23,9 +23,9 @@ class TestBatch final : public RowBatch {
   std::vector<std::vector<Cell>> rows_;
 };
 
-Cell Text(std::string_view s) { return Cell{Cell::Kind::kText, s, 0, 0}; }
-Cell Dec(std::string_view s, double d) { return Cell{Cell::Kind::kDecimal, s, d, 0}; }
-Cell Ts(int64_t ms) { return Cell{Cell::Kind::kTimestamp, {}, 0, ms}; }
+Cell Text(std::string_view s) { return Cell{Cell::Kind::kText, s, 0}; }
+Cell Dec(std::string_view s, double) { return Cell{Cell::Kind::kDecimal, s, 0}; }
+Cell Ts(int64_t ms) { return Cell{Cell::Kind::kTimestamp, {}, ms}; }
 Cell Null() { return Cell{}; }
 
 // Runs a query on a separate connection, like a reader would, and returns the first column of each row.

@@ -1,0 +1,176 @@
+#include "table/decimal.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace billpipe::table {
+namespace {
+
+constexpr Int128 Pow10(int n) {
+  Int128 r = 1;
+  for (int i = 0; i < n; ++i) r *= 10;
+  return r;
+}
+
+struct Powers {
+  Int128 p[Decimal::kMaxDigits + 1];
+  constexpr Powers() : p() {
+    for (int i = 0; i <= Decimal::kMaxDigits; ++i) p[i] = Pow10(i);
+  }
+};
+constexpr Powers kPowers;
+constexpr Int128 kLimit = Pow10(Decimal::kMaxDigits);  // |unscaled| must stay below 10^38
+
+}  // namespace
+
+bool Decimal::TryParse(std::string_view text, Decimal* out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p < end && (*p == '-' || *p == '+')) {
+    negative = *p == '-';
+    ++p;
+  }
+  // Fast path for what AWS writes: digits '.' digits, at most 18 digits in all (fits a uint64).
+  if (end - p >= 3 && end - p <= 19) {
+    uint64_t v = 0;
+    const char* q = p;
+    while (q < end && static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + static_cast<unsigned>(*q++ - '0');
+    if (q > p && q < end - 1 && *q == '.') {
+      const char* const fraction_start = ++q;
+      while (q < end && static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + static_cast<unsigned>(*q++ - '0');
+      if (q == end) {
+        const Int128 value = static_cast<Int128>(v);
+        *out = Decimal(negative ? -value : value, static_cast<int>(end - fraction_start));
+        return true;
+      }
+    }
+  }
+  // Mantissa: up to 19 digits in a uint64, the rest in 128 bits.
+  uint64_t small = 0;
+  Int128 big = 0;
+  int digits = 0;       // significant digits taken (leading zeros skipped)
+  int fraction = 0;     // digits after the '.'
+  bool any_digit = false;
+  bool dot = false;
+  for (; p < end; ++p) {
+    const char c = *p;
+    if (c >= '0' && c <= '9') {
+      any_digit = true;
+      if (dot) ++fraction;
+      if (digits == 0 && c == '0') continue;
+      if (++digits > kMaxDigits) return false;
+      if (digits <= 19) {
+        small = small * 10 + static_cast<uint64_t>(c - '0');
+        if (digits == 19) big = small;
+      } else {
+        big = big * 10 + (c - '0');
+      }
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  if (!any_digit) return false;
+  Int128 value = digits < 19 ? static_cast<Int128>(small) : big;
+  int scale = fraction;
+  if (p < end) {
+    if (*p != 'e' && *p != 'E') return false;
+    ++p;
+    bool exp_negative = false;
+    if (p < end && (*p == '-' || *p == '+')) {
+      exp_negative = *p == '-';
+      ++p;
+    }
+    if (p == end) return false;
+    int exponent = 0;
+    for (; p < end; ++p) {
+      if (*p < '0' || *p > '9') return false;
+      exponent = exponent * 10 + (*p - '0');
+      if (exponent > 1000) return false;
+    }
+    scale += exp_negative ? exponent : -exponent;
+  }
+  if (scale < 0) {
+    // 2.5e3: scale up the digits (exactly) to scale 0.
+    if (digits - scale > kMaxDigits && value != 0) return false;
+    value = value != 0 ? value * kPowers.p[-scale] : 0;
+    scale = 0;
+  }
+  if (scale > kMaxScale) return false;
+  *out = Decimal(negative ? -value : value, scale);
+  return true;
+}
+
+Result<Decimal> Decimal::Parse(std::string_view text) {
+  Decimal d;
+  if (TryParse(text, &d)) return d;
+  return Fail(ErrorCode::kBadData, fmt::format("'{}' is not a decimal number of at most {} digits", text,
+                                               kMaxDigits));
+}
+
+bool Decimal::Rescale(int scale, Decimal* out) const {
+  if (scale < scale_ || scale > kMaxScale) return false;
+  const Int128 factor = kPowers.p[scale - scale_];
+  const Int128 magnitude = unscaled_ < 0 ? -unscaled_ : unscaled_;
+  if (magnitude != 0 && magnitude >= kLimit / factor) return false;
+  *out = Decimal(unscaled_ * factor, scale);
+  return true;
+}
+
+Result<Decimal> Decimal::Add(const Decimal& a, const Decimal& b) {
+  const int scale = std::max(a.scale_, b.scale_);
+  Decimal x, y;
+  if (a.Rescale(scale, &x) && b.Rescale(scale, &y)) {
+    // Two values below 10^38 can sum past 2^127: check the addition itself, then the 38 digits.
+    Int128 sum;
+    if (!__builtin_add_overflow(x.unscaled_, y.unscaled_, &sum) && sum < kLimit && sum > -kLimit) {
+      return Decimal(sum, scale);
+    }
+  }
+  return Fail(ErrorCode::kBadData, fmt::format("the sum of {} and {} has more than {} digits", a.ToString(),
+                                               b.ToString(), kMaxDigits));
+}
+
+int Decimal::Compare(const Decimal& a, const Decimal& b) {
+  // Compare at the common scale; values have < 10^38 magnitude so one side may need 10^76: compare
+  // integer parts first, then the fractions at the larger scale.
+  const int scale = std::max(a.scale_, b.scale_);
+  const Int128 a_int = a.unscaled_ / kPowers.p[a.scale_];
+  const Int128 b_int = b.unscaled_ / kPowers.p[b.scale_];
+  if (a_int != b_int) return a_int < b_int ? -1 : 1;
+  const Int128 a_frac = (a.unscaled_ % kPowers.p[a.scale_]) * kPowers.p[scale - a.scale_];
+  const Int128 b_frac = (b.unscaled_ % kPowers.p[b.scale_]) * kPowers.p[scale - b.scale_];
+  if (a_frac != b_frac) return a_frac < b_frac ? -1 : 1;
+  return 0;
+}
+
+std::string Decimal::ToString() const {
+  const bool negative = unscaled_ < 0;
+  UInt128 magnitude = negative ? static_cast<UInt128>(-unscaled_)
+                                         : static_cast<UInt128>(unscaled_);
+  char digits[48];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (n <= scale_) digits[n++] = '0';  // at least one digit before the point
+  std::string out;
+  out.reserve(static_cast<size_t>(n) + 2);
+  if (negative) out += '-';
+  for (int i = n - 1; i >= 0; --i) {
+    out += digits[i];
+    if (i == scale_ && i != 0) out += '.';
+  }
+  return out;
+}
+
+double Decimal::ToDouble() const {
+  return static_cast<double>(unscaled_) / std::pow(10.0, scale_);
+}
+
+}  // namespace billpipe::table
