@@ -19,6 +19,7 @@ void RegisterLsCommand(CLI::App& app, CliState& state);
 
 void RegisterRunCommands(CLI::App& app, CliState& state);
 void RegisterCurgenCommand(CLI::App& app, CliState& state);  // cli/curgen.cpp
-
+// billpipe reports s3://BUCKET[/PREFIX] (src/cli/reports.cpp).
+void RegisterReportsCommand(CLI::App& app, CliState& state);
 
 }  // namespace billpipe::cli

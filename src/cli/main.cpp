@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
 
   RegisterLsCommand(app, state);
   RegisterRunCommands(app, state);
+  RegisterReportsCommand(app, state);
 
 
   try {

@@ -12,6 +12,9 @@
 
 namespace billpipe::cur {
 
+// Manifests larger than this are refused (kBadData): the largest real ones are tens of kilobytes.
+inline constexpr size_t kMaxManifestBytes = 16 << 20;
+
 // One column of the report, in the order of the CSV header.
 struct ManifestColumn {
   std::string category;  // "lineItem"

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "cur/report_discovery.h"
 
 namespace billpipe::cur {
 namespace {
@@ -51,13 +50,7 @@ Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& loca
   plan.manifest = std::move(*manifest);
   const LegacyManifest& m = plan.manifest;
 
-  if (m.billing_period_start != SysTime{period.start} || m.billing_period_end != SysTime{period.end}) {
-    return fail_with(ErrorCode::kBadData,
-                     fmt::format("the manifest's billingPeriod {} to {} is not the folder's {} to {}",
-                                 FormatIsoTime(m.billing_period_start), FormatIsoTime(m.billing_period_end),
-                                 FormatIsoTime(SysTime{period.start}), FormatIsoTime(SysTime{period.end})),
-                     manifest_key);
-  }
+  if (auto same = CheckManifestPeriod(m, period); !same) return fail(std::move(same).error(), manifest_key);
 
   plan.compression = CompressionFromManifest(m.compression);
   if (plan.compression == Compression::kParquet) {

@@ -67,6 +67,16 @@ std::string PrefixAsFolder(std::string_view prefix) {
   return folder;
 }
 
+Status CheckManifestPeriod(const LegacyManifest& m, const BillingPeriod& period) {
+  if (m.billing_period_start != SysTime{period.start} || m.billing_period_end != SysTime{period.end}) {
+    return Fail(ErrorCode::kBadData,
+                fmt::format("the manifest's billingPeriod {} to {} is not the folder's {} to {}",
+                            FormatIsoTime(m.billing_period_start), FormatIsoTime(m.billing_period_end),
+                            FormatIsoTime(SysTime{period.start}), FormatIsoTime(SysTime{period.end})));
+  }
+  return Ok();
+}
+
 ReportLayout DetectLayout(const LegacyManifest& manifest, std::string_view period_folder, bool has_subfolders) {
   if (manifest.report_keys.empty()) return has_subfolders ? ReportLayout::kCreateNew : ReportLayout::kOverwrite;
   std::string assembly_folder = fmt::format("{}{}/", period_folder, manifest.assembly_id);

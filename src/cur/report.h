@@ -52,6 +52,9 @@ Status ValidateReportPrefix(std::string_view prefix);
 // A prefix as the folder it names: "" stays "", "cur" and "cur/" become "cur/".
 std::string PrefixAsFolder(std::string_view prefix);
 
+// kBadData unless the manifest's billingPeriod is exactly the period of its folder.
+Status CheckManifestPeriod(const LegacyManifest& manifest, const BillingPeriod& period);
+
 // The layout a period's top-level manifest shows. With report keys: all under
 // `<period folder><assemblyId>/` -> kCreateNew; all directly in the period folder -> kOverwrite; else
 // kUnknown. Without report keys (an empty month): kCreateNew when the period folder has subfolders.

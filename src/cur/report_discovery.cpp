@@ -196,6 +196,10 @@ class Walker {
       summary.error = fmt::format("{}: {}", S3Url(bucket_, summary.manifest_key), manifest.error().message);
       return summary;
     }
+    if (auto same = CheckManifestPeriod(*manifest, period); !same) {
+      summary.error = fmt::format("{}: {}", S3Url(bucket_, summary.manifest_key), same.error().message);
+      return summary;
+    }
     summary.assembly_id = manifest->assembly_id;
     summary.compression = manifest->compression;
     summary.column_count = manifest->columns.size();

@@ -25,8 +25,6 @@ namespace billpipe::cur {
 inline constexpr int kMaxDiscoveryDepth = 6;
 // How many folders discovery lists at most before asking for a narrower prefix.
 inline constexpr int kMaxDiscoveryFolders = 2000;
-// Manifests larger than this are refused (kBadData): the largest real ones are tens of kilobytes.
-inline constexpr size_t kMaxManifestBytes = 16 << 20;
 
 // One billing period of a report as its top-level manifest describes it.
 struct PeriodSummary {

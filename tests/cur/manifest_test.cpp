@@ -293,3 +293,54 @@ TEST(BillingPeriodTest, FolderNamesRoundTripAndOverlapInclusiveWindows) {
 
 }  // namespace
 }  // namespace billpipe::cur
+
+namespace billpipe::cur {
+namespace {
+
+// Every truncation and a few thousand seeded byte mutations of a real manifest: the parser returns a
+// manifest or kBadData with a message, never anything else (and never crashes: run under ASan + UBSan).
+TEST(ManifestRobustnessTest, TruncatedAndMutatedRealManifests) {
+  LOAD_REAL_MANIFEST(text, "test-quicksight-Manifest-2018-05.json");
+  size_t parsed = 0;
+  auto check = [&](const std::string& input) {
+    auto m = ParseLegacyManifest(input);
+    if (m) {
+      ++parsed;
+      return;
+    }
+    ASSERT_EQ(m.error().code, ErrorCode::kBadData) << m.error().message;
+    ASSERT_FALSE(m.error().message.empty());
+  };
+  for (size_t n = 0; n < text.size(); ++n) check(text.substr(0, n));
+  // Only the prefixes that lack nothing but trailing whitespace are whole JSON objects.
+  size_t whole = text.rfind('}') + 1;
+  EXPECT_EQ(parsed, text.size() - whole);
+  check(text);
+  EXPECT_EQ(parsed, text.size() - whole + 1);
+
+  uint64_t state = 0x9e3779b97f4a7c15ull;  // splitmix64: the same mutations on every run
+  auto next = [&state] {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  };
+  const std::string interesting = "\"{}[],:0-.eE\\\x00\xff\xc3tfn ";
+  for (int i = 0; i < 3000; ++i) {
+    std::string mutated = text;
+    int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      size_t at = next() % mutated.size();
+      switch (next() % 3) {
+        case 0: mutated[at] = interesting[next() % interesting.size()]; break;
+        case 1: mutated.erase(at, 1 + next() % 8); break;
+        default: mutated.insert(at, 1, interesting[next() % interesting.size()]); break;
+      }
+      if (mutated.empty()) mutated = "{";
+    }
+    check(mutated);
+  }
+}
+
+}  // namespace
+}  // namespace billpipe::cur

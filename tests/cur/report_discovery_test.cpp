@@ -135,10 +135,13 @@ TEST_F(DiscoveryTest, AManifestThatCannotBeReadMarksOnlyItsPeriod) {
   layout_.Write("cur/hourly/20180601-20180701/hourly-Manifest.json", "{not json");
   // A period folder without a top-level manifest (only an assembly folder).
   layout_.Write("cur/hourly/20180701-20180801/c1/hourly-1.csv.gz", testing::GzipText("x"));
+  // A manifest copied into the wrong period folder.
+  layout_.Write("cur/hourly/20180801-20180901/hourly-Manifest.json",
+                CurLayout::Manifest("hourly", "20180501-20180601", "m1", "GZIP", {}));
   auto reports = Discover("cur/");
   ASSERT_EQ(reports.size(), 1u);
   const ReportSummary& r = reports[0];
-  ASSERT_EQ(r.periods.size(), 3u);
+  ASSERT_EQ(r.periods.size(), 4u);
   EXPECT_EQ(r.periods[0].error, "");
   EXPECT_EQ(r.periods[0].assembly_id, "a1");
   EXPECT_EQ(r.periods[1].error,
@@ -146,6 +149,10 @@ TEST_F(DiscoveryTest, AManifestThatCannotBeReadMarksOnlyItsPeriod) {
             "at line 1, column 3: syntax error while parsing object key - invalid literal; last read: '{no'; "
             "expected string literal");
   EXPECT_EQ(r.periods[2].error, "s3://billing/cur/hourly/20180701-20180801/hourly-Manifest.json is missing");
+  EXPECT_EQ(r.periods[3].error,
+            "s3://billing/cur/hourly/20180801-20180901/hourly-Manifest.json: the manifest's billingPeriod "
+            "2018-05-01T00:00:00.000Z to 2018-06-01T00:00:00.000Z is not the folder's 2018-08-01T00:00:00.000Z to "
+            "2018-09-01T00:00:00.000Z");
   // The report's summary comes from the newest period that could be read.
   EXPECT_EQ(r.layout, ReportLayout::kCreateNew);
   EXPECT_EQ(r.column_count, 5u);

@@ -1,0 +1,153 @@
+// `billpipe reports`, run as a user would, over a local copy of a bucket (--from-dir).
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cur_layout.h"
+#include "test_support.h"
+
+namespace billpipe::cur {
+namespace {
+
+using billpipe::testing::RunBillpipe;
+using billpipe::testing::TempDir;
+using testing::CurLayout;
+
+constexpr int64_t kMay3 = 1525320306;  // 2018-05-03T04:05:06Z
+constexpr int64_t kMay5 = 1525493106;  // 2018-05-05T04:05:06Z
+constexpr int64_t kJune2 = 1527933600;  // 2018-06-02T10:00:00Z
+
+class ReportsCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    layout_.AddAssembly("cur/", "hourly", "20180501-20180601", "a1", "GZIP", 2, kMay3);
+    layout_.AddAssembly("cur/", "hourly", "20180501-20180601", "a2", "GZIP", 2, kMay5);
+    layout_.AddAssembly("cur/", "hourly", "20180601-20180701", "b1", "GZIP", 1, kJune2);
+    layout_.Write("cur/hourly/20180701-20180801/hourly-Manifest.json", "{}");
+    daily_keys_ = layout_.AddOverwrite("cur/", "daily", "20180601-20180701", "d1", "ZIP", 1, kJune2);
+    layout_.Write("cur/athena/athena/year=2018/month=5/athena-00001.snappy.parquet", "PAR1");
+    layout_.Write("cur/export/data/BILLING_PERIOD=2024-06/export-00001.csv.gz", "x");
+    layout_.Write("cur/export/metadata/BILLING_PERIOD=2024-06/export-Manifest.json", "{}");
+  }
+
+  std::string EtagOf(const std::string& key) {
+    std::ifstream in(layout_.PathOf(key), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return testing::Md5Etag(text.str());
+  }
+  std::string DailyEtag() { return EtagOf("cur/daily/20180601-20180701/daily-Manifest.json"); }
+
+  TempDir dir_;
+  CurLayout layout_{dir_.path() / "billing"};  // --from-dir DIR holds the bucket folder DIR/billing
+  std::vector<std::string> daily_keys_;
+};
+
+TEST_F(ReportsCommandTest, ListsEveryReportWithItsNewestVersions) {
+  auto r = RunBillpipe({"reports", "s3://billing/cur", "--from-dir", dir_.path().string()});
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "athena  s3://billing/cur/athena/\n"
+            "  legacy Parquet: not supported yet; billing periods: 2018-05\n"
+            "daily  s3://billing/cur/daily/\n"
+            "  legacy CSV, overwrite versions, ZIP, 5 columns, 1 billing period\n"
+            "  2018-06  assembly d1  ETag " + DailyEtag() + "  delivered 2018-06-02T10:00:00.000Z\n"
+            "export  s3://billing/cur/export/\n"
+            "  CUR 2.0 / FOCUS export: not supported yet; billing periods: 2024-06\n"
+            "hourly  s3://billing/cur/hourly/\n"
+            "  legacy CSV, create-new versions, GZIP, 5 columns, 3 billing periods\n"
+            "  2018-05  assembly a2  delivered 2018-05-05T04:05:06.000Z\n"
+            "  2018-06  assembly b1  delivered 2018-06-02T10:00:00.000Z\n"
+            "  2018-07  error: s3://billing/cur/hourly/20180701-20180801/hourly-Manifest.json: manifest field "
+            "\"assemblyId\" is missing\n");
+}
+
+TEST_F(ReportsCommandTest, JsonOutput) {
+  auto r = RunBillpipe({"reports", "s3://billing/cur/", "--from-dir", dir_.path().string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["bucket"], "billing");
+  EXPECT_EQ(doc["prefix"], "cur/");
+  ASSERT_EQ(doc["reports"].size(), 4u);
+  EXPECT_EQ(doc["reports"][0]["name"], "athena");
+  EXPECT_EQ(doc["reports"][0]["format"], "legacy-parquet");
+  EXPECT_EQ(doc["reports"][0]["supported"], false);
+  EXPECT_EQ(doc["reports"][2]["format"], "data-export");
+  const auto& daily = doc["reports"][1];
+  EXPECT_EQ(daily["layout"], "overwrite");
+  EXPECT_EQ(daily["compression"], "ZIP");
+  EXPECT_EQ(daily["columns"], 5);
+  EXPECT_EQ(daily["periods"][0]["version"], DailyEtag());
+  const auto& hourly = doc["reports"][3];
+  EXPECT_EQ(hourly["url"], "s3://billing/cur/hourly/");
+  EXPECT_EQ(hourly["prefix"], "cur/");
+  EXPECT_EQ(hourly["layout"], "create-new");
+  ASSERT_EQ(hourly["periods"].size(), 3u);
+  nlohmann::json may = nlohmann::json::parse(R"({"period":"2018-05","start":"2018-05-01","end":"2018-06-01",
+      "manifest_key":"cur/hourly/20180501-20180601/hourly-Manifest.json","version":"a2","assembly_id":"a2",
+      "last_modified":"2018-05-05T04:05:06.000Z","layout":"create-new","compression":"GZIP","columns":5})");
+  may["etag"] = EtagOf("cur/hourly/20180501-20180601/hourly-Manifest.json");
+  EXPECT_EQ(hourly["periods"][0], may);
+  EXPECT_EQ(hourly["periods"][2]["error"],
+            "s3://billing/cur/hourly/20180701-20180801/hourly-Manifest.json: manifest field \"assemblyId\" is "
+            "missing");
+}
+
+TEST_F(ReportsCommandTest, ReportFilter) {
+  auto r = RunBillpipe({"reports", "s3://billing/cur", "--from-dir", dir_.path().string(), "--report", "daily"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "daily  s3://billing/cur/daily/");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3);
+
+  auto missing =
+      RunBillpipe({"reports", "s3://billing/cur", "--from-dir", dir_.path().string(), "--report", "monthly"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_EQ(missing.err,
+            "billpipe: report \"monthly\" was not found under s3://billing/cur/. Reports there: athena (legacy "
+            "Parquet, not supported yet), daily, export (CUR 2.0 / FOCUS export, not supported yet), hourly\n");
+
+  auto bad_name =
+      RunBillpipe({"reports", "s3://billing/cur", "--from-dir", dir_.path().string(), "--report", "a/b"});
+  EXPECT_EQ(bad_name.exit_code, 2);
+  EXPECT_EQ(bad_name.err,
+            "billpipe: \"a/b\" is not a valid report name: a report name has 1 to 256 characters, each a letter, a "
+            "digit or one of ! - _ . * ' ( )\n");
+}
+
+TEST_F(ReportsCommandTest, BadLocationsAreUsageErrors) {
+  auto not_s3 = RunBillpipe({"reports", "https://billing/cur", "--from-dir", dir_.path().string()});
+  EXPECT_EQ(not_s3.exit_code, 2);
+  EXPECT_EQ(not_s3.err, "billpipe: 'https://billing/cur' is not an S3 location: write it as s3://BUCKET/PREFIX.\n");
+  auto bad_bucket = RunBillpipe({"reports", "s3://bill$ng/cur", "--from-dir", dir_.path().string()});
+  EXPECT_EQ(bad_bucket.exit_code, 2);
+  EXPECT_EQ(bad_bucket.err.substr(0, 47), "billpipe: Invalid bucket name 'bill$ng': '$' at");
+  auto bad_prefix = RunBillpipe({"reports", "s3://billing/cur reports", "--from-dir", dir_.path().string()});
+  EXPECT_EQ(bad_prefix.exit_code, 2);
+  EXPECT_EQ(bad_prefix.err,
+            "billpipe: \"cur reports\" is not a valid report path prefix: a prefix has at most 256 characters, each "
+            "a letter, a digit or one of ! - _ . * ' ( ) /\n");
+  auto no_url = RunBillpipe({"reports"});
+  EXPECT_EQ(no_url.exit_code, 2);
+}
+
+TEST_F(ReportsCommandTest, MissingDirectoryAndEmptyPrefix) {
+  auto missing = RunBillpipe({"reports", "s3://billing/cur", "--from-dir", (dir_.path() / "nope").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "billpipe: the directory " + (dir_.path() / "nope").string() + " does not exist\n");
+  auto no_bucket = RunBillpipe({"reports", "s3://other/cur", "--from-dir", dir_.path().string()});
+  EXPECT_EQ(no_bucket.exit_code, 1);
+  EXPECT_EQ(no_bucket.err,
+            "billpipe: bucket other does not exist (no folder " + (dir_.path() / "other").string() + ")\n");
+  auto empty = RunBillpipe({"reports", "s3://billing/elsewhere", "--from-dir", dir_.path().string()});
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out, "No Cost and Usage Report under s3://billing/elsewhere/.\n");
+}
+
+}  // namespace
+}  // namespace billpipe::cur
