@@ -20,7 +20,8 @@ Error PeriodError(const ReportLocation& location, const BillingPeriod& period, E
 
 }  // namespace
 
-Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& location, const BillingPeriod& period) {
+Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& location, const BillingPeriod& period,
+                              FileCheck check) {
   const std::string manifest_key = location.ManifestKey(period);
   auto fail = [&](Error error, const std::string& key) { return Fail(PeriodError(location, period, std::move(error), key)); };
   auto fail_with = [&](ErrorCode code, std::string message, const std::string& key) {
@@ -42,6 +43,7 @@ Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& loca
     return fail_with(ErrorCode::kNotFound, "the manifest is missing", manifest_key);
   }
   plan.manifest_object = *manifest_object;
+  plan.folder_objects = listing->objects;
 
   auto text = store.GetSmall(location.bucket, manifest_key, kMaxManifestBytes);
   if (!text) return fail(std::move(text).error(), manifest_key);
@@ -76,19 +78,29 @@ Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& loca
   plan.version_key = plan.layout == ReportLayout::kCreateNew ? m.assembly_id : plan.manifest_object.etag;
 
   plan.files.reserve(m.report_keys.size());
-  for (size_t i = 0; i < m.report_keys.size(); ++i) {
-    const std::string& key = m.report_keys[i];
+  for (const std::string& key : m.report_keys) plan.files.push_back(s3::ObjectInfo{key, 0, "", ""});
+  if (check == FileCheck::kHead) BP_RETURN_IF_ERROR(StatFiles(store, location, plan));
+  return plan;
+}
+
+Status StatFiles(s3::ObjectStore& store, const ReportLocation& location, PeriodPlan& plan) {
+  const BillingPeriod& period = plan.period;
+  auto fail_with = [&](ErrorCode code, std::string message, const std::string& key) {
+    return Fail(PeriodError(location, period, Error(code, std::move(message)), key));
+  };
+  for (size_t i = 0; i < plan.files.size(); ++i) {
+    const std::string key = plan.files[i].key;
     auto info = store.Head(location.bucket, key);
     if (!info) {
       if (info.error().code == ErrorCode::kNotFound) {
         return fail_with(ErrorCode::kNotFound,
                          fmt::format("reportKeys[{}] {} does not exist", i, S3Url(location.bucket, key)), key);
       }
-      return fail(std::move(info).error(), key);
+      return Fail(PeriodError(location, period, std::move(info).error(), key));
     }
-    plan.files.push_back(std::move(*info));
+    plan.files[i] = std::move(*info);
   }
-  return plan;
+  return Ok();
 }
 
 Result<std::vector<PeriodOutcome>> PlanPeriods(s3::ObjectStore& store, const ReportLocation& location,

@@ -36,6 +36,9 @@ struct PeriodPlan {
   std::string version_key;
   Compression compression = Compression::kGzip;  // kGzip or kZip
   std::vector<s3::ObjectInfo> files;              // one per reportKey, in the manifest's order
+  // The objects directly in the period folder, from the one listing planning makes (in overwrite mode
+  // the data files are among them, with their ETags).
+  std::vector<s3::ObjectInfo> folder_objects;
 };
 
 // The outcome for one period: a plan, or the error that stops this period and no other. Errors name the
@@ -54,7 +57,17 @@ struct PeriodOutcome {
 Result<std::vector<PeriodOutcome>> PlanPeriods(s3::ObjectStore& store, const ReportLocation& location,
                                                const DateWindow& window);
 
-// Plans one period (whose folder need not have been listed).
-Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& location, const BillingPeriod& period);
+// Whether planning asks S3 about every data file (a HEAD each: sizes, ETags, existence) or leaves
+// that to StatFiles, for the periods that turn out to need reading.
+enum class FileCheck { kHead, kLater };
+
+// Plans one period (whose folder need not have been listed). With FileCheck::kLater, files hold the
+// manifest's keys only (size 0, no ETag) and no data file is asked about.
+Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& location, const BillingPeriod& period,
+                              FileCheck check = FileCheck::kHead);
+
+// Fills in size and ETag of every file of a plan made with FileCheck::kLater: kNotFound naming a
+// reportKey that does not exist, with the period and key as PlanPeriod's errors.
+Status StatFiles(s3::ObjectStore& store, const ReportLocation& location, PeriodPlan& plan);
 
 }  // namespace billpipe::cur

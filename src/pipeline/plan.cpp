@@ -1,6 +1,7 @@
 #include "pipeline/plan.h"
 
 #include <chrono>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -36,7 +37,9 @@ Result<PeriodPlan> PlanOnePeriod(s3::ObjectStore& store, const RunRequest& req, 
   cur::ReportLocation location = Location(req);
   cur::BillingPeriod cur_period{std::chrono::sys_days(std::chrono::days(period.start.Days())),
                                 std::chrono::sys_days(std::chrono::days(period.end.Days()))};
-  auto planned = cur::PlanPeriod(store, location, cur_period);
+  // Data files are asked about only for the periods that need loading (StatPlannedFiles): a run with
+  // nothing new reads listings and manifests only.
+  auto planned = cur::PlanPeriod(store, location, cur_period, cur::FileCheck::kLater);
   if (!planned) {
     if (planned.error().code == ErrorCode::kNotFound && planned.error().key == location.ManifestKey(cur_period)) {
       return plan;
@@ -45,17 +48,30 @@ Result<PeriodPlan> PlanOnePeriod(s3::ObjectStore& store, const RunRequest& req, 
   }
   plan.version_key = planned->version_key;
   if (planned->layout != cur::ReportLayout::kCreateNew) {
-    // Overwrite mode replaces files in place: besides the manifest's ETag, the files' ETags make the
-    // version, so that a file rewritten under an unchanged manifest is not missed.
+    // Overwrite mode replaces files in place: besides the manifest's ETag, the files' ETags (from the
+    // period folder's listing, which holds them in this mode) make the version, so that a file rewritten
+    // under an unchanged manifest is not missed.
+    std::map<std::string, std::string> etags;
+    for (const auto& o : planned->folder_objects) etags[o.key] = o.etag;
     uint64_t h = 14695981039346656037ull;  // FNV-1a
     for (const auto& f : planned->files) {
-      for (char c : f.etag) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      for (char c : etags[f.key]) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     }
     plan.version_key = fmt::format("{}/{:016x}", planned->version_key, h);
   }
   plan.files = std::move(planned->files);
   plan.manifest = std::move(planned->manifest);
   return plan;
+}
+
+Status StatPlannedFiles(s3::ObjectStore& store, const RunRequest& req, PeriodPlan& plan) {
+  cur::PeriodPlan files;
+  files.period = cur::BillingPeriod{std::chrono::sys_days(std::chrono::days(plan.period.start.Days())),
+                                    std::chrono::sys_days(std::chrono::days(plan.period.end.Days()))};
+  files.files = plan.files;
+  BP_RETURN_IF_ERROR(cur::StatFiles(store, Location(req), files));
+  plan.files = std::move(files.files);
+  return Ok();
 }
 
 // A report name that is not in the bucket is an error naming the reports that are.

@@ -40,6 +40,10 @@ cur::ReportLocation Location(const RunRequest& req);
 Result<PeriodPlan> PlanOnePeriod(s3::ObjectStore& store, const RunRequest& req, const BillingPeriod& period,
                                  const DateWindow& share);
 
+// Asks S3 about every file of the plan (size for progress, existence): kNotFound naming a reportKey
+// that does not exist.
+Status StatPlannedFiles(s3::ObjectStore& store, const RunRequest& req, PeriodPlan& plan);
+
 // A report name that is not in the bucket is an error naming the reports that are.
 Status CheckReportExists(s3::ObjectStore& store, const RunRequest& req);
 

@@ -144,7 +144,11 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
 
   // Shape: the dataset schema and, per period, where each CSV column goes.
   std::vector<const PeriodPlan*> loading;
-  for (const auto& k : vplan.load) loading.push_back(&plans[plan_of[k.billing_period]]);
+  for (const auto& k : vplan.load) {
+    PeriodPlan& p = plans[plan_of[k.billing_period]];
+    BP_RETURN_IF_ERROR(StatPlannedFiles(env.store, req, p));
+    loading.push_back(&p);
+  }
   std::vector<std::string> notes;
   BP_ASSIGN_OR_RETURN(auto columns, DatasetColumns(state.columns, loading, notes));
   std::map<std::string, const sink::ColumnDef*> column_by_header;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "counting_store.h"
 #include "cur_fixture.h"
 #include "s3/local_dir_store.h"
 #include "sink/sqlite_sink.h"
@@ -117,6 +118,21 @@ TEST_F(RunTest, SecondRunWithNothingNewChangesNothing) {
   ASSERT_EQ(again->periods.size(), 1u);
   EXPECT_EQ(again->periods[0].action, "unchanged");
   EXPECT_EQ(Total(), "19|19.0000000000");
+}
+
+TEST_F(RunTest, NoOpRunReadsOnlyListingsAndManifests) {
+  cur_.WritePeriod(2019, 11, "a1", {Days(11, 1, 30, "1"), Days(11, 1, 30, "1")});
+  cur_.WritePeriod(2019, 12, "b1", {Days(12, 1, 19, "2")});
+  ASSERT_TRUE(Run(Request("2019-11-01", "2019-12-31")));
+  billpipe::testing::CountingStore counting(*store_);
+  RunEnvironment env{counting, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+  auto again = RunDataset(Request("2019-11-01", "2019-12-31"), env);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->version, 0);
+  EXPECT_EQ(counting.opens, 0);       // no data file is read
+  EXPECT_EQ(counting.heads, 0);       // nor asked about
+  EXPECT_EQ(counting.small_gets, 2);  // the two top-level manifests
+  EXPECT_EQ(counting.lists, 3);       // the report folder, then each period folder
 }
 
 TEST_F(RunTest, FiltersInvoicedAndEstimatedLines) {
