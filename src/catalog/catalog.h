@@ -40,16 +40,18 @@ class Catalog {
   // catalog holds no secret; a missing or wrong key for existing secrets is a clear error (kAuth).
   Result<const SecretBox*> Secrets();
 
-  // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
+  // Runs fn inside BEGIN IMMEDIATE ... COMMIT (a savepoint when a transaction is already open, so
+  // store methods compose); rolls back what fn did when it fails.
   template <typename Fn>
   Status InTransaction(Fn&& fn) {
-    BP_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+    const bool nested = sqlite3_get_autocommit(db_->handle()) == 0;
+    BP_RETURN_IF_ERROR(db_->Exec(nested ? "SAVEPOINT catalog_nested" : "BEGIN IMMEDIATE"));
     Status s = fn();
     if (!s) {
-      (void)db_->Exec("ROLLBACK");
+      (void)db_->Exec(nested ? "ROLLBACK TO catalog_nested; RELEASE catalog_nested" : "ROLLBACK");
       return s;
     }
-    return db_->Exec("COMMIT");
+    return db_->Exec(nested ? "RELEASE catalog_nested" : "COMMIT");
   }
 
   sink::SqliteDb& db() { return *db_; }

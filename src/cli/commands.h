@@ -14,5 +14,8 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+void RegisterAccountCommand(CLI::App& app, CliState& state);
+void RegisterDatasetCommand(CLI::App& app, CliState& state);
+
 
 }  // namespace billpipe::cli

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   std::string help_topic;
   auto* help = app.add_subcommand("help", "Show help for billpipe or for one command");
   help->add_option("command", help_topic, "The command to explain");
+  RegisterAccountCommand(app, state);
+  RegisterDatasetCommand(app, state);
 
 
   try {
