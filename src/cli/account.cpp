@@ -38,6 +38,7 @@ struct AccountFlags {
   bool no_test = false;
   bool force = false;
   bool json = false;
+  std::string refused_secret;  // a secret given on the command line: refused, never echoed
 };
 
 nlohmann::json AccountJson(const Account& a) {
@@ -125,6 +126,18 @@ void AddCredentialOptions(CLI::App* cmd, AccountFlags& f) {
   cmd->add_option("--profile", f.profile, "Use a profile of the shared AWS files instead of keys");
   cmd->add_option("--region", f.region, "AWS region of the bucket (default us-east-1)");
   cmd->add_option("--endpoint", f.endpoint, "S3 endpoint URL (default: AWS's)");
+  // Taken (so that a parse error cannot echo them) and refused.
+  for (const char* name : {"--secret", "--secret-access-key", "--session-token"}) {
+    cmd->add_option(name, f.refused_secret)->group("");
+  }
+}
+
+// A secret on the command line is visible to every user of the machine (ps, shell history).
+Status RefuseCommandLineSecret(const AccountFlags& f) {
+  if (f.refused_secret.empty()) return Ok();
+  return Fail(ErrorCode::kInvalidArgument,
+              "Secrets are never taken from the command line (other users can see it). Give the secret with "
+              "--secret-stdin, --secret-env VAR, or at the prompt.");
 }
 
 }  // namespace
@@ -133,7 +146,6 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   auto f = std::make_shared<AccountFlags>();
   auto* account = app.add_subcommand("account", "Add, list, change and test AWS accounts (credentials)");
   account->require_subcommand(1);
-  AddHomeOption(account, &f->home);
 
   auto run = [&state](std::function<Status()> body) {
     Status s = body();
@@ -148,6 +160,7 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   add->add_flag("--json", f->json, "Print the account as JSON");
   add->callback([f, run] {
     run([&]() -> Status {
+      BP_RETURN_IF_ERROR(RefuseCommandLineSecret(*f));
       AccountInput in;
       if (!f->name.empty()) in.name = f->name;
       if (!f->profile.empty()) {
@@ -259,12 +272,13 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   auto* edit = account->add_subcommand("edit", "Replace an account's credentials, region or endpoint");
   edit->add_option("name", f->name, "Account name")->required();
   AddCredentialOptions(edit, *f);
-  edit->add_flag("--secret", f->prompt_secret, "Replace the secret access key (asked for, or from --secret-stdin)");
+  edit->add_flag("--ask-secret", f->prompt_secret, "Replace the secret access key, asked for at the prompt");
   edit->add_flag("--no-session-token", f->no_token, "Remove the session token");
   edit->add_option("--bucket", f->bucket, "Test with a ListObjectsV2 of this bucket (else ListBuckets)");
   edit->add_flag("--no-test", f->no_test, "Save without testing the credentials");
   edit->callback([f, run] {
     run([&]() -> Status {
+      BP_RETURN_IF_ERROR(RefuseCommandLineSecret(*f));
       AccountInput in;
       if (!f->profile.empty()) in.profile = f->profile;
       if (!f->access_key_id.empty()) in.access_key_id = f->access_key_id;
@@ -314,7 +328,7 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
       return Ok();
     });
   });
-  for (auto* sub : account->get_subcommands()) sub->fallthrough();
+  for (auto* sub : account->get_subcommands([](CLI::App*) { return true; })) AddHomeOption(sub, &f->home);
 }
 
 }  // namespace billpipe::cli

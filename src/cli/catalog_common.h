@@ -17,7 +17,7 @@
 
 namespace billpipe::cli {
 
-// Adds --home DIR to app (and lets its subcommands' unknown options fall through to it).
+// Adds --home DIR to a command.
 void AddHomeOption(CLI::App* app, std::string* home);
 
 // Opens the catalog of DataHome(home) with the system clock.

@@ -172,7 +172,6 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   auto f = std::make_shared<DatasetFlags>();
   auto* dataset = app.add_subcommand("dataset", "Create, list, change, export and import datasets");
   dataset->require_subcommand(1);
-  AddHomeOption(dataset, &f->home);
   auto run = [&state](std::function<Status()> body) {
     Status s = body();
     state.exit_code = s ? kExitOk : ReportError(s.error());
@@ -185,6 +184,7 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
     run([&]() -> Status {
       DatasetDefinition def;
       def.name = f->name;
+      BP_ASSIGN_OR_RETURN(def.duration, catalog::ParseDurationFlags(f->duration));  // required on create
       BP_RETURN_IF_ERROR(ApplyFlags(*f, def));
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
       BP_ASSIGN_OR_RETURN(auto saved, DatasetStore(*cat).Create(def));
@@ -363,7 +363,7 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
       return Ok();
     });
   });
-  for (auto* sub : dataset->get_subcommands()) sub->fallthrough();
+  for (auto* sub : dataset->get_subcommands([](CLI::App*) { return true; })) AddHomeOption(sub, &f->home);
 }
 
 }  // namespace billpipe::cli
