@@ -14,6 +14,7 @@ struct CliState {
   int exit_code = kExitOk;
 };
 
+void RegisterRunCommands(CLI::App& app, CliState& state);
 void RegisterAccountCommand(CLI::App& app, CliState& state);
 void RegisterDatasetCommand(CLI::App& app, CliState& state);
 

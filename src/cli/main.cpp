@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   RegisterAccountCommand(app, state);
   RegisterDatasetCommand(app, state);
 
+  RegisterRunCommands(app, state);
+
 
   try {
     app.parse(argc, argv);

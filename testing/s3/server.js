@@ -4,6 +4,8 @@
 //
 //   node --openssl-legacy-provider testing/s3/server.js --dir DIR [--port 0] [--bucket NAME]...
 //        [--key ID:SECRET]... [--allow-anonymous] [--parent-pid PID]
+//        [--bucket-region NAME=REGION[:redirect]]... [--deny ACTION=BUCKET[/KEYPREFIX]]...
+//        [--seed BUCKET/PREFIX:COUNT]...
 //
 // Prints one JSON line {"port":N,"pid":P} on stdout once it answers, then serves until SIGTERM.
 // Corrections:
@@ -11,6 +13,15 @@
 //    only folders), counts common prefixes against max-keys, and pages with opaque tokens, as S3 does.
 //  * Requests without a signature are refused with AccessDenied (a private bucket), unless
 //    --allow-anonymous.
+//  * Every answer carries an x-amz-request-id header, as S3's do.
+// Simulations (for tests of the client):
+//  * --bucket-region NAME=REGION: the bucket lives in REGION. A request signed for another region is
+//    answered as S3 does: 400 AuthorizationHeaderMalformed with <Region> (HEAD: 400 with an
+//    x-amz-bucket-region header), or with ":redirect" 301 PermanentRedirect with x-amz-bucket-region.
+//  * --seed BUCKET/PREFIX:COUNT: before answering, stores COUNT one-byte objects PREFIX00000,
+//    PREFIX00001, ... (quicker than COUNT uploads, for listing tests).
+//  * --deny ACTION=RESOURCE: authenticated requests still get 403 AccessDenied for ACTION
+//    (s3:ListBucket on a bucket NAME, s3:GetObject on NAME/KEYPREFIX).
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
@@ -19,7 +30,7 @@ const base = path.dirname(require.resolve('@20minutes/s3rver/package.json'))
 const lib = (p) => path.join(base, 'lib', p)
 
 function parseArgs(argv) {
-  const opts = { dir: null, port: 0, buckets: [], keys: [], allowAnonymous: false }
+  const opts = { dir: null, port: 0, buckets: [], keys: [], allowAnonymous: false, regions: {}, denies: [], seeds: [] }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => {
@@ -34,6 +45,18 @@ function parseArgs(argv) {
       const at = v.indexOf(':')
       if (at <= 0) throw new Error('--key takes ID:SECRET')
       opts.keys.push([v.slice(0, at), v.slice(at + 1)])
+    } else if (a === '--bucket-region') {
+      const m = /^([^=]+)=([^:]+)(:redirect)?$/.exec(next())
+      if (!m) throw new Error('--bucket-region takes NAME=REGION[:redirect]')
+      opts.regions[m[1]] = { region: m[2], redirect: Boolean(m[3]) }
+    } else if (a === '--seed') {
+      const m = /^([^/]+)\/(.*):(\d+)$/.exec(next())
+      if (!m) throw new Error('--seed takes BUCKET/PREFIX:COUNT')
+      opts.seeds.push({ bucket: m[1], prefix: m[2], count: Number(m[3]) })
+    } else if (a === '--deny') {
+      const m = /^(s3:ListBucket|s3:GetObject)=([^/]+)(?:\/(.*))?$/.exec(next())
+      if (!m) throw new Error('--deny takes s3:ListBucket=BUCKET or s3:GetObject=BUCKET[/KEYPREFIX]')
+      opts.denies.push({ action: m[1], bucket: m[2], prefix: m[3] || '' })
     } else if (a === '--allow-anonymous') opts.allowAnonymous = true
     else if (a === '--parent-pid') opts.parentPid = Number(next())
     else throw new Error(`unknown argument ${a}`)
@@ -46,6 +69,71 @@ const opts = parseArgs(process.argv.slice(2))
 fs.mkdirSync(opts.dir, { recursive: true })
 
 const S3Error = require(lib('models/error'))
+const crypto = require('node:crypto')
+
+function signedRegion(ctx) {
+  const cred = /Credential=([^,\s]+)/.exec(ctx.headers.authorization || '')
+  const value = cred ? cred[1] : ctx.query['X-Amz-Credential'] || ''
+  const parts = value.split('/')
+  return parts.length >= 5 ? parts[2] : null
+}
+
+function checkRegion(ctx) {
+  const bucket = ctx.params && ctx.params.bucket
+  const home = bucket && opts.regions[bucket]
+  if (!home) return
+  const region = signedRegion(ctx)
+  if (region === null || region === home.region) return
+  if (home.redirect || ctx.method === 'HEAD') ctx.set('x-amz-bucket-region', home.region)
+  if (home.redirect) {
+    throw new S3Error(
+      'PermanentRedirect',
+      'The bucket you are attempting to access must be addressed using the specified endpoint. ' +
+        'Please send all future requests to this endpoint.',
+      { Bucket: bucket, Endpoint: `${bucket}.s3.${home.region}.amazonaws.com` }
+    )
+  }
+  throw new S3Error(
+    'AuthorizationHeaderMalformed',
+    `The authorization header is malformed; the region '${region}' is wrong; expecting '${home.region}'`,
+    { Region: home.region }
+  )
+}
+
+// s3rver parses x-amz-date wrongly and never sees a skewed clock; S3 refuses more than 15 minutes.
+const MAX_SKEW_MS = 15 * 60 * 1000
+function checkSkew(ctx) {
+  const amzDate = ctx.headers['x-amz-date'] || ctx.query['X-Amz-Date']
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate || '')
+  if (!m || ctx.query['X-Amz-Date']) return // presigned URLs are checked by expiry instead
+  const requestTime = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])
+  const serverTime = new Date()
+  if (Math.abs(serverTime.getTime() - requestTime) > MAX_SKEW_MS) {
+    throw new S3Error(
+      'RequestTimeTooSkewed',
+      'The difference between the request time and the current time is too large.',
+      {
+        RequestTime: amzDate,
+        ServerTime: serverTime.toISOString().replace(/\.\d+/, ''),
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      }
+    )
+  }
+}
+
+function checkDenied(ctx) {
+  const bucket = ctx.params && ctx.params.bucket
+  let key = ctx.params && ctx.params.key
+  if (Array.isArray(key)) key = key.join('/')
+  for (const d of opts.denies) {
+    if (d.bucket !== bucket) continue
+    const isList = ctx.method === 'GET' && !key
+    const isGet = (ctx.method === 'GET' || ctx.method === 'HEAD') && key !== undefined && key.startsWith(d.prefix)
+    if ((d.action === 's3:ListBucket' && isList) || (d.action === 's3:GetObject' && isGet)) {
+      throw new S3Error('AccessDenied', 'Access Denied')
+    }
+  }
+}
 
 // Refuse unsigned requests: real buckets holding billing data are private.
 const authPath = require.resolve(lib('middleware/authentication'))
@@ -53,12 +141,18 @@ const realAuth = require(authPath)
 require.cache[authPath].exports = () => {
   const inner = realAuth()
   return async function authentication(ctx, next) {
+    ctx.set('x-amz-request-id', crypto.randomBytes(8).toString('hex').toUpperCase())
+    checkRegion(ctx)
+    if ('authorization' in ctx.headers) checkSkew(ctx)
     const signed =
       'authorization' in ctx.headers || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query
     if (!signed && !opts.allowAnonymous && ctx.method !== 'OPTIONS') {
       throw new S3Error('AccessDenied', 'Access Denied')
     }
-    return inner(ctx, next)
+    return inner(ctx, async () => {
+      checkDenied(ctx)
+      return next()
+    })
   }
 }
 
@@ -202,8 +296,25 @@ const server = new S3rver({
   configureBuckets: opts.buckets.map((name) => ({ name })),
 })
 
+// Writes the seeded objects straight into the store's files, as its putObject would (far quicker).
+function seed() {
+  const md5 = require('node:crypto').createHash('md5').update('x').digest('hex')
+  const metadata = JSON.stringify({ 'content-type': 'application/octet-stream' }, null, 2)
+  for (const { bucket, prefix, count } of opts.seeds) {
+    for (let i = 0; i < count; i++) {
+      const key = prefix + String(i).padStart(5, '0')
+      const objectPath = server.store.getResourcePath(bucket, key, 'object')
+      fs.mkdirSync(path.dirname(objectPath), { recursive: true })
+      fs.writeFileSync(objectPath, 'x')
+      fs.writeFileSync(server.store.getResourcePath(bucket, key, 'object.md5'), md5)
+      fs.writeFileSync(server.store.getResourcePath(bucket, key, 'metadata.json'), metadata)
+    }
+  }
+}
+
 server.run().then(
   (addr) => {
+    seed()
     process.stdout.write(JSON.stringify({ port: addr.port, pid: process.pid }) + '\n')
   },
   (err) => {

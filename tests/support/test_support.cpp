@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
 extern char** environ;
@@ -79,6 +80,10 @@ std::vector<std::string> MergedEnvironment(const std::vector<std::string>& extra
 
 }  // namespace
 
+namespace {
+std::pair<int, int> SpawnJsonPortServer(std::vector<std::string>& argv, const std::string& what);
+}  // namespace
+
 std::unique_ptr<S3TestServer> S3TestServer::Start(const Options& options) {
   std::unique_ptr<S3TestServer> server(new S3TestServer());
   std::vector<std::string> argv = {"node", "--openssl-legacy-provider",
@@ -94,6 +99,28 @@ std::unique_ptr<S3TestServer> S3TestServer::Start(const Options& options) {
     argv.push_back("--bucket");
     argv.push_back(b);
   }
+  for (const auto& r : options.bucket_regions) {
+    argv.push_back("--bucket-region");
+    argv.push_back(r);
+  }
+  for (const auto& d : options.denies) {
+    argv.push_back("--deny");
+    argv.push_back(d);
+  }
+  for (const auto& seed : options.seeds) {
+    argv.push_back("--seed");
+    argv.push_back(seed);
+  }
+  auto [pid, port] = SpawnJsonPortServer(argv, "S3 test server");
+  server->pid_ = pid;
+  server->port_ = port;
+  return server;
+}
+
+namespace {
+
+// Spawns a node server that prints {"port":N} on its first line; returns its pid and port.
+std::pair<int, int> SpawnJsonPortServer(std::vector<std::string>& argv, const std::string& what) {
   Pipe out;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -103,7 +130,6 @@ std::unique_ptr<S3TestServer> S3TestServer::Start(const Options& options) {
   int rc = posix_spawnp(&pid, "node", &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error(std::string("cannot start node: ") + std::strerror(rc));
-  server->pid_ = pid;
   out.CloseWrite();
 
   // Wait for the {"port":N} line.
@@ -111,30 +137,80 @@ std::unique_ptr<S3TestServer> S3TestServer::Start(const Options& options) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (line.find('\n') == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) throw std::runtime_error("S3 test server did not start within 30 s");
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      throw std::runtime_error(what + " did not start within 30 s");
+    }
     pollfd p{out.fd[0], POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
     char buf[256];
     ssize_t n = read(out.fd[0], buf, sizeof buf);
-    if (n <= 0) throw std::runtime_error("S3 test server exited before it answered (is node installed? run scripts/setup)");
+    if (n <= 0) {
+      waitpid(pid, nullptr, 0);
+      throw std::runtime_error(what + " exited before it answered (is node installed? run scripts/setup)");
+    }
     line.append(buf, static_cast<size_t>(n));
   }
-  server->port_ = nlohmann::json::parse(line.substr(0, line.find('\n'))).at("port").get<int>();
-  return server;
+  return {pid, nlohmann::json::parse(line.substr(0, line.find('\n'))).at("port").get<int>()};
 }
 
-S3TestServer::~S3TestServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status;
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
+void StopByPid(int pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  int status;
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
 }
+
+size_t AppendToString(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+}  // namespace
+
+S3TestServer::~S3TestServer() { StopByPid(pid_); }
+
+std::unique_ptr<FaultProxy> FaultProxy::Start(const std::string& upstream_endpoint) {
+  std::unique_ptr<FaultProxy> proxy(new FaultProxy());
+  std::vector<std::string> argv = {"node", (SourceDir() / "testing/s3/fault_proxy.js").string(), "--upstream",
+                                   upstream_endpoint, "--parent-pid", std::to_string(getpid())};
+  auto [pid, port] = SpawnJsonPortServer(argv, "fault proxy");
+  proxy->pid_ = pid;
+  proxy->port_ = port;
+  return proxy;
+}
+
+FaultProxy::~FaultProxy() { StopByPid(pid_); }
+
+std::string FaultProxy::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::string FaultProxy::Control(const std::string& method, const std::string& body) {
+  CURL* curl = curl_easy_init();
+  std::string url = endpoint() + "/__faults";
+  std::string out;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "PUT") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) throw std::runtime_error(std::string("fault proxy control: ") + curl_easy_strerror(rc));
+  return out;
+}
+
+void FaultProxy::SetFaults(const std::string& rules_json) { Control("PUT", "{\"faults\":" + rules_json + "}"); }
+
+std::string FaultProxy::LogJson() { return nlohmann::json::parse(Control("GET", "")).at("log").dump(); }
 
 std::string S3TestServer::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 

@@ -40,6 +40,12 @@ class S3TestServer {
     std::vector<std::string> buckets = {"billing"};
     // Key pairs accepted besides kTestAccessKey:kTestSecretKey.
     std::vector<std::pair<std::string, std::string>> extra_keys;
+    // "NAME=REGION" or "NAME=REGION:redirect": the bucket lives in another region (server.js --bucket-region).
+    std::vector<std::string> bucket_regions;
+    // "s3:ListBucket=BUCKET" or "s3:GetObject=BUCKET/KEYPREFIX": refused with AccessDenied (server.js --deny).
+    std::vector<std::string> denies;
+    // "BUCKET/PREFIX:COUNT": COUNT one-byte objects PREFIX00000 ... stored at start (server.js --seed).
+    std::vector<std::string> seeds;
   };
   static std::unique_ptr<S3TestServer> Start(const Options& options);
   static std::unique_ptr<S3TestServer> Start() { return Start(Options{}); }
@@ -53,6 +59,31 @@ class S3TestServer {
  private:
   S3TestServer() = default;
   TempDir dir_;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
+// The fault-injecting proxy (testing/s3/fault_proxy.js) in front of an upstream endpoint, on a free
+// loopback port. Stopped by its PID on destruction. Faults are JSON rules (see fault_proxy.js):
+//   proxy->SetFaults(R"([{"action":"truncate","path":"/billing/big","after_bytes":1000}])");
+class FaultProxy {
+ public:
+  static std::unique_ptr<FaultProxy> Start(const std::string& upstream_endpoint);
+  ~FaultProxy();
+  FaultProxy(const FaultProxy&) = delete;
+  FaultProxy& operator=(const FaultProxy&) = delete;
+
+  int port() const { return port_; }
+  std::string endpoint() const;  // "http://127.0.0.1:PORT"
+  // Replaces the rules (a JSON array) and clears the request log.
+  void SetFaults(const std::string& rules_json);
+  void Clear() { SetFaults("[]"); }
+  // The requests seen since the last SetFaults: a JSON array of {method, path, range, fault}.
+  std::string LogJson();
+
+ private:
+  FaultProxy() = default;
+  std::string Control(const std::string& method, const std::string& body);
   int pid_ = -1;
   int port_ = 0;
 };

@@ -1,0 +1,220 @@
+// billpipe run / status / restore: load a dataset given by flags, show its periods, bring back a version.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/store_options.h"
+#include "pipeline/run.h"
+#include "sink/open_sink.h"
+#include "util/home.h"
+
+namespace billpipe::cli {
+namespace {
+
+// The default dataset name: the report name with every character that is not a letter or digit as '_'.
+std::string TableFromReport(const std::string& report) {
+  std::string out;
+  for (char c : report) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c));
+    char ch = ok ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
+    if (ch == '_' && !out.empty() && out.back() == '_') continue;
+    out += ch;
+  }
+  if (out.empty() || !std::isalpha(static_cast<unsigned char>(out[0]))) out = "cur_" + out;
+  return out;
+}
+
+struct DestinationOptions {
+  std::string home;
+  std::string to;
+  std::string table;
+  void AddTo(CLI::App& c) {
+    c.add_option("--home", home, "Data directory; default $BILLPIPE_HOME or ~/.local/share/billpipe");
+    c.add_option("--to", to, "Destination: sqlite:PATH; default sqlite:<data directory>/billpipe.db");
+  }
+  std::string Destination() const { return to.empty() ? sink::DefaultDestination(DataHome(home)) : to; }
+};
+
+struct RunFlags {
+  pipeline::RunRequest request;
+  StoreOptions store;
+  DestinationOptions dest;
+  std::string report_type = "cost-and-usage";
+  std::string filter = "all", update = "replace";
+  std::string date, days_back, start, end;
+  bool skip_bad_rows = false;
+  bool json = false;
+};
+
+int Run(RunFlags& f) {
+  auto& req = f.request;
+  if (f.report_type != "cost-and-usage") {
+    std::cerr << fmt::format("billpipe: Unknown report type '{}'. The one report type is cost-and-usage (the AWS "
+                             "Cost and Usage Report).\n", f.report_type);
+    return kExitUsage;
+  }
+  auto filter = pipeline::ParseFilter(f.filter);
+  if (!filter) return ReportError(filter.error());
+  req.filter = *filter;
+  auto update = pipeline::ParseUpdateMethod(f.update);
+  if (!update) return ReportError(update.error());
+  req.update = *update;
+  int given = !f.date.empty() + !f.days_back.empty() + (!f.start.empty() || !f.end.empty());
+  if (given > 1) {
+    std::cerr << "billpipe: Give one duration: --date, --days-back, or --start with --end.\n";
+    return kExitUsage;
+  }
+  if (!f.start.empty() != !f.end.empty()) {
+    std::cerr << "billpipe: A date range needs both --start and --end (each YYYY-MM-DD or Nd for N days back).\n";
+    return kExitUsage;
+  }
+  auto parse = [](const std::string& text) { return pipeline::DateSpec::Parse(text); };
+  if (!f.date.empty() || !f.days_back.empty()) {
+    auto d = parse(f.date.empty() ? f.days_back + "d" : f.date);
+    if (!d) return ReportError(d.error());
+    req.duration = pipeline::Duration{*d, std::nullopt};
+  } else {
+    auto s = parse(f.start.empty() ? "62d" : f.start);
+    auto e = parse(f.end.empty() ? "0d" : f.end);
+    if (!s) return ReportError(s.error());
+    if (!e) return ReportError(e.error());
+    req.duration = pipeline::Duration{*s, *e};
+  }
+  req.bad_rows = f.skip_bad_rows ? pipeline::BadRowPolicy::kSkip : pipeline::BadRowPolicy::kFail;
+  if (f.dest.table.empty()) f.dest.table = TableFromReport(req.report_name);
+  req.dataset = f.dest.table;
+  if (auto st = sink::ValidateDatasetName(req.dataset); !st) return ReportError(st.error());
+
+  auto store = f.store.Make();
+  if (!store) return ReportError(store.error());
+  auto sink = sink::OpenSink(f.dest.Destination());
+  if (!sink) return ReportError(sink.error());
+
+  pipeline::ProgressCounters progress;
+  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", &progress,
+                               [&](const std::string& w) {
+                                 if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
+                               }};
+  std::unique_ptr<pipeline::ProgressReporter> reporter;
+  if (!f.json && isatty(STDERR_FILENO)) reporter = std::make_unique<pipeline::ProgressReporter>(progress, stderr);
+  auto summary = pipeline::RunDataset(req, env);
+  reporter.reset();
+  if (!summary) return ReportError(summary.error());
+  std::cout << (f.json ? pipeline::SummaryJson(*summary) + "\n" : pipeline::FormatSummary(*summary));
+  return kExitOk;
+}
+
+int Status(DestinationOptions& dest, bool json) {
+  if (auto st = sink::ValidateDatasetName(dest.table); !st) return ReportError(st.error());
+  auto sink = sink::OpenSink(dest.Destination());
+  if (!sink) return ReportError(sink.error());
+  auto state = (*sink)->ReadState(dest.table);
+  if (!state) return ReportError(state.error());
+  auto versions = (*sink)->ListVersions(dest.table);
+  if (!versions) return ReportError(versions.error());
+  if (!state->exists) {
+    std::cerr << fmt::format("billpipe: Dataset '{}' has not been loaded into {} yet. Load it with billpipe run.\n",
+                             dest.table, (*sink)->Describe());
+    return kExitFailed;
+  }
+  if (json) {
+    nlohmann::ordered_json j;
+    j["dataset"] = dest.table;
+    j["destination"] = (*sink)->Describe();
+    j["version"] = state->current ? state->current->version : 0;
+    auto& periods = j["periods"] = nlohmann::ordered_json::array();
+    for (const auto& s : state->current_segments) {
+      periods.push_back({{"billing_period", s.key.billing_period}, {"version_key", s.key.version_key},
+                         {"status", s.status}, {"line_items", s.line_items}, {"unblended_cost", s.unblended_cost},
+                         {"window_start", s.key.window_start}, {"window_end", s.key.window_end},
+                         {"filter", s.key.filter}, {"loaded_at", s.loaded_at}});
+    }
+    auto& vs = j["versions"] = nlohmann::ordered_json::array();
+    for (const auto& v : *versions) vs.push_back({{"version", v.version}, {"created_at", v.created_at}, {"note", v.note}});
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("Dataset {} in {}, version {}\n", dest.table, (*sink)->Describe(),
+                           state->current ? state->current->version : 0);
+  std::cout << fmt::format("  {:<10} {:<10} {:>14} {:>20}  {:<23} {:<22} {}\n", "period", "status", "line items",
+                           "unblended cost", "window", "loaded at", "version");
+  for (const auto& s : state->current_segments) {
+    std::cout << fmt::format("  {:<10} {:<10} {:>14} {:>20}  {:<23} {:<22} {}\n", s.key.billing_period, s.status,
+                             pipeline::GroupThousands(s.line_items), s.unblended_cost,
+                             s.key.window_start + ".." + s.key.window_end.substr(5), s.loaded_at, s.key.version_key);
+  }
+  std::cout << "Versions kept:\n";
+  for (const auto& v : *versions) {
+    std::cout << fmt::format("  {}{:>4}  {}  {}\n", state->current && v.version == state->current->version ? "*" : " ",
+                             v.version, v.created_at, v.note);
+  }
+  return kExitOk;
+}
+
+int Restore(DestinationOptions& dest, int64_t version) {
+  if (auto st = sink::ValidateDatasetName(dest.table); !st) return ReportError(st.error());
+  auto sink = sink::OpenSink(dest.Destination());
+  if (!sink) return ReportError(sink.error());
+  auto restored = (*sink)->Restore(dest.table, version);
+  if (!restored) return ReportError(restored.error());
+  std::cout << fmt::format("Dataset {} restored to version {} (recorded as version {}).\n", dest.table, version,
+                           *restored);
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterRunCommands(CLI::App& app, CliState& state) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* run = app.add_subcommand("run", "Load a Cost and Usage Report into a dataset");
+  auto& r = flags->request;
+  run->add_option("--report-type", flags->report_type, "Report type; the one type is cost-and-usage")
+      ->capture_default_str();
+  run->add_option("--bucket", r.bucket, "S3 bucket holding the report")->required();
+  run->add_option("--prefix", r.prefix, "Report path prefix, as set in the report's definition");
+  run->add_option("--report-name", r.report_name, "Report name")->required();
+  run->add_option("--filter", flags->filter, "all | invoiced | estimated (lines with / without bill/InvoiceId)")
+      ->capture_default_str();
+  run->add_option("--date", flags->date, "One day: YYYY-MM-DD, or Nd for N days back");
+  run->add_option("--days-back", flags->days_back, "One day, N days before today (UTC)");
+  run->add_option("--start", flags->start, "Range start: YYYY-MM-DD or Nd (N days back); default 62d");
+  run->add_option("--end", flags->end, "Range end, included: YYYY-MM-DD or Nd (N days back); default 0d (today)");
+  run->add_option("--update", flags->update, "replace | append | partition")->capture_default_str();
+  run->add_option("--keep-versions", r.keep_versions, "Earlier dataset versions kept for billpipe restore")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  run->add_option("--retention-months", r.partition_retention_months,
+                  "With --update partition: drop periods older than this many months (0 keeps all)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1200));
+  run->add_flag("--skip-bad-rows", flags->skip_bad_rows, "Skip and count malformed rows instead of failing the run");
+  run->add_option("--workers", r.workers, "Files downloaded and decoded at once; default the number of cores")
+      ->check(CLI::Range(0, 64));
+  run->add_option("--table", flags->dest.table, "Dataset (table) name; default from the report name");
+  run->add_flag("--json", flags->json, "Print the summary as JSON");
+  flags->dest.AddTo(*run);
+  flags->store.AddTo(*run);
+  run->callback([flags, &state] { state.exit_code = Run(*flags); });
+
+  auto status_flags = std::make_shared<std::pair<DestinationOptions, bool>>();
+  auto* status = app.add_subcommand("status", "Show a dataset's billing periods, their versions and status");
+  status->add_option("--table", status_flags->first.table, "Dataset (table) name")->required();
+  status->add_flag("--json", status_flags->second, "Print as JSON");
+  status_flags->first.AddTo(*status);
+  status->callback([status_flags, &state] { state.exit_code = Status(status_flags->first, status_flags->second); });
+
+  auto restore_flags = std::make_shared<std::pair<DestinationOptions, int64_t>>();
+  auto* restore = app.add_subcommand("restore", "Make an earlier kept version of a dataset current again");
+  restore->add_option("--table", restore_flags->first.table, "Dataset (table) name")->required();
+  restore->add_option("--version", restore_flags->second, "The version to restore (see billpipe status)")->required();
+  restore_flags->first.AddTo(*restore);
+  restore->callback([restore_flags, &state] { state.exit_code = Restore(restore_flags->first, restore_flags->second); });
+}
+
+}  // namespace billpipe::cli

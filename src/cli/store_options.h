@@ -1,0 +1,32 @@
+// The options every command that reads a bucket shares (--endpoint-url, --profile, --region,
+// --ca-bundle, --no-verify-ssl, --from-dir), and the object store they make.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "s3/object_store.h"
+#include "util/status.h"
+
+namespace billpipe::cli {
+
+struct StoreOptions {
+  std::string endpoint_url;
+  std::string profile;
+  std::string region;
+  std::string ca_bundle;
+  bool no_verify_ssl = false;
+  std::string from_dir;  // read a local copy of the bucket instead of S3
+
+  void AddTo(CLI::App& command);
+  // S3 (credentials from the AWS chain: environment, shared files, profiles), or the local directory.
+  Result<std::unique_ptr<s3::ObjectStore>> Make() const;
+};
+
+// Prints "billpipe: <message>" on stderr and returns the exit code for the error: 2 for invalid
+// arguments, 1 for everything else.
+int ReportError(const Error& error);
+
+}  // namespace billpipe::cli

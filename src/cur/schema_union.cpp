@@ -1,0 +1,48 @@
+#include "cur/schema_union.h"
+
+#include <unordered_map>
+
+namespace billpipe::cur {
+
+std::string WiderColumnType(const std::string& a, const std::string& b) {
+  if (a == b || b.empty()) return a;
+  if (a.empty()) return b;
+  auto pair_is = [&](const char* x, const char* y) { return (a == x && b == y) || (a == y && b == x); };
+  if (pair_is("BigDecimal", "OptionalBigDecimal")) return "OptionalBigDecimal";
+  if (pair_is("String", "OptionalString")) return "OptionalString";
+  return "String";
+}
+
+DatasetSchema UnionSchema(const std::vector<std::vector<ManifestColumn>>& periods) {
+  DatasetSchema schema;
+  std::vector<std::string> headers;
+  std::vector<std::string> types;
+  std::unordered_map<std::string, size_t> index;  // header -> position in headers
+  for (const auto& columns : periods) {
+    for (const auto& column : columns) {
+      std::string header = column.Header();
+      auto [it, inserted] = index.emplace(header, headers.size());
+      if (inserted) {
+        headers.push_back(std::move(header));
+        types.push_back(column.type);
+        continue;
+      }
+      std::string& type = types[it->second];
+      std::string wider = WiderColumnType(type, column.type);
+      if (wider != type) {
+        // Filling in a missing type is not a change worth reporting.
+        if (!type.empty()) schema.widenings.push_back({headers[it->second], type, wider});
+        type = std::move(wider);
+      }
+    }
+  }
+  ColumnNaming naming = NameColumns(headers);
+  schema.collisions = std::move(naming.collisions);
+  schema.columns.reserve(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) {
+    schema.columns.push_back({std::move(naming.columns[i].name), std::move(headers[i]), std::move(types[i])});
+  }
+  return schema;
+}
+
+}  // namespace billpipe::cur

@@ -1,0 +1,43 @@
+// The dataset schema of a report over several billing periods: the union of the periods' columns (columns
+// come and go from month to month: tags, products), each with one type and one Athena name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cur/column_names.h"
+#include "cur/manifest.h"
+
+namespace billpipe::cur {
+
+// The type that holds values of both manifest types a and b ("" = not given, as in manifests before
+// 2019):
+//   equal -> that type; one not given -> the other;
+//   BigDecimal + OptionalBigDecimal -> OptionalBigDecimal; String + OptionalString -> OptionalString;
+//   anything else (DateTime + String, BigDecimal + String, ...) -> String, which holds any CSV text.
+std::string WiderColumnType(const std::string& a, const std::string& b);
+
+struct SchemaColumn {
+  std::string name;    // Athena name, unique in the schema
+  std::string header;  // original header "category/Name"
+  std::string type;    // manifest type after widening; "" when no period gave one
+};
+
+// A column whose type differed between periods.
+struct TypeWidening {
+  std::string header;
+  std::string from;  // the type before the period that changed it
+  std::string to;
+};
+
+struct DatasetSchema {
+  std::vector<SchemaColumn> columns;  // first-seen order: periods in the order given, columns in order
+  std::vector<ColumnCollision> collisions;
+  std::vector<TypeWidening> widenings;
+};
+
+// The union of the periods' columns, keyed by original header (exact bytes), named with NameColumns over
+// the union so that a header keeps one name across periods.
+DatasetSchema UnionSchema(const std::vector<std::vector<ManifestColumn>>& periods);
+
+}  // namespace billpipe::cur

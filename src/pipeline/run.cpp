@@ -1,0 +1,309 @@
+#include "pipeline/run.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cur/column_names.h"
+#include "cur/manifest.h"
+#include "cur/period_plan.h"
+#include "cur/report.h"
+#include "cur/report_discovery.h"
+#include "pipeline/file_loader.h"
+#include "pipeline/run_lock.h"
+#include "pipeline/version_plan.h"
+#include "util/date.h"
+
+namespace billpipe::pipeline {
+namespace {
+
+// What the plan found for one billing period in the window.
+struct PeriodPlan {
+  BillingPeriod period;
+  DateWindow share;
+  std::optional<cur::LegacyManifest> manifest;  // empty: no report for this period yet
+  std::string version_key;
+  std::vector<s3::ObjectInfo> files;  // the manifest's reportKeys, with sizes
+};
+
+std::string PeriodLabel(const BillingPeriod& p) { return fmt::format("{:04}-{:02}", p.start.year, p.start.month); }
+
+sink::ColumnKind KindOf(const std::string& manifest_type) {
+  if (manifest_type == "DateTime") return sink::ColumnKind::kTimestamp;
+  if (manifest_type == "BigDecimal" || manifest_type == "OptionalBigDecimal") return sink::ColumnKind::kDecimal;
+  return sink::ColumnKind::kText;
+}
+
+cur::ReportLocation Location(const RunRequest& req) {
+  return cur::ReportLocation{req.bucket, cur::PrefixAsFolder(req.prefix), req.report_name};
+}
+
+// The newest version of a period, from its top-level manifest (cur::PlanPeriod); no manifest: no report
+// for this period yet.
+Result<PeriodPlan> PlanOnePeriod(s3::ObjectStore& store, const RunRequest& req, const BillingPeriod& period,
+                                 const DateWindow& share) {
+  PeriodPlan plan{period, share, std::nullopt, "", {}};
+  cur::ReportLocation location = Location(req);
+  cur::BillingPeriod cur_period{std::chrono::sys_days(std::chrono::days(period.start.Days())),
+                                std::chrono::sys_days(std::chrono::days(period.end.Days()))};
+  auto planned = cur::PlanPeriod(store, location, cur_period);
+  if (!planned) {
+    if (planned.error().code == ErrorCode::kNotFound && planned.error().key == location.ManifestKey(cur_period)) {
+      return plan;
+    }
+    return Fail(std::move(planned).error());
+  }
+  plan.version_key = planned->version_key;
+  if (planned->layout != cur::ReportLayout::kCreateNew) {
+    // Overwrite mode replaces files in place: besides the manifest's ETag, the files' ETags make the
+    // version, so that a file rewritten under an unchanged manifest is not missed.
+    uint64_t h = 14695981039346656037ull;  // FNV-1a
+    for (const auto& f : planned->files) {
+      for (char c : f.etag) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    plan.version_key = fmt::format("{}/{:016x}", planned->version_key, h);
+  }
+  plan.files = std::move(planned->files);
+  plan.manifest = std::move(planned->manifest);
+  return plan;
+}
+
+// A report name that is not in the bucket is an error naming the reports that are.
+Status CheckReportExists(s3::ObjectStore& store, const RunRequest& req) {
+  BP_RETURN_IF_ERROR(cur::ValidateReportName(req.report_name));
+  BP_RETURN_IF_ERROR(cur::ValidateReportPrefix(req.prefix));
+  cur::ReportLocation location = Location(req);
+  BP_ASSIGN_OR_RETURN(auto listing, store.List(req.bucket, location.Root(), "/"));
+  if (!listing.common_prefixes.empty()) return Ok();
+  BP_ASSIGN_OR_RETURN(auto reports, cur::DiscoverReports(store, req.bucket, req.prefix));
+  BP_RETURN_IF_ERROR(cur::SelectReport(reports, req.bucket, req.prefix, req.report_name));
+  return Ok();
+}
+
+// Names the union of the dataset's existing columns and the new periods' columns, existing ones first,
+// so a header keeps its name from run to run.
+Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::ColumnDef>& existing,
+                                                    const std::vector<const PeriodPlan*>& periods,
+                                                    std::vector<std::string>& notes) {
+  std::vector<std::string> headers;
+  std::map<std::string, std::string> type_of;
+  std::set<std::string> seen;
+  for (const auto& c : existing) {
+    if (seen.insert(c.original_header).second) headers.push_back(c.original_header);
+  }
+  for (const auto* p : periods) {
+    for (const auto& c : p->manifest->columns) {
+      std::string h = c.Header();
+      auto [it, fresh] = type_of.emplace(h, c.type);
+      if (!fresh && it->second != c.type) it->second = "String";  // types differ between periods
+      if (seen.insert(h).second) headers.push_back(h);
+    }
+  }
+  auto naming = cur::NameColumns(headers);
+  for (const auto& c : naming.collisions) {
+    notes.push_back(fmt::format("Columns '{}' and '{}' both normalise to '{}'; the second is named '{}'.",
+                                c.first_header, c.header, c.athena_name, c.assigned_name));
+  }
+  std::vector<sink::ColumnDef> out;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (i < existing.size()) {
+      out.push_back(existing[i]);
+      continue;
+    }
+    out.push_back(sink::ColumnDef{naming.columns[i].name, KindOf(type_of[headers[i]]), headers[i]});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
+  auto started = std::chrono::steady_clock::now();
+  RunSummary summary;
+  summary.dataset = req.dataset;
+  summary.destination = env.sink.Describe();
+  summary.filter = std::string(FilterName(req.filter));
+  summary.update = std::string(UpdateMethodName(req.update));
+
+  // Everything that can be checked without downloading is checked first.
+  BP_RETURN_IF_ERROR(sink::ValidateDatasetName(req.dataset));
+  Date today = Date::Today(env.clock);
+  BP_ASSIGN_OR_RETURN(DateWindow window, ResolveWindow(req.duration, today));
+  summary.window = window.ToString();
+  summary.warnings = WindowWarnings(req.filter, req.duration, window, today);
+  if (env.warn) {
+    for (const auto& w : summary.warnings) env.warn(w);
+  }
+  BP_ASSIGN_OR_RETURN(auto lock, RunLock::Acquire(env.lock_dir, req.dataset,
+                                                  fmt::format("pid {}, started {}", getpid(),
+                                                              FormatTimestamp(env.clock.Now()))));
+
+  // Plan: the newest version of every period in the window.
+  BP_RETURN_IF_ERROR(CheckReportExists(env.store, req));
+  std::vector<PeriodPlan> plans;
+  for (const auto& period : PeriodsOverlapping(window)) {
+    BP_ASSIGN_OR_RETURN(auto plan, PlanOnePeriod(env.store, req, period, *WindowShare(window, period)));
+    plans.push_back(std::move(plan));
+  }
+  BP_ASSIGN_OR_RETURN(sink::DatasetState state, env.sink.ReadState(req.dataset));
+
+  std::vector<sink::SegmentKey> wanted;
+  std::map<std::string, size_t> plan_of;  // billing_period -> index in plans
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const auto& p = plans[i];
+    if (!p.manifest) continue;
+    wanted.push_back(sink::SegmentKey{p.period.start.ToString(), p.version_key, p.share.start.ToString(),
+                                      p.share.end.ToString(), std::string(FilterName(req.filter))});
+    plan_of[p.period.start.ToString()] = i;
+  }
+  VersionPlan vplan = PlanVersion(req.update, state.current_segments, wanted, req.partition_retention_months, today);
+
+  auto current_segment = [&](const std::string& period) -> std::optional<sink::Segment> {
+    for (const auto& s : state.current_segments) {
+      if (s.key.billing_period == period) return s;
+    }
+    return std::nullopt;
+  };
+  for (const auto& p : plans) {
+    if (!p.manifest) {
+      summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "no report yet", "", p.share.ToString(), "",
+                                              0, 0, 0, 0, 0, 0, ""});
+    }
+  }
+  for (const auto& k : vplan.unchanged) {
+    auto seg = current_segment(k.billing_period);
+    const auto& p = plans[plan_of[k.billing_period]];
+    summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "unchanged", k.version_key, p.share.ToString(),
+                                            seg ? seg->status : "", 0, 0, 0, seg ? seg->line_items : 0, 0, 0,
+                                            seg ? seg->unblended_cost : ""});
+  }
+  for (const auto& k : vplan.already_appended) {
+    const auto& p = plans[plan_of[k.billing_period]];
+    summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "already appended", k.version_key,
+                                            p.share.ToString(), "", 0, 0, 0, 0, 0, 0, ""});
+  }
+
+  if (vplan.load.empty() && vplan.drop.empty() && state.current) {
+    std::sort(summary.periods.begin(), summary.periods.end(),
+              [](const PeriodSummary& a, const PeriodSummary& b) { return a.period < b.period; });
+    summary.message = wanted.empty() ? fmt::format("No report data in the window {}.", window.ToString())
+                                     : "Nothing new: every period in the window is up to date.";
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return summary;
+  }
+
+  // Shape: the dataset schema and, per period, where each CSV column goes.
+  std::vector<const PeriodPlan*> loading;
+  for (const auto& k : vplan.load) loading.push_back(&plans[plan_of[k.billing_period]]);
+  std::vector<std::string> notes;
+  BP_ASSIGN_OR_RETURN(auto columns, DatasetColumns(state.columns, loading, notes));
+  std::map<std::string, const sink::ColumnDef*> column_by_header;
+  for (const auto& c : columns) column_by_header[c.original_header] = &c;
+
+  BP_ASSIGN_OR_RETURN(auto txn, env.sink.Begin(req.dataset));
+  BP_RETURN_IF_ERROR(txn->EnsureColumns(columns));
+
+  std::vector<PeriodShape> shapes(loading.size());
+  std::vector<int64_t> segment_ids(loading.size());
+  std::vector<FileTask> tasks;
+  for (size_t i = 0; i < loading.size(); ++i) {
+    const PeriodPlan& p = *loading[i];
+    BP_ASSIGN_OR_RETURN(segment_ids[i], txn->BeginSegment(vplan.load[i]));
+    shapes[i].filter = req.filter;
+    shapes[i].share = p.share;
+    shapes[i].compression = p.manifest->compression;
+    for (const auto& c : p.manifest->columns) {
+      const sink::ColumnDef* def = column_by_header[c.Header()];
+      shapes[i].by_header[c.Header()] = PeriodShape::Column{def->name, def->kind};
+    }
+    for (const auto& f : p.files) {
+      tasks.push_back(FileTask{i, segment_ids[i], req.bucket, f.key, static_cast<int64_t>(f.size)});
+      if (env.progress) {
+        env.progress->compressed_total += static_cast<int64_t>(f.size);
+        ++env.progress->files_total;
+      }
+    }
+  }
+
+  // Fetch, decode, shape: one worker per file, up to `workers`; one writer (this thread).
+  size_t workers = req.workers > 0 ? static_cast<size_t>(req.workers)
+                                   : std::max<size_t>(1, std::thread::hardware_concurrency());
+  workers = std::min(workers, std::max<size_t>(tasks.size(), 1));
+  BoundedQueue<OwnedBatch> queue(workers * 2);
+  std::atomic<bool> cancel{false};
+  std::atomic<size_t> next_task{0};
+  std::mutex mu;
+  std::optional<Error> first_error;
+  std::vector<FileStats> stats(loading.size());
+  std::atomic<size_t> running{workers};
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&] {
+      while (!cancel) {
+        size_t t = next_task++;
+        if (t >= tasks.size()) break;
+        FileStats fs;
+        Status st = LoadFile(tasks[t], shapes[tasks[t].period], env.store, req.bad_rows, queue, cancel, env.progress, fs);
+        std::lock_guard lock(mu);
+        if (!st) {
+          if (!first_error && st.error().code != ErrorCode::kCancelled) first_error = std::move(st).error();
+          cancel = true;
+          break;
+        }
+        stats[tasks[t].period].Add(fs);
+        if (env.progress) ++env.progress->files_done;
+      }
+      if (--running == 0) queue.Close();
+    });
+  }
+  Status write_status = Ok();
+  while (auto batch = queue.Pop()) {
+    if (!write_status) continue;  // drain so workers can finish
+    write_status = txn->Insert(batch->segment, *batch->column_names, *batch);
+    if (!write_status) cancel = true;
+  }
+  for (auto& t : pool) t.join();
+  if (first_error) return Fail(std::move(*first_error));
+  BP_RETURN_IF_ERROR(write_status);
+
+  // Commit: segments, the new version and its state, all in one transaction.
+  std::vector<int64_t> version_segments = vplan.keep;
+  for (size_t i = 0; i < loading.size(); ++i) {
+    const PeriodPlan& p = *loading[i];
+    auto previous = current_segment(p.period.start.ToString());
+    if (previous && previous->key.version_key == p.version_key) previous.reset();
+    std::string status = PeriodStatus(stats[i].saw_invoice, previous);
+    BP_RETURN_IF_ERROR(txn->FinishSegment(segment_ids[i], stats[i].loaded, stats[i].unblended_cost, status));
+    version_segments.push_back(segment_ids[i]);
+    int64_t bytes = 0;
+    for (const auto& f : p.files) bytes += static_cast<int64_t>(f.size);
+    summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "loaded", p.version_key, p.share.ToString(), status,
+                                            static_cast<int64_t>(p.files.size()), bytes, stats[i].read,
+                                            stats[i].loaded, stats[i].filtered, stats[i].rejected,
+                                            stats[i].unblended_cost});
+    summary.line_items_loaded += stats[i].loaded;
+    summary.filtered_out += stats[i].filtered;
+    summary.rejected += stats[i].rejected;
+    summary.compressed_bytes += bytes;
+  }
+  std::string note = fmt::format("{} run, window {}, filter {}", UpdateMethodName(req.update), window.ToString(),
+                                 FilterName(req.filter));
+  BP_ASSIGN_OR_RETURN(summary.version, txn->Publish(version_segments, note, req.keep_versions));
+  BP_RETURN_IF_ERROR(txn->Commit());
+
+  for (auto& n : notes) summary.warnings.push_back(std::move(n));
+  std::sort(summary.periods.begin(), summary.periods.end(),
+            [](const PeriodSummary& a, const PeriodSummary& b) { return a.period < b.period; });
+  if (wanted.empty()) summary.message = fmt::format("No report data in the window {}.", window.ToString());
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace billpipe::pipeline

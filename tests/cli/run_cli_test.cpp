@@ -1,0 +1,151 @@
+// billpipe run / status / restore as a user runs them: the binary against the S3 double.
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cur_fixture.h"
+#include "s3/client.h"
+#include "test_support.h"
+
+namespace billpipe::testing {
+namespace {
+
+using pipeline::testing::CurFixture;
+using pipeline::testing::Line;
+
+std::string QueryOne(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  std::string out = "error";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    auto t = sqlite3_column_text(stmt, 0);
+    out = t ? reinterpret_cast<const char*>(t) : "NULL";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+std::vector<Line> Days(int month, int from, int to, const std::string& cost) {
+  std::vector<Line> out;
+  for (int d = from; d <= to; ++d) {
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "2026-%02d-%02dT00:00:00Z", month, d);
+    out.push_back(Line{ts, cost, "", "AmazonS3", ""});
+  }
+  return out;
+}
+
+class RunCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = S3TestServer::Start().release(); }
+  static void TearDownTestSuite() { delete server_; }
+
+  // Writes a CUR layout locally and uploads every file to the S3 double.
+  void Upload(const std::function<void(CurFixture&)>& write) {
+    TempDir local;
+    CurFixture fixture(local.path());
+    write(fixture);
+    s3::ClientOptions options;
+    options.endpoint_url = server_->endpoint();
+    options.credentials = {kTestAccessKey, kTestSecretKey, ""};
+    auto client = s3::MakeClient(options);
+    ASSERT_TRUE(client) << client.error().message;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(local.path())) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::string data((std::istreambuf_iterator<char>(in)), {});
+      StringSource body(data);
+      auto key = std::filesystem::relative(e.path(), local.path()).string();
+      ASSERT_TRUE((*client)->Put("billing", key, body, data.size()));
+    }
+  }
+
+  std::vector<std::string> Env(const std::string& secret = kTestSecretKey) {
+    return {std::string("AWS_ACCESS_KEY_ID=") + kTestAccessKey, "AWS_SECRET_ACCESS_KEY=" + secret,
+            "BILLPIPE_HOME=" + home_.path().string(), "AWS_REGION=us-east-1"};
+  }
+  std::vector<std::string> RunArgs(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"run", "--bucket", "billing", "--prefix", "cur", "--report-name", "daily",
+                                     "--start", "2026-10-01", "--end", "2026-11-30", "--endpoint-url",
+                                     server_->endpoint()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  std::string Db() const { return (home_.path() / "billpipe.db").string(); }
+
+  static S3TestServer* server_;
+  TempDir home_;
+};
+S3TestServer* RunCliTest::server_ = nullptr;
+
+TEST_F(RunCliTest, LoadsFromS3AndPrintsTheSummary) {
+  Upload([](CurFixture& f) {
+    f.WritePeriod(2026, 10, "a1", {Days(10, 1, 31, "0.1000000000"), Days(10, 1, 31, "0.2000000000")});
+    f.WritePeriod(2026, 11, "b1", {Days(11, 1, 28, "1.0000000001")});
+  });
+  auto r = RunBillpipe(RunArgs({"--json"}), Env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["line_items_loaded"], 90);
+  EXPECT_EQ(j["periods"][0]["unblended_cost"], "9.3000000000");
+  EXPECT_EQ(j["periods"][1]["unblended_cost"], "28.0000000028");
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(QueryOne(Db(), "SELECT count(*) FROM daily"), "90");
+  EXPECT_EQ(QueryOne(Db(), "SELECT printf('%.10f', sum(line_item_unblended_cost)) FROM daily"), "37.3000000028");
+
+  auto again = RunBillpipe(RunArgs(), Env());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("Nothing new: every period in the window is up to date."), std::string::npos) << again.out;
+
+  auto status = RunBillpipe({"status", "--table", "daily", "--json"}, Env());
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto s = nlohmann::json::parse(status.out);
+  ASSERT_EQ(s["periods"].size(), 2u);
+  EXPECT_EQ(s["periods"][0]["billing_period"], "2026-10-01");
+  EXPECT_EQ(s["periods"][0]["status"], "estimated");
+  EXPECT_EQ(s["periods"][0]["line_items"], 62);
+}
+
+TEST_F(RunCliTest, WrongSecretSaysFailedToAuthenticate) {
+  auto r = RunBillpipe(RunArgs(), Env("not-the-secret"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("billpipe: Failed to authenticate. Verify the credentials and try again. AWS error code: "
+                      "SignatureDoesNotMatch, request id: ", 0),
+            0u) << r.err;
+  EXPECT_EQ(r.err.find("not-the-secret"), std::string::npos);
+}
+
+TEST_F(RunCliTest, BadArgumentsAreUsageErrors) {
+  auto r = RunBillpipe({"run", "--bucket", "billing", "--report-name", "daily", "--start", "5d", "--end", "10d"}, Env());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("after it ends"), std::string::npos) << r.err;
+  auto bad_filter = RunBillpipe({"run", "--bucket", "billing", "--report-name", "daily", "--filter", "some"}, Env());
+  EXPECT_EQ(bad_filter.exit_code, 2);
+  EXPECT_EQ(bad_filter.err, "billpipe: Unknown filter 'some'. Choose one of: all, invoiced, estimated.\n");
+  auto type = RunBillpipe({"run", "--bucket", "billing", "--report-name", "daily", "--report-type", "savings"}, Env());
+  EXPECT_EQ(type.exit_code, 2);
+  EXPECT_EQ(type.err, "billpipe: Unknown report type 'savings'. The one report type is cost-and-usage (the AWS Cost "
+                      "and Usage Report).\n");
+}
+
+TEST_F(RunCliTest, RestoreBringsBackThePreviousVersion) {
+  Upload([](CurFixture& f) { f.WritePeriod(2026, 11, "r1", {Days(11, 1, 5, "1")}, false, false, "restorable"); });
+  std::vector<std::string> args = {"run", "--bucket", "billing", "--prefix", "cur", "--report-name", "restorable",
+                                   "--start", "2026-11-01", "--end", "2026-11-30", "--endpoint-url", server_->endpoint()};
+  ASSERT_EQ(RunBillpipe(args, Env()).exit_code, 0);
+  Upload([](CurFixture& f) { f.WritePeriod(2026, 11, "r2", {Days(11, 1, 9, "1")}, false, false, "restorable"); });
+  ASSERT_EQ(RunBillpipe(args, Env()).exit_code, 0);
+  EXPECT_EQ(QueryOne(Db(), "SELECT count(*) FROM restorable"), "9");
+  auto r = RunBillpipe({"restore", "--table", "restorable", "--version", "1"}, Env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Dataset restorable restored to version 1 (recorded as version 3).\n");
+  EXPECT_EQ(QueryOne(Db(), "SELECT count(*) FROM restorable"), "5");
+}
+
+}  // namespace
+}  // namespace billpipe::testing
