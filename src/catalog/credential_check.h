@@ -1,7 +1,8 @@
-// Testing an account's credentials against S3: a ListObjectsV2 of one key in a bucket when one is
-// given, else ListBuckets. A refusal says exactly
+// Testing an account's credentials against S3: a ListObjectsV2 in the given bucket under a prefix no
+// report uses (one short page, whatever the bucket holds; it needs s3:ListBucket like any run). The
+// S3 client has no ListBuckets, so a bucket is required. A refusal says exactly
 //   Failed to authenticate. Verify the credentials and try again.
-// followed by the AWS error code (kAuth). The CLI holds a checker so tests and the S3 client plug in.
+// followed by the AWS error code (kAuth, from s3/s3_errors.h).
 #pragma once
 
 #include <memory>
@@ -12,12 +13,10 @@
 
 namespace billpipe::catalog {
 
-inline constexpr const char* kAuthFailedMessage = "Failed to authenticate. Verify the credentials and try again.";
-
 class CredentialChecker {
  public:
   virtual ~CredentialChecker() = default;
-  // bucket may be empty (then ListBuckets). Never puts a secret in its error.
+  // bucket empty: kInvalidArgument asking for one. Never puts a secret in its error.
   virtual Status Check(const Account& account, const AccountSecrets& secrets, const std::string& bucket) = 0;
 };
 

@@ -2,33 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "s3/bucket_name.h"
 #include "sink/sink.h"
 
 namespace billpipe::catalog {
 namespace {
-
-// Until s3/bucket_name.h is on main: the same rule (letters, digits, dots, dashes, underscores; 3 to
-// 255 characters), checked before anything is saved.
-Status CheckBucketName(std::string_view bucket) {
-  constexpr size_t kMin = 3, kMax = 255;
-  constexpr std::string_view kRule =
-      "A bucket name has 3 to 255 characters: letters, digits, dots (.), dashes (-) and underscores (_).";
-  if (bucket.size() < kMin || bucket.size() > kMax) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("The bucket name '{}' has {} characters. {}", bucket, bucket.size(), kRule));
-  }
-  for (size_t i = 0; i < bucket.size(); ++i) {
-    char c = bucket[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-              c == '_';
-    if (!ok) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("The bucket name '{}' has the character '{}' at position {}. {}", bucket, c, i + 1,
-                              kRule));
-    }
-  }
-  return Ok();
-}
 
 Status CheckText(std::string_view field, std::string_view value, size_t max) {
   if (value.size() > max) {
@@ -104,7 +82,7 @@ Result<std::vector<std::string>> ValidateDefinition(const DatasetDefinition& def
                 fmt::format("The report type '{}' is not supported. The report types are: cost-and-usage.",
                             def.report_type));
   }
-  BP_RETURN_IF_ERROR(CheckBucketName(def.bucket));
+  BP_RETURN_IF_ERROR(s3::ValidateBucketName(def.bucket));
   BP_RETURN_IF_ERROR(CheckText("prefix", def.prefix, 1024));  // S3 keys are at most 1024 bytes
   if (def.report_name.empty()) {
     return Fail(ErrorCode::kInvalidArgument,

@@ -20,11 +20,6 @@ Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const std::string& home) {
   return catalog::Catalog::Open(DataHome(home), Clock::System());
 }
 
-int ReportError(const Error& error) {
-  std::cerr << "billpipe: " << error.message << "\n";
-  return error.code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
-}
-
 bool StdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }
 
 std::optional<std::string> ReadSecretLine(const std::string& prompt) {

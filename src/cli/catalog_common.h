@@ -13,6 +13,7 @@
 #include "catalog/catalog.h"
 #include "catalog/dataset_definition.h"
 #include "cli/commands.h"
+#include "cli/store_options.h"  // ReportError
 #include "util/status.h"
 
 namespace billpipe::cli {
@@ -22,9 +23,6 @@ void AddHomeOption(CLI::App* app, std::string* home);
 
 // Opens the catalog of DataHome(home) with the system clock.
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const std::string& home);
-
-// Prints "billpipe: MESSAGE" to stderr; returns the exit code: 2 for a bad request, 1 otherwise.
-int ReportError(const Error& error);
 
 bool StdinIsTerminal();
 // Reads one line from stdin (without the newline); the prompt goes to stderr and echo is off when

@@ -33,7 +33,7 @@ class CatalogCliTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     env.push_back("BILLPIPE_MASTER_KEY=");  // the key file, not the developer's environment
     auto r = RunCommand(argv, env, input);
-    for (const char* secret : {kSecret, kToken}) {
+    for (const char* secret : {kSecret, kToken, kTestSecretKey}) {
       EXPECT_EQ(r.out.find(secret), std::string::npos) << "secret in the output of " << args[0] << " " << args[1];
       EXPECT_EQ(r.err.find(secret), std::string::npos) << "secret in the errors of " << args[0] << " " << args[1];
     }
@@ -116,12 +116,66 @@ TEST_F(CatalogCliTest, SecretIsNeverTakenFromTheCommandLine) {
   EXPECT_EQ(env.err, "billpipe: The environment variable UNSET_VAR_X (from --secret-env) is not set or empty.\n");
 }
 
-TEST_F(CatalogCliTest, AddWithoutNoTestTestsBeforeSaving) {
+TEST_F(CatalogCliTest, TestingNeedsABucket) {
   std::string input = std::string(kSecret) + "\n";
   auto r = Run({"account", "add", "--access-key-id", kKeyId, "--secret-stdin"}, &input);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "billpipe: Testing credentials needs a bucket: give --bucket NAME (the bucket AWS writes the report to), "
+            "or --no-test to save without testing.\n");
   auto list = Run({"account", "list"});
   EXPECT_EQ(list.out, "No accounts. Add one with 'billpipe account add'.\n");
+}
+
+// Against the S3 double, which verifies SigV4 signatures.
+class AccountS3Test : public CatalogCliTest {
+ protected:
+  static void SetUpTestSuite() { server_ = S3TestServer::Start().release(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  CommandResult AddAccount(const std::string& name, const std::string& secret, bool test = true) {
+    std::string input = secret + "\n";
+    std::vector<std::string> args = {"account", "add", "--name", name, "--access-key-id", kTestAccessKey,
+                                     "--secret-stdin", "--endpoint", server_->endpoint(), "--bucket", "billing"};
+    if (!test) args.push_back("--no-test");
+    return Run(args, &input);
+  }
+  static S3TestServer* server_;
+};
+S3TestServer* AccountS3Test::server_ = nullptr;
+
+TEST_F(AccountS3Test, AddTestsTheCredentials) {
+  auto r = AddAccount("good", kTestSecretKey);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Added account 'good' (AKIA…TKEY, us-east-1), credentials tested.\n");
+  auto t = Run({"account", "test", "good", "--bucket", "billing"});
+  EXPECT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(t.out, "The credentials of 'good' work.\n");
+  EXPECT_EQ(t.err.find(kTestSecretKey), std::string::npos);
+}
+
+TEST_F(AccountS3Test, WrongSecretFailsToAuthenticateAndIsNotSaved) {
+  auto r = AddAccount("bad", kSecret);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(r.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again."))
+      << r.err;
+  EXPECT_NE(r.err.find("SignatureDoesNotMatch"), std::string::npos) << r.err;
+  EXPECT_EQ(Run({"account", "list"}).out, "No accounts. Add one with 'billpipe account add'.\n");
+  // Saved untested, then tested: the same answer, and the edit that breaks it is rolled back.
+  ASSERT_EQ(AddAccount("bad", kSecret, /*test=*/false).exit_code, 0);
+  auto t = Run({"account", "test", "bad", "--bucket", "billing"});
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_TRUE(t.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again.")) << t.err;
+  std::string good = std::string(kTestSecretKey) + "\n";
+  auto fixed = Run({"account", "edit", "bad", "--secret-stdin", "--bucket", "billing"}, &good);
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_EQ(Run({"account", "test", "bad", "--bucket", "billing"}).exit_code, 0);
+  std::string wrong = std::string(kSecret) + "\n";
+  auto broken = Run({"account", "edit", "bad", "--secret-stdin", "--bucket", "billing"}, &wrong);
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_EQ(Run({"account", "test", "bad", "--bucket", "billing"}).exit_code, 0);  // the old secret is kept
 }
 
 TEST_F(CatalogCliTest, WrongMasterKeyIsAClearErrorNotGarbage) {
@@ -157,8 +211,9 @@ TEST_F(CatalogCliTest, DatasetLifecycle) {
                   "--date", "1d"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err,
-            "billpipe: The bucket name 'bill/ing' has the character '/' at position 5. A bucket name has 3 to 255 "
-            "characters: letters, digits, dots (.), dashes (-) and underscores (_).\n");
+            "billpipe: Invalid bucket name 'bill/ing': a slash '/' at position 5 is not allowed. Allowed: letters, "
+            "digits, dots (.), dashes (-) and underscores (_), 3 to 255 characters. Give the bucket alone; a path "
+            "inside it goes in the prefix.\n");
   auto no_duration = Run({"dataset", "create", "x_costs", "--account", "prod", "--bucket", "billing", "--report", "d"});
   EXPECT_EQ(no_duration.exit_code, 2);
   EXPECT_EQ(no_duration.err,

@@ -91,8 +91,9 @@ TEST_F(DatasetsTest, ValidationSaysWhatIsWrong) {
                   "starts with a letter, and has at most 63 characters.");
   d = Def();
   d.bucket = "my/bucket";
-  EXPECT_EQ(e(d), "The bucket name 'my/bucket' has the character '/' at position 3. A bucket name has 3 to 255 "
-                  "characters: letters, digits, dots (.), dashes (-) and underscores (_).");
+  EXPECT_EQ(e(d), "Invalid bucket name 'my/bucket': a slash '/' at position 3 is not allowed. Allowed: letters, "
+                  "digits, dots (.), dashes (-) and underscores (_), 3 to 255 characters. Give the bucket alone; a "
+                  "path inside it goes in the prefix.");
   d = Def();
   d.report_type = "focus";
   EXPECT_EQ(e(d), "The report type 'focus' is not supported. The report types are: cost-and-usage.");
