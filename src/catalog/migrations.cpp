@@ -62,7 +62,13 @@ CREATE TABLE runs (
 CREATE INDEX runs_by_dataset ON runs(dataset_name, started_at);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// The daemon's retry state: how many retries of the current failure were made, and when the next is due.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE datasets ADD COLUMN retries_done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE datasets ADD COLUMN retry_at INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

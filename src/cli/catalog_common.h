@@ -14,6 +14,7 @@
 #include "catalog/dataset_definition.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"  // ReportError
+#include "sched/daemon.h"
 #include "util/status.h"
 
 namespace billpipe::cli {
@@ -38,6 +39,10 @@ Result<SysTime> ParseUtcDateTime(std::string_view text);
 // (SetDatasetDataDropper); unset, `dataset delete` keeps the data and says so.
 using DatasetDataDropper = std::function<Status(const catalog::DatasetDefinition&, const std::filesystem::path& home)>;
 void SetDatasetDataDropper(DatasetDataDropper dropper);
+
+// What `billpipe serve` runs a due dataset with: wired to the loader by its owner. Unset, serve records
+// each due run as failed with "not connected to the loader yet".
+void SetServeRunner(sched::DatasetRunner runner);
 const DatasetDataDropper& GetDatasetDataDropper();
 
 }  // namespace billpipe::cli

@@ -17,6 +17,7 @@ struct CliState {
 void RegisterRunCommands(CLI::App& app, CliState& state);
 void RegisterAccountCommand(CLI::App& app, CliState& state);
 void RegisterDatasetCommand(CLI::App& app, CliState& state);
+void RegisterServeCommands(CLI::App& app, CliState& state);  // serve, runs
 
 
 }  // namespace billpipe::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   help->add_option("command", help_topic, "The command to explain");
   RegisterAccountCommand(app, state);
   RegisterDatasetCommand(app, state);
+  RegisterServeCommands(app, state);
 
   RegisterRunCommands(app, state);
 

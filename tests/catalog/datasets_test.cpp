@@ -15,7 +15,7 @@ namespace {
 using billpipe::testing::TempDir;
 using std::chrono::milliseconds;
 
-// 2026-11-29T08:00:00Z
+// 2025-11-29T08:00:00Z
 constexpr int64_t kNow = 1'764'403'200'000;
 
 class DatasetsTest : public ::testing::Test {
