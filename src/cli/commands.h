@@ -21,5 +21,9 @@ void RegisterRunCommands(CLI::App& app, CliState& state);
 void RegisterCurgenCommand(CLI::App& app, CliState& state);  // cli/curgen.cpp
 // billpipe reports s3://BUCKET[/PREFIX] (src/cli/reports.cpp).
 void RegisterReportsCommand(CLI::App& app, CliState& state);
+void RegisterAccountCommand(CLI::App& app, CliState& state);
+void RegisterDatasetCommand(CLI::App& app, CliState& state);
+void RegisterServeCommands(CLI::App& app, CliState& state);  // serve, runs
+
 
 }  // namespace billpipe::cli

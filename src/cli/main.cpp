@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   auto* help = app.add_subcommand("help", "Show help for billpipe or for one command");
   help->add_option("command", help_topic, "The command to explain");
   RegisterCurgenCommand(app, state);
+  RegisterAccountCommand(app, state);
+  RegisterDatasetCommand(app, state);
+  RegisterServeCommands(app, state);
 
   RegisterLsCommand(app, state);
   RegisterRunCommands(app, state);

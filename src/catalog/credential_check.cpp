@@ -1,0 +1,46 @@
+#include "catalog/credential_check.h"
+
+#include <fmt/format.h>
+
+#include "s3/bucket_name.h"
+#include "s3/client.h"
+
+namespace billpipe::catalog {
+namespace {
+
+// A prefix no report uses: the listing proves the credentials (and s3:ListBucket on the bucket) while
+// returning at most a page of nothing, however large the bucket.
+constexpr const char* kProbePrefix = ".billpipe-credential-test/";
+
+class S3CredentialChecker final : public CredentialChecker {
+ public:
+  Status Check(const Account& account, const AccountSecrets& secrets, const std::string& bucket) override {
+    if (bucket.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Testing credentials needs a bucket: give --bucket NAME (the bucket AWS writes the report to), or "
+                  "--no-test to save without testing.");
+    }
+    BP_RETURN_IF_ERROR(s3::ValidateBucketName(bucket));
+    s3::ClientOptions options;
+    if (account.source == CredentialSource::kKeys) {
+      options.credentials.access_key_id = account.access_key_id;
+      options.credentials.secret_access_key = secrets.secret_access_key;
+      options.credentials.session_token = secrets.session_token;
+    } else {
+      options.profile = account.profile;
+    }
+    options.region = account.region;
+    options.endpoint_url = account.endpoint;
+    options.retry.max_attempts = 2;  // a person is waiting
+    BP_ASSIGN_OR_RETURN(auto client, s3::S3Client::Make(options));
+    auto listing = client->List(bucket, kProbePrefix, "/");
+    if (!listing) return Fail(listing.error());
+    return Ok();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<CredentialChecker> MakeS3CredentialChecker() { return std::make_unique<S3CredentialChecker>(); }
+
+}  // namespace billpipe::catalog

@@ -1,0 +1,71 @@
+// A dataset as the user defines it: Details (account, report, filter, window), Scheduling (schedule,
+// retry, update method) and Name & Describe. Stored in the catalog (datasets.h); exported to and
+// imported from TOML (dataset_toml.h). Validation happens before anything is saved.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/dataset_spec.h"
+#include "sched/retry.h"
+#include "sched/schedule.h"
+#include "util/status.h"
+
+namespace billpipe::catalog {
+
+inline constexpr const char* kReportTypeCostAndUsage = "cost-and-usage";
+inline constexpr size_t kMaxDescriptionLength = 1000;
+
+struct DatasetDefinition {
+  int64_t id = 0;                 // 0 until stored
+  std::string name;               // sink::ValidateDatasetName
+  std::string description;
+
+  // Details
+  std::string account;            // the account's name; empty when detached (its account was deleted)
+  std::string report_type = kReportTypeCostAndUsage;
+  pipeline::Filter filter = pipeline::Filter::kAll;
+  std::string bucket;
+  std::string prefix;             // the report path prefix, without leading or trailing '/'
+  std::string report_name;
+  pipeline::Duration duration;
+
+  // Scheduling
+  sched::Schedule schedule;       // schedule.start_at is "start later"; anchor = start_at or created_at
+  sched::RetryPolicy retry;
+  pipeline::UpdateMethod update_method = pipeline::UpdateMethod::kReplace;
+
+  // State kept by the catalog
+  bool paused = false;
+  std::string pause_reason;
+  std::optional<SysTime> next_run_at;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// Checks every field; the error says which field is wrong and what is allowed. Returns warnings
+// (a schedule more often than once a day, Estimated with a long or specific window) on success.
+// Whether the account exists is the store's check, not this one.
+Result<std::vector<std::string>> ValidateDefinition(const DatasetDefinition& def, Date today);
+
+// The duration flags of the CLI (and TOML): --date D (a single date), --days-back N (from N days
+// back to today: start Nd, end 0d), or --start S --end E; each date YYYY-MM-DD or Nd. Exactly one
+// form; kInvalidArgument otherwise.
+struct DurationFlags {
+  std::optional<std::string> date;
+  std::optional<int> days_back;
+  std::optional<std::string> start;
+  std::optional<std::string> end;
+  bool any() const { return date || days_back || start || end; }
+};
+Result<pipeline::Duration> ParseDurationFlags(const DurationFlags& flags);
+// "2024-01-05", "10d", or "10d to 0d" / "2024-01-01 to 2024-01-31".
+std::string DurationToString(const pipeline::Duration& duration);
+
+// The report's path prefix cleaned of leading and trailing slashes ("/cur/" → "cur").
+std::string NormalizePrefix(std::string_view prefix);
+
+}  // namespace billpipe::catalog

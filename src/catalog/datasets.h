@@ -1,0 +1,46 @@
+// The datasets of the catalog, by name. Each refers to its account by id, so renaming an account keeps
+// it attached; deleting an account (with --force) detaches and pauses it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "catalog/dataset_definition.h"
+#include "util/status.h"
+
+namespace billpipe::catalog {
+
+class DatasetStore {
+ public:
+  explicit DatasetStore(Catalog& catalog) : catalog_(catalog) {}
+
+  // Validates def (ValidateDefinition, the account exists, the name is free) and stores it with its
+  // first run (sched::FirstRun). Returns the stored dataset and the warnings to show.
+  struct Saved {
+    DatasetDefinition dataset;
+    std::vector<std::string> warnings;
+  };
+  Result<Saved> Create(DatasetDefinition def);
+  // Replaces the dataset `name` with def (def.name may differ: a rename). The next run is recomputed
+  // when the schedule, its start or the pause changed. Attaching an account to a dataset paused because
+  // its account was deleted resumes it.
+  Result<Saved> Update(std::string_view name, DatasetDefinition def);
+
+  Result<DatasetDefinition> Get(std::string_view name);  // kNotFound names the datasets that exist
+  Result<std::vector<DatasetDefinition>> List();
+  Status Delete(std::string_view name);
+
+  // For the daemon: the next run time (nullopt: none).
+  Status SetNextRun(int64_t id, std::optional<SysTime> next_run);
+
+ private:
+  Result<int64_t> AccountId(std::string_view account);
+  Status Write(DatasetDefinition& def, std::optional<int64_t> account_id, bool insert);
+
+  Catalog& catalog_;
+};
+
+}  // namespace billpipe::catalog

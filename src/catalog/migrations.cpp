@@ -1,0 +1,77 @@
+#include "catalog/migrations.h"
+
+#include <array>
+
+namespace billpipe::catalog {
+namespace {
+
+// Times are milliseconds since the Unix epoch, UTC.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE accounts (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL UNIQUE,
+  source           TEXT NOT NULL CHECK (source IN ('keys', 'profile')),
+  access_key_id    TEXT NOT NULL DEFAULT '',
+  secret_sealed    TEXT NOT NULL DEFAULT '',   -- secret access key, sealed (secret_box.h)
+  token_sealed     TEXT NOT NULL DEFAULT '',   -- session token, sealed; '' when none
+  profile          TEXT NOT NULL DEFAULT '',
+  region           TEXT NOT NULL DEFAULT '',
+  endpoint         TEXT NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE TABLE datasets (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL UNIQUE,
+  description      TEXT NOT NULL DEFAULT '',
+  account_id       INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+  report_type      TEXT NOT NULL,
+  filter           TEXT NOT NULL,
+  bucket           TEXT NOT NULL,
+  prefix           TEXT NOT NULL,
+  report_name      TEXT NOT NULL,
+  duration_start   TEXT NOT NULL,
+  duration_end     TEXT,                      -- NULL: a single date
+  update_method    TEXT NOT NULL,
+  schedule         TEXT NOT NULL,             -- sched::Schedule::ToString()
+  schedule_start   INTEGER,                   -- start later: follow the schedule from here
+  retry            TEXT NOT NULL,             -- sched::RetryPolicy::ToString()
+  paused           INTEGER NOT NULL DEFAULT 0,
+  pause_reason     TEXT NOT NULL DEFAULT '',
+  next_run_at      INTEGER,                   -- NULL: not scheduled (manual or paused)
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE TABLE runs (
+  id               INTEGER PRIMARY KEY,
+  dataset_id       INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+  dataset_name     TEXT NOT NULL,             -- kept when the dataset is deleted
+  trigger          TEXT NOT NULL CHECK (trigger IN ('schedule', 'retry', 'manual')),
+  attempt          INTEGER NOT NULL DEFAULT 1,
+  started_at       INTEGER NOT NULL,
+  ended_at         INTEGER,                   -- NULL while running
+  status           TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled')),
+  periods          INTEGER NOT NULL DEFAULT 0,
+  line_items       INTEGER NOT NULL DEFAULT 0,
+  error            TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_dataset ON runs(dataset_name, started_at);
+)sql";
+
+// The daemon's retry state: how many retries of the current failure were made, and when the next is due.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE datasets ADD COLUMN retries_done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE datasets ADD COLUMN retry_at INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() { return kMigrations; }
+
+}  // namespace billpipe::catalog

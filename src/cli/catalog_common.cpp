@@ -1,0 +1,87 @@
+#include "cli/catalog_common.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "util/date.h"
+#include "util/home.h"
+
+namespace billpipe::cli {
+
+void AddHomeOption(CLI::App* app, std::string* home) {
+  app->add_option("--home", *home, "Data directory (default $BILLPIPE_HOME, else ~/.local/share/billpipe)");
+}
+
+Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const std::string& home) {
+  return catalog::Catalog::Open(DataHome(home), Clock::System());
+}
+
+bool StdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }
+
+std::optional<std::string> ReadSecretLine(const std::string& prompt) {
+  bool tty = StdinIsTerminal();
+  termios old_mode{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &old_mode);
+    termios quiet = old_mode;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
+    std::cerr << "\n";
+  }
+  if (!got) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+bool Confirm(const std::string& question) {
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
+}
+
+Result<SysTime> ParseUtcDateTime(std::string_view text) {
+  auto bad = [&] {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("'{}' is not a date and time: write YYYY-MM-DD HH:MM in UTC, e.g. 2026-12-01 06:00.", text));
+  };
+  std::string t(text);
+  if (!t.empty() && t.back() == 'Z') t.pop_back();
+  if (t.size() < 16 || (t[10] != ' ' && t[10] != 'T') || t[13] != ':') return bad();
+  auto date = Date::Parse(std::string_view(t).substr(0, 10));
+  if (!date) return bad();
+  int h = 0, m = 0, s = 0;
+  auto digits = [&](size_t pos, int* out, int max) {
+    if (pos + 2 > t.size() || !std::isdigit(static_cast<unsigned char>(t[pos])) ||
+        !std::isdigit(static_cast<unsigned char>(t[pos + 1]))) {
+      return false;
+    }
+    *out = (t[pos] - '0') * 10 + (t[pos + 1] - '0');
+    return *out <= max;
+  };
+  if (!digits(11, &h, 23) || !digits(14, &m, 59)) return bad();
+  if (t.size() > 16 && (t[16] != ':' || t.size() != 19 || !digits(17, &s, 59))) return bad();
+  return SysTime(std::chrono::milliseconds((date->Days() * 86'400 + h * 3600 + m * 60 + s) * 1000));
+}
+
+namespace {
+DatasetDataDropper& Dropper() {
+  static DatasetDataDropper dropper;
+  return dropper;
+}
+}  // namespace
+
+void SetDatasetDataDropper(DatasetDataDropper dropper) { Dropper() = std::move(dropper); }
+const DatasetDataDropper& GetDatasetDataDropper() { return Dropper(); }
+
+}  // namespace billpipe::cli
