@@ -42,7 +42,11 @@ void SetDatasetDataDropper(DatasetDataDropper dropper);
 
 // What `billpipe serve` runs a due dataset with: wired to the loader by its owner. Unset, serve records
 // each due run as failed with "not connected to the loader yet".
-void SetServeRunner(sched::DatasetRunner runner);
+// The data directory option (--home) of serve is passed on, so the runner opens the same catalog.
+using ServeRunner = std::function<sched::RunOutcome(const catalog::DatasetDefinition& dataset, sched::Trigger trigger,
+                                                    int attempt, const std::atomic<bool>& stop,
+                                                    const std::string& home)>;
+void SetServeRunner(ServeRunner runner);
 const DatasetDataDropper& GetDatasetDataDropper();
 
 }  // namespace billpipe::cli

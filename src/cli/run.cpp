@@ -12,7 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/catalog_common.h"
 #include "cli/store_options.h"
+#include "catalog/accounts.h"
+#include "catalog/datasets.h"
+#include "s3/client.h"
+#include "sched/daemon.h"
 #include "pipeline/run.h"
 #include "pipeline/verify.h"
 #include "sink/open_sink.h"
@@ -45,7 +50,56 @@ struct DestinationOptions {
   std::string Destination() const { return to.empty() ? sink::DefaultDestination(DataHome(home)) : to; }
 };
 
+// A dataset of the catalog as a run request and the S3 options of its account.
+struct CatalogJob {
+  pipeline::RunRequest request;
+  s3::ClientOptions client;
+};
+
+Result<CatalogJob> LoadCatalogJob(const std::string& home, const std::string& name) {
+  BP_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(home));
+  catalog::DatasetStore datasets(*catalog);
+  BP_ASSIGN_OR_RETURN(catalog::DatasetDefinition def, datasets.Get(name));
+  if (def.account.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("Dataset '{}' has no account (its account was deleted). Attach one with billpipe dataset "
+                            "edit {} --account NAME.", name, name));
+  }
+  catalog::AccountStore accounts(*catalog);
+  BP_ASSIGN_OR_RETURN(catalog::Account account, accounts.Get(def.account));
+  CatalogJob job;
+  job.request.dataset = def.name;
+  job.request.bucket = def.bucket;
+  job.request.prefix = def.prefix;
+  job.request.report_name = def.report_name;
+  job.request.filter = def.filter;
+  job.request.duration = def.duration;
+  job.request.update = def.update_method;
+  job.client.region = account.region;
+  job.client.endpoint_url = account.endpoint;
+  if (account.source == catalog::CredentialSource::kProfile) {
+    job.client.profile = account.profile;
+  } else {
+    BP_ASSIGN_OR_RETURN(catalog::AccountSecrets secrets, accounts.Secrets(account));
+    job.client.credentials = {account.access_key_id, secrets.secret_access_key, secrets.session_token};
+  }
+  return job;
+}
+
+// Runs a catalog dataset into the default destination of home.
+Result<pipeline::RunSummary> RunCatalogDataset(const std::string& home, const std::string& name,
+                                               const std::atomic<bool>* stop, pipeline::ProgressCounters* progress,
+                                               std::function<void(const std::string&)> warn) {
+  BP_ASSIGN_OR_RETURN(CatalogJob job, LoadCatalogJob(home, name));
+  BP_ASSIGN_OR_RETURN(auto store, s3::MakeClient(job.client));
+  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(sink::DefaultDestination(DataHome(home))));
+  pipeline::RunEnvironment env{*store, *sink, Clock::System(), DataHome(home) / "locks", progress, std::move(warn),
+                               nullptr, stop};
+  return pipeline::RunDataset(job.request, env);
+}
+
 struct RunFlags {
+  std::string name;  // a catalog dataset; empty: the dataset is given by flags
   pipeline::RunRequest request;
   StoreOptions store;
   DestinationOptions dest;
@@ -58,6 +112,26 @@ struct RunFlags {
 
 int Run(RunFlags& f) {
   auto& req = f.request;
+  if (!f.name.empty()) {
+    if (!req.bucket.empty() || !req.report_name.empty()) {
+      std::cerr << "billpipe: Give a dataset name, or the dataset's details (--bucket, --report-name ...), not both.\n";
+      return kExitUsage;
+    }
+    pipeline::ProgressCounters progress;
+    std::unique_ptr<pipeline::ProgressReporter> reporter;
+    if (!f.json && isatty(STDERR_FILENO)) reporter = std::make_unique<pipeline::ProgressReporter>(progress, stderr);
+    auto summary = RunCatalogDataset(f.dest.home, f.name, nullptr, &progress, [&](const std::string& w) {
+      if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
+    });
+    reporter.reset();
+    if (!summary) return ReportError(summary.error());
+    std::cout << (f.json ? pipeline::SummaryJson(*summary) + "\n" : pipeline::FormatSummary(*summary));
+    return kExitOk;
+  }
+  if (req.bucket.empty() || req.report_name.empty()) {
+    std::cerr << "billpipe: Give a dataset name (billpipe dataset list), or --bucket and --report-name.\n";
+    return kExitUsage;
+  }
   if (f.report_type != "cost-and-usage") {
     std::cerr << fmt::format("billpipe: Unknown report type '{}'. The one report type is cost-and-usage (the AWS "
                              "Cost and Usage Report).\n", f.report_type);
@@ -105,7 +179,7 @@ int Run(RunFlags& f) {
                                [&](const std::string& w) {
                                  if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
                                },
-                               nullptr};
+                               nullptr, nullptr};
   // Test hook: BILLPIPE_TEST_KILL_AT=STEP:N kills the process with SIGKILL the Nth time the run reaches
   // STEP (see docs/testing.md), to prove that nothing is lost whatever the moment of death.
   if (const char* kill_at = std::getenv("BILLPIPE_TEST_KILL_AT")) {
@@ -199,7 +273,7 @@ int Verify(VerifyFlags& f) {
   if (!store) return ReportError(store.error());
   auto sink = sink::OpenSink(f.dest.Destination());
   if (!sink) return ReportError(sink.error());
-  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr, nullptr};
+  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr, nullptr, nullptr};
   auto report = pipeline::VerifyDataset(f.request, env);
   if (!report) return ReportError(report.error());
   std::cout << (f.json ? pipeline::VerifyReportJson(*report) + "\n" : pipeline::FormatVerifyReport(*report));
@@ -209,14 +283,29 @@ int Verify(VerifyFlags& f) {
 }  // namespace
 
 void RegisterRunCommands(CLI::App& app, CliState& state) {
+  // billpipe serve runs due catalog datasets with the loader.
+  SetServeRunner([](const catalog::DatasetDefinition& dataset, sched::Trigger, int, const std::atomic<bool>& stop,
+                    const std::string& home) {
+    sched::RunOutcome outcome;
+    auto summary = RunCatalogDataset(home, dataset.name, &stop, nullptr, nullptr);
+    if (!summary) {
+      outcome.status = Fail(std::move(summary).error());
+      return outcome;
+    }
+    outcome.periods = static_cast<int64_t>(summary->periods.size());
+    outcome.line_items = summary->line_items_loaded;
+    return outcome;
+  });
+
   auto flags = std::make_shared<RunFlags>();
   auto* run = app.add_subcommand("run", "Load a Cost and Usage Report into a dataset");
   auto& r = flags->request;
   run->add_option("--report-type", flags->report_type, "Report type; the one type is cost-and-usage")
       ->capture_default_str();
-  run->add_option("--bucket", r.bucket, "S3 bucket holding the report")->required();
+  run->add_option("name", flags->name, "A dataset of the catalog (billpipe dataset list); or give the details below");
+  run->add_option("--bucket", r.bucket, "S3 bucket holding the report");
   run->add_option("--prefix", r.prefix, "Report path prefix, as set in the report's definition");
-  run->add_option("--report-name", r.report_name, "Report name")->required();
+  run->add_option("--report-name", r.report_name, "Report name");
   run->add_option("--filter", flags->filter, "all | invoiced | estimated (lines with / without bill/InvoiceId)")
       ->capture_default_str();
   run->add_option("--date", flags->date, "One day: YYYY-MM-DD, or Nd for N days back");

@@ -20,8 +20,8 @@ std::atomic<bool> g_stop{false};
 
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
 
-sched::DatasetRunner& Runner() {
-  static sched::DatasetRunner runner;
+ServeRunner& Runner() {
+  static ServeRunner runner;
   return runner;
 }
 
@@ -35,7 +35,7 @@ struct ServeFlags {
 
 }  // namespace
 
-void SetServeRunner(sched::DatasetRunner runner) { Runner() = std::move(runner); }
+void SetServeRunner(ServeRunner runner) { Runner() = std::move(runner); }
 
 void RegisterServeCommands(CLI::App& app, CliState& state) {
   auto f = std::make_shared<ServeFlags>();
@@ -53,7 +53,12 @@ void RegisterServeCommands(CLI::App& app, CliState& state) {
       sched::DaemonOptions options;
       options.home = DataHome(f->home);
       options.poll = poll;
-      options.runner = Runner();
+      if (Runner()) {
+        options.runner = [home = f->home](const catalog::DatasetDefinition& dataset, sched::Trigger trigger,
+                                          int attempt, const std::atomic<bool>& stop) {
+          return Runner()(dataset, trigger, attempt, stop, home);
+        };
+      }
       if (!options.runner) {
         options.runner = [](const catalog::DatasetDefinition&, sched::Trigger, int, const std::atomic<bool>&) {
           return sched::RunOutcome{Fail(ErrorCode::kUnsupported,

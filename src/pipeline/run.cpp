@@ -214,13 +214,17 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   Status write_status = Ok();
   while (auto batch = queue.Pop()) {
     if (!write_status) continue;  // drain so workers can finish
-    write_status = txn->Insert(batch->segment, *batch->column_names, *batch);
+    if (env.stop && *env.stop && write_status) {
+      write_status = Fail(ErrorCode::kCancelled, "the run was stopped; the dataset is unchanged");
+    }
+    if (write_status) write_status = txn->Insert(batch->segment, *batch->column_names, *batch);
     if (!write_status) cancel = true;
     checkpoint("batch");
   }
   for (auto& t : pool) t.join();
   if (first_error) return Fail(std::move(*first_error));
   BP_RETURN_IF_ERROR(write_status);
+  if (env.stop && *env.stop) return Fail(ErrorCode::kCancelled, "the run was stopped; the dataset is unchanged");
 
   // Commit: segments, the new version and its state, all in one transaction.
   std::vector<int64_t> version_segments = vplan.keep;

@@ -7,6 +7,7 @@
 // error rolls everything back: the dataset and its state are as they were before the run.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -51,6 +52,8 @@ struct RunEnvironment {
   // Optional: called at each step of the run ("planned", "segment", "batch", "published", "committed")
   // from the writer thread. Tests use it to kill the process at chosen points.
   std::function<void(std::string_view step)> checkpoint;
+  // Optional: set from another thread to stop the run; it rolls back and fails with kCancelled.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct PeriodSummary {

@@ -147,5 +147,38 @@ TEST_F(RunCliTest, RestoreBringsBackThePreviousVersion) {
   EXPECT_EQ(QueryOne(Db(), "SELECT count(*) FROM restorable"), "5");
 }
 
+TEST_F(RunCliTest, CatalogDatasetRunsByNameAndFromServe) {
+  Upload([](CurFixture& f) { f.WritePeriod(2026, 11, "c1", {Days(11, 1, 10, "0.5")}, false, false, "named"); });
+  auto env = Env();
+  env.push_back("BILLPIPE_MASTER_KEY=" + std::string(64, 'a'));
+  env.push_back(std::string("TEST_SECRET=") + kTestSecretKey);
+  auto account = RunBillpipe({"account", "add", "--name", "main", "--access-key-id", kTestAccessKey, "--secret-env",
+                              "TEST_SECRET", "--endpoint", server_->endpoint(), "--bucket", "billing"},
+                             env);
+  ASSERT_EQ(account.exit_code, 0) << account.err;
+  auto created = RunBillpipe({"dataset", "create", "named", "--account", "main", "--bucket", "billing", "--prefix",
+                              "cur", "--report", "named", "--start", "2026-11-01", "--end", "2026-11-30",
+                              "--schedule", "manual"},
+                             env);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  // The account's keys are used, not the environment's.
+  auto no_env_keys = env;
+  no_env_keys[0] = "AWS_ACCESS_KEY_ID=";
+  no_env_keys[1] = "AWS_SECRET_ACCESS_KEY=";
+  auto run = RunBillpipe({"run", "named", "--json"}, no_env_keys);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto j = nlohmann::json::parse(run.out);
+  EXPECT_EQ(j["line_items_loaded"], 10);
+  EXPECT_EQ(j["periods"][0]["unblended_cost"], "5.0");
+  EXPECT_EQ(QueryOne(Db(), "SELECT count(*) FROM named"), "10");
+  EXPECT_EQ(run.out.find(kTestSecretKey), std::string::npos);
+
+  auto both = RunBillpipe({"run", "named", "--bucket", "billing"}, env);
+  EXPECT_EQ(both.exit_code, 2);
+  auto unknown = RunBillpipe({"run", "nosuch"}, env);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("nosuch"), std::string::npos) << unknown.err;
+}
+
 }  // namespace
 }  // namespace billpipe::testing

@@ -45,7 +45,7 @@ class CurgenLoadTest : public ::testing::TestWithParam<Layout> {
     req.filter = filter;
     req.duration = Duration{*DateSpec::Parse("2026-08-01"), *DateSpec::Parse("2026-11-30")};
     req.workers = 2;
-    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
     return RunDataset(req, env);
   }
 

@@ -62,7 +62,7 @@ class RunTest : public ::testing::Test {
   }
 
   Result<RunSummary> Run(const RunRequest& r) {
-    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+    RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
     return RunDataset(r, env);
   }
 
@@ -125,7 +125,7 @@ TEST_F(RunTest, NoOpRunReadsOnlyListingsAndManifests) {
   cur_.WritePeriod(2019, 12, "b1", {Days(12, 1, 19, "2")});
   ASSERT_TRUE(Run(Request("2019-11-01", "2019-12-31")));
   billpipe::testing::CountingStore counting(*store_);
-  RunEnvironment env{counting, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+  RunEnvironment env{counting, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
   auto again = RunDataset(Request("2019-11-01", "2019-12-31"), env);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->version, 0);
@@ -302,7 +302,7 @@ TEST_F(VerifyTest, LoadedDatasetMatchesS3) {
   ASSERT_TRUE(Run(req));
   // A newer assembly arrives: the loaded one is still checked, from its own manifest.
   cur_.WritePeriod(2019, 12, "b2", {Days(12, 1, 20, "2")});
-  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
   auto report = VerifyDataset(req, env);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_TRUE(report->ok()) << FormatVerifyReport(*report);
@@ -321,7 +321,7 @@ TEST_F(VerifyTest, TamperedRowsAreReported) {
   sqlite3_open(db_.c_str(), &db);
   sqlite3_exec(db, "DELETE FROM costs__rows WHERE rowid = (SELECT min(rowid) FROM costs__rows)", nullptr, nullptr, nullptr);
   sqlite3_close(db);
-  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr};
+  RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
   auto report = VerifyDataset(req, env);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_FALSE(report->ok());
