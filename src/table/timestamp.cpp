@@ -1,5 +1,7 @@
 #include "table/timestamp.h"
 
+#include "util/date.h"
+
 #include <fmt/format.h>
 
 namespace billpipe::table {
@@ -28,14 +30,8 @@ int DaysInMonth(int year, int month) {
 
 }  // namespace
 
-// Howard Hinnant's days_from_civil.
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+  return ::billpipe::DaysFromCivil(year, month, day);
 }
 
 bool TryParseTimestamp(std::string_view text, TimestampMicros* out) {

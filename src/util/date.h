@@ -30,6 +30,9 @@ struct Date {
   auto operator<=>(const Date&) const = default;
 };
 
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+
 // "2019-12-01T00:00:00Z", or with milliseconds "2019-12-01T00:00:00.250Z" when they are not zero.
 std::string FormatTimestamp(int64_t millis_since_epoch);
 std::string FormatTimestamp(SysTime t);
