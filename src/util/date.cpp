@@ -22,7 +22,7 @@ int Digits(std::string_view s) {
 
 }  // namespace
 
-// Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms); civil_from_days is Date::FromDays..
+// Howard Hinnant's days_from_civil (public domain algorithm); its inverse civil_from_days is Date::FromDays.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
