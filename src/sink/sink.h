@@ -143,6 +143,10 @@ class Sink {
     double unblended_cost = 0;
   };
   virtual Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment) = 0;
+
+  // Drops everything the sink holds for the dataset: its rows, every kept version and the state, in one
+  // transaction. A dataset the sink does not know is not an error (returns false); true when dropped.
+  virtual Result<bool> DropDataset(std::string_view dataset) = 0;
 };
 
 // Dataset names: letters, digits and underscores, starting with a letter, at most 63 characters

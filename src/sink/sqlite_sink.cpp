@@ -447,4 +447,27 @@ Result<Sink::StoredTotals> SqliteSink::CountSegment(std::string_view dataset, co
   return StoredTotals{stmt->ColumnInt(0), stmt->ColumnDouble(1)};
 }
 
+Result<bool> SqliteSink::DropDataset(std::string_view dataset) {
+  BP_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  auto dropped = [&]() -> Result<bool> {
+    BP_ASSIGN_OR_RETURN(auto columns, LoadColumns(*db_, dataset));
+    BP_ASSIGN_OR_RETURN(auto current, CurrentVersion(*db_, dataset));
+    if (columns.empty() && !current) return false;
+    std::string ds = QuoteLiteral(dataset);
+    BP_RETURN_IF_ERROR(db_->Exec(fmt::format(
+        "DROP VIEW IF EXISTS {0}; DROP TABLE IF EXISTS {1};"
+        "DELETE FROM _billpipe_columns WHERE dataset = {2}; DELETE FROM _billpipe_segments WHERE dataset = {2};"
+        "DELETE FROM _billpipe_versions WHERE dataset = {2}; DELETE FROM _billpipe_version_segments WHERE dataset = {2};"
+        "DELETE FROM _billpipe_current WHERE dataset = {2};",
+        QuoteIdent(dataset), RowsTable(dataset), ds)));
+    return true;
+  }();
+  if (!dropped) {
+    (void)db_->Exec("ROLLBACK");
+    return dropped;
+  }
+  BP_RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  return dropped;
+}
+
 }  // namespace billpipe::sink

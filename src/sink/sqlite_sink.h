@@ -32,6 +32,7 @@ class SqliteSink final : public Sink {
   Result<std::vector<DatasetVersion>> ListVersions(std::string_view dataset) override;
   Result<int64_t> Restore(std::string_view dataset, int64_t version) override;
   Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment) override;
+  Result<bool> DropDataset(std::string_view dataset) override;
 
  private:
   SqliteSink(std::unique_ptr<SqliteDb> db, Clock& clock);

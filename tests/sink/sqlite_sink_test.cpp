@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "test_support.h"
@@ -184,6 +185,39 @@ TEST_F(SqliteSinkTest, ReservedColumnNameIsRefused) {
   auto r = (*txn)->EnsureColumns({{"billing_period", ColumnKind::kText, "x/BillingPeriod"}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "column name 'billing_period' is reserved by billpipe");
+}
+
+TEST_F(SqliteSinkTest, DropDatasetRemovesRowsVersionsAndStateOfThatDatasetOnly) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  LoadSegment(**sink, Key("2019-12-01", "a1"), TestBatch({{Ts(0), Dec("1", 1), Text("a")}}));
+  LoadSegment(**sink, Key("2019-12-01", "a2"), TestBatch({{Ts(0), Dec("2", 2), Text("a")}}));
+  {  // a second dataset in the same file
+    auto txn = (*sink)->Begin("other");
+    ASSERT_TRUE(txn);
+    ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
+    auto seg = (*txn)->BeginSegment(Key("2019-12-01", "o1"));
+    ASSERT_TRUE(seg);
+    ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("7", 7), Text("x")}})));
+    ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
+    ASSERT_TRUE((*txn)->Commit());
+  }
+  auto dropped = (*sink)->DropDataset("cur");
+  ASSERT_TRUE(dropped) << dropped.error().message;
+  EXPECT_TRUE(*dropped);
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'cur%'"), std::vector<std::string>{"0"});
+  for (const char* table : {"_billpipe_columns", "_billpipe_segments", "_billpipe_versions",
+                            "_billpipe_version_segments", "_billpipe_current"}) {
+    EXPECT_EQ(Query(path_, fmt::format("SELECT count(*) FROM {} WHERE dataset = 'cur'", table)),
+              std::vector<std::string>{"0"}) << table;
+  }
+  auto state = (*sink)->ReadState("cur");
+  ASSERT_TRUE(state);
+  EXPECT_FALSE(state->exists);
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM other"), std::vector<std::string>{"7.0"});
+  auto again = (*sink)->DropDataset("cur");
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
 }
 
 TEST(DatasetNameTest, RulesAreExplained) {
