@@ -21,6 +21,15 @@ void RowBatch::NonNull(size_t row, std::vector<std::pair<uint32_t, Cell>>& out) 
   }
 }
 
+void RowBatch::ColumnsWithValues(std::vector<uint8_t>& out) const {
+  out.assign(columns(), 0);
+  std::vector<std::pair<uint32_t, Cell>> cells;
+  for (size_t r = 0; r < rows(); ++r) {
+    NonNull(r, cells);
+    for (const auto& [c, cell] : cells) out[c] = 1;
+  }
+}
+
 Status ValidateDatasetName(std::string_view name) {
   constexpr size_t kMaxLength = 63;  // PostgreSQL's identifier limit
   auto rule = "A dataset name has letters, digits and underscores, starts with a letter, and has at most 63 characters.";

@@ -52,6 +52,8 @@ class RowBatch {
   // The row's non-null cells with their column index, in column order (out is cleared first). The
   // default asks Get for every column; sparse batches do better.
   virtual void NonNull(size_t row, std::vector<std::pair<uint32_t, Cell>>& out) const;
+  // out[c] = 1 when some row has a value in column c, else 0 (out is resized to columns()).
+  virtual void ColumnsWithValues(std::vector<uint8_t>& out) const;
 };
 
 // What a segment holds; together these say whether a later run can reuse it unchanged.

@@ -22,7 +22,7 @@ std::string QuoteLiteral(std::string_view text) {
   return out + "'";
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int page_size) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
@@ -36,6 +36,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   sqlite3_extended_result_codes(db, 1);
   // WAL: readers keep reading the last committed dataset during a load. synchronous=NORMAL in WAL mode
   // never corrupts the database and loses no committed run on a process kill.
+  // The page size applies only to a new, empty file; an existing file keeps its own.
+  if (page_size > 0) BP_RETURN_IF_ERROR(out->Exec(fmt::format("PRAGMA page_size={}", page_size)));
   BP_RETURN_IF_ERROR(out->Exec("PRAGMA journal_mode=WAL"));
   BP_RETURN_IF_ERROR(out->Exec("PRAGMA synchronous=NORMAL"));
   BP_RETURN_IF_ERROR(out->Exec("PRAGMA cache_size=-65536"));  // 64 MiB: bounded memory

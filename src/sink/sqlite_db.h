@@ -22,8 +22,9 @@ class SqliteStatement;
 // One connection. Not thread-safe: use from one thread at a time.
 class SqliteDb {
  public:
-  // Opens (creating if needed) path with WAL journaling and a busy timeout.
-  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  // Opens (creating if needed) path with WAL journaling and a busy timeout. page_size (bytes, a power of two
+  // from 512 to 65536; 0 = SQLite's default) is used when the file is created.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, int page_size = 0);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -30,7 +31,17 @@ CREATE TABLE IF NOT EXISTS _billpipe_version_segments(
 CREATE TABLE IF NOT EXISTS _billpipe_current(dataset TEXT PRIMARY KEY, version INTEGER NOT NULL);
 )sql";
 
-std::string RowsTable(std::string_view dataset) { return QuoteIdent(std::string(dataset) + "__rows"); }
+// The dataset's typed, always empty table: its columns are the union schema, so the view's columns get their
+// declared types from it.
+std::string SchemaTable(std::string_view dataset) { return QuoteIdent(std::string(dataset) + "__schema"); }
+std::string SegmentTableName(std::string_view dataset, int64_t segment) {
+  return fmt::format("{}__s{}", dataset, segment);
+}
+std::string SegmentTable(std::string_view dataset, int64_t segment) {
+  return QuoteIdent(SegmentTableName(dataset, segment));
+}
+
+constexpr int kPageSize = 32768;
 
 std::string_view SqlType(ColumnKind kind) { return kind == ColumnKind::kDecimal ? "REAL" : "TEXT"; }
 
@@ -105,7 +116,66 @@ Result<int64_t> RecordVersion(SqliteDb& db, std::string_view dataset, const std:
   return version;
 }
 
-// Drops versions beyond the retention and the segments (and rows) no remaining version uses.
+// The columns a table has, in order.
+Result<std::vector<std::string>> TableColumns(SqliteDb& db, const std::string& table) {
+  BP_ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
+  stmt->BindText(1, table);
+  std::vector<std::string> out;
+  while (true) {
+    BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) break;
+    out.push_back(stmt->ColumnText(0));
+  }
+  return out;
+}
+
+// Recreates the view NAME over the current version's segment tables: one UNION ALL arm per segment, its
+// billing period and version key as constants (so a filter on them skips whole segments), NULL for the
+// columns a segment does not have. The first arm is the empty schema table, which gives every view
+// column its declared type.
+Status RebuildView(SqliteDb& db, std::string_view dataset) {
+  BP_ASSIGN_OR_RETURN(auto columns, LoadColumns(db, dataset));
+  BP_ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+      "SELECT s.id, s.billing_period, s.version_key FROM _billpipe_segments s JOIN _billpipe_version_segments v "
+      "ON v.segment_id = s.id AND v.dataset = s.dataset JOIN _billpipe_current c ON c.dataset = v.dataset "
+      "AND c.version = v.version WHERE s.dataset = ? ORDER BY s.billing_period, s.id"));
+  stmt->BindText(1, dataset);
+  struct Arm {
+    int64_t id;
+    std::string period, version_key;
+  };
+  std::vector<Arm> arms;
+  while (true) {
+    BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) break;
+    arms.push_back(Arm{stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnText(2)});
+  }
+  stmt.reset();
+  std::string names = "billing_period, version_key";
+  for (const auto& c : columns) names += ", " + QuoteIdent(c.name);
+  std::vector<std::string> selects = {fmt::format("SELECT {} FROM {}", names, SchemaTable(dataset))};
+  for (const auto& arm : arms) {
+    BP_ASSIGN_OR_RETURN(auto have_list, TableColumns(db, SegmentTableName(dataset, arm.id)));
+    std::set<std::string> have(have_list.begin(), have_list.end());
+    std::string select = fmt::format("SELECT {}, {}", QuoteLiteral(arm.period), QuoteLiteral(arm.version_key));
+    for (const auto& c : columns) select += have.count(c.name) ? ", " + QuoteIdent(c.name) : std::string(", NULL");
+    selects.push_back(fmt::format("{} FROM {}", select, SegmentTable(dataset, arm.id)));
+  }
+  // SQLite allows 500 terms in one compound SELECT; more segments are grouped in subqueries.
+  constexpr size_t kTermsPerGroup = 400;
+  std::string body;
+  for (size_t i = 0; i < selects.size(); i += kTermsPerGroup) {
+    std::string group;
+    for (size_t j = i; j < std::min(selects.size(), i + kTermsPerGroup); ++j) {
+      group += (group.empty() ? "" : " UNION ALL ") + selects[j];
+    }
+    if (selects.size() > kTermsPerGroup) group = fmt::format("SELECT * FROM ({})", group);
+    body += (body.empty() ? "" : " UNION ALL ") + group;
+  }
+  return db.Exec(fmt::format("DROP VIEW IF EXISTS {0}; CREATE VIEW {0} AS {1};", QuoteIdent(dataset), body));
+}
+
+// Drops versions beyond the retention and the segments (and their tables) no remaining version uses.
 Status CollectGarbage(SqliteDb& db, std::string_view dataset, int64_t current, int retention) {
   std::string ds = QuoteLiteral(dataset);
   BP_RETURN_IF_ERROR(db.Exec(fmt::format(
@@ -113,36 +183,21 @@ Status CollectGarbage(SqliteDb& db, std::string_view dataset, int64_t current, i
       "DELETE FROM _billpipe_versions WHERE dataset = {0} AND version <= {1};",
       ds, current - 1 - std::max(retention, 0))));
   BP_ASSIGN_OR_RETURN(auto orphans, db.Prepare(
-      "SELECT id, billing_period FROM _billpipe_segments s WHERE dataset = ? AND NOT EXISTS("
+      "SELECT id FROM _billpipe_segments s WHERE dataset = ? AND NOT EXISTS("
       "SELECT 1 FROM _billpipe_version_segments v WHERE v.dataset = s.dataset AND v.segment_id = s.id)"));
   orphans->BindText(1, dataset);
-  std::vector<std::pair<int64_t, std::string>> dead;
+  std::vector<int64_t> dead;
   while (true) {
     BP_ASSIGN_OR_RETURN(bool row, orphans->Step());
     if (!row) break;
-    dead.emplace_back(orphans->ColumnInt(0), orphans->ColumnText(1));
+    dead.push_back(orphans->ColumnInt(0));
   }
   orphans.reset();
-  if (dead.empty()) return Ok();
-  // (billing_period, _segment) is indexed, so each delete touches only that segment's rows.
-  BP_ASSIGN_OR_RETURN(auto del_rows, db.Prepare(fmt::format(
-      "DELETE FROM {} WHERE billing_period = ? AND _segment = ?", RowsTable(dataset))));
-  BP_ASSIGN_OR_RETURN(auto del_seg, db.Prepare("DELETE FROM _billpipe_segments WHERE id = ?"));
-  for (const auto& [id, period] : dead) {
-    del_rows->BindText(1, period);
-    del_rows->BindInt(2, id);
-    BP_RETURN_IF_ERROR(del_rows->Run());
-    del_seg->BindInt(1, id);
-    BP_RETURN_IF_ERROR(del_seg->Run());
+  for (int64_t id : dead) {
+    BP_RETURN_IF_ERROR(db.Exec(fmt::format("DROP TABLE IF EXISTS {}; DELETE FROM _billpipe_segments WHERE id = {};",
+                                           SegmentTable(dataset, id), id)));
   }
   return Ok();
-}
-
-// Writes "2019-12-01T00:00:00Z" into buf; returns its length.
-size_t FormatTimestampInto(int64_t ms, char* buf) {
-  std::string s = FormatTimestamp(ms);
-  std::copy(s.begin(), s.end(), buf);
-  return s.size();
 }
 
 class SqliteTransaction final : public LoadTransaction {
@@ -151,35 +206,32 @@ class SqliteTransaction final : public LoadTransaction {
       : db_(db), dataset_(std::move(dataset)), now_(std::move(now)) {}
 
   ~SqliteTransaction() override {
-    inserts_.clear();
+    segments_.clear();  // finalizes the statements before the rollback
     if (!done_) (void)db_.Exec("ROLLBACK");
   }
 
   Status Start() {
     BP_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+    BP_ASSIGN_OR_RETURN(auto old, TableColumns(db_, dataset_ + "__rows"));
+    if (!old.empty()) {
+      return Fail(ErrorCode::kUnsupported,
+                  fmt::format("Dataset '{}' in {} was written by an earlier billpipe (table {}__rows) and cannot be "
+                              "updated. Load it into a new file or under a new name.",
+                              dataset_, db_.path(), dataset_));
+    }
     BP_ASSIGN_OR_RETURN(columns_, LoadColumns(db_, dataset_));
+    for (const auto& c : columns_) kinds_[c.name] = c.kind;
     return Ok();
   }
 
   Status EnsureColumns(const std::vector<ColumnDef>& columns) override {
-    std::string rows = RowsTable(dataset_);
-    bool created = false;
+    std::string schema = SchemaTable(dataset_);
     if (columns_.empty()) {
-      BP_ASSIGN_OR_RETURN(auto exists, db_.Prepare("SELECT 1 FROM sqlite_master WHERE name = ?"));
-      const std::string rows_name = dataset_ + "__rows";  // bound without a copy: must outlive Step()
-      exists->BindText(1, rows_name);
-      BP_ASSIGN_OR_RETURN(bool found, exists->Step());
-      if (!found) {
-        BP_RETURN_IF_ERROR(db_.Exec(fmt::format(
-            "CREATE TABLE {0}(_segment INTEGER NOT NULL, billing_period TEXT NOT NULL, version_key TEXT NOT NULL);"
-            "CREATE INDEX {1} ON {0}(billing_period, _segment);",
-            rows, QuoteIdent(dataset_ + "__period_idx"))));
-        created = true;
-      }
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format(
+          "CREATE TABLE IF NOT EXISTS {}(billing_period TEXT NOT NULL, version_key TEXT NOT NULL)", schema)));
     }
     std::set<std::string> have;
     for (const auto& c : columns_) have.insert(c.name);
-    bool added = false;
     BP_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO _billpipe_columns(dataset, position, name, kind, "
                                               "original_header) VALUES(?, ?, ?, ?, ?)"));
     for (const auto& c : columns) {
@@ -188,7 +240,7 @@ class SqliteTransaction final : public LoadTransaction {
         return Fail(ErrorCode::kInvalidArgument,
                     fmt::format("column name '{}' is reserved by billpipe", c.name));
       }
-      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", rows, QuoteIdent(c.name),
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", schema, QuoteIdent(c.name),
                                               SqlType(c.kind))));
       ins->BindText(1, dataset_);
       ins->BindInt(2, static_cast<int64_t>(columns_.size()));
@@ -197,15 +249,7 @@ class SqliteTransaction final : public LoadTransaction {
       ins->BindText(5, c.original_header);
       BP_RETURN_IF_ERROR(ins->Run());
       columns_.push_back(c);
-      added = true;
-      if (c.name == "line_item_usage_start_date") {
-        BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {}(line_item_usage_start_date)",
-                                                QuoteIdent(dataset_ + "__usage_start_idx"), rows)));
-      }
-    }
-    if (added || created) {
-      inserts_.clear();  // column sets changed
-      BP_RETURN_IF_ERROR(RecreateView());
+      kinds_[c.name] = c.kind;
     }
     return Ok();
   }
@@ -223,49 +267,80 @@ class SqliteTransaction final : public LoadTransaction {
     stmt->BindText(7, now_);
     BP_RETURN_IF_ERROR(stmt->Run());
     int64_t id = db_.LastInsertRowid();
-    segments_[id] = key;
+    segments_[id].table = SegmentTable(dataset_, id);
     return id;
   }
 
   Status Insert(int64_t segment, std::span<const std::string> column_names, const RowBatch& batch) override {
-    auto seg = segments_.find(segment);
-    if (seg == segments_.end()) {
+    auto found = segments_.find(segment);
+    if (found == segments_.end()) {
       return Fail(ErrorCode::kInternal, fmt::format("segment {} was not begun in this run", segment));
     }
+    SegmentWriter& seg = found->second;
     if (column_names.size() != batch.columns()) {
       return Fail(ErrorCode::kInternal, fmt::format("{} column names for a batch of {} columns",
                                                     column_names.size(), batch.columns()));
     }
-    BP_ASSIGN_OR_RETURN(SqliteStatement * stmt, InsertStatement(column_names));
-    char ts[40];
+    // The segment's table has only the columns that have values, so rows stay short: CUR rows leave most of
+    // their ~300 columns empty, and SQLite spends a header byte on every column, NULL or not.
+    batch.ColumnsWithValues(with_values_);
+    std::vector<std::string> added;
+    for (size_t c = 0; c < column_names.size(); ++c) {
+      if (with_values_[c] && !seg.position.count(column_names[c])) added.push_back(column_names[c]);
+    }
+    if (!added.empty() || !seg.created) BP_RETURN_IF_ERROR(AddSegmentColumns(seg, added));
+    param_of_.assign(column_names.size(), 0);
+    for (size_t c = 0; c < column_names.size(); ++c) {
+      auto p = seg.position.find(column_names[c]);
+      if (p != seg.position.end()) param_of_[c] = p->second + 1;
+    }
+    SqliteStatement& stmt = *seg.insert;
     std::vector<std::pair<uint32_t, Cell>> cells;
+    std::vector<char> stamps;
     for (size_t r = 0; r < batch.rows(); ++r) {
-      stmt->ClearBindings();  // every column NULL unless bound below
-      stmt->BindInt(1, segment);
-      stmt->BindText(2, seg->second.billing_period);
-      stmt->BindText(3, seg->second.version_key);
       batch.NonNull(r, cells);
+      stmt.ClearBindings();  // the previous row's values
+      stamps.resize(cells.size() * kTimestampTextMax);  // not resized again while bound
+      char* stamp = stamps.data();
       for (const auto& [c, cell] : cells) {
-        int param = static_cast<int>(c) + 4;
+        int param = param_of_[c];
+        if (param == 0) {
+          return Fail(ErrorCode::kInternal, fmt::format("column {} has a value but no place", column_names[c]));
+        }
         switch (cell.kind) {
           case Cell::Kind::kNull: break;
           // Decimal text goes in as text: the REAL column's affinity converts it.
           case Cell::Kind::kText:
-          case Cell::Kind::kDecimal: stmt->BindText(param, cell.text); break;
+          case Cell::Kind::kDecimal: stmt.BindText(param, cell.text); break;
           case Cell::Kind::kTimestamp: {
-            size_t n = FormatTimestampInto(cell.millis, ts);
-            stmt->BindTextCopy(param, std::string_view(ts, n));
+            size_t n = FormatTimestampTo(cell.millis, stamp);
+            stmt.BindText(param, std::string_view(stamp, n));
+            stamp += kTimestampTextMax;
             break;
           }
         }
       }
-      BP_RETURN_IF_ERROR(stmt->Run());
+      BP_RETURN_IF_ERROR(stmt.Run());
     }
+    stmt.ClearBindings();  // nothing points into this batch after it
     return Ok();
   }
 
   Status FinishSegment(int64_t segment, int64_t line_items, std::string_view unblended_cost,
                        std::string_view status) override {
+    auto found = segments_.find(segment);
+    if (found == segments_.end()) {
+      return Fail(ErrorCode::kInternal, fmt::format("segment {} was not begun in this run", segment));
+    }
+    SegmentWriter& seg = found->second;
+    if (!seg.created) BP_RETURN_IF_ERROR(AddSegmentColumns(seg, {}));
+    seg.insert.reset();
+    // Built once after the rows, from sorted keys: far cheaper than keeping an index up to date per row.
+    if (seg.position.count("line_item_usage_start_date")) {
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX {} ON {}(line_item_usage_start_date)",
+                                              QuoteIdent(fmt::format("{}__s{}_usage_start", dataset_, segment)),
+                                              seg.table)));
+    }
     BP_ASSIGN_OR_RETURN(auto stmt, db_.Prepare(
         "UPDATE _billpipe_segments SET line_items = ?, unblended_cost = ?, status = ? WHERE id = ?"));
     stmt->BindInt(1, line_items);
@@ -277,54 +352,78 @@ class SqliteTransaction final : public LoadTransaction {
 
   Result<int64_t> Publish(const std::vector<int64_t>& segments, std::string_view note, int retention) override {
     if (columns_.empty()) BP_RETURN_IF_ERROR(EnsureColumns({}));
+    for (int64_t s : segments) {  // a segment begun in this run but never finished still gets its table
+      auto found = segments_.find(s);
+      if (found != segments_.end() && !found->second.created) BP_RETURN_IF_ERROR(AddSegmentColumns(found->second, {}));
+    }
     BP_ASSIGN_OR_RETURN(int64_t version, RecordVersion(db_, dataset_, segments, note, now_));
     BP_RETURN_IF_ERROR(CollectGarbage(db_, dataset_, version, retention));
+    BP_RETURN_IF_ERROR(RebuildView(db_, dataset_));
     return version;
   }
 
   Status Commit() override {
-    inserts_.clear();
+    segments_.clear();
     BP_RETURN_IF_ERROR(db_.Exec("COMMIT"));
     done_ = true;
     return Ok();
   }
 
  private:
-  Status RecreateView() {
-    std::string cols = "billing_period, version_key";
-    for (const auto& c : columns_) cols += ", " + QuoteIdent(c.name);
-    std::string ds = QuoteLiteral(dataset_);
-    return db_.Exec(fmt::format(
-        "DROP VIEW IF EXISTS {0};"
-        "CREATE VIEW {0} AS SELECT {1} FROM {2} WHERE _segment IN ("
-        "SELECT segment_id FROM _billpipe_version_segments WHERE dataset = {3} AND version = ("
-        "SELECT version FROM _billpipe_current WHERE dataset = {3}));",
-        QuoteIdent(dataset_), cols, RowsTable(dataset_), ds));
-  }
+  struct SegmentWriter {
+    std::string table;  // quoted
+    bool created = false;
+    std::unordered_map<std::string, int> position;  // column -> its index in the table
+    std::string column_list;                        // quoted, comma-separated
+    std::unique_ptr<SqliteStatement> insert;
+  };
 
-  Result<SqliteStatement*> InsertStatement(std::span<const std::string> names) {
-    std::string key;
-    for (const auto& n : names) key += n + '\x1f';
-    auto it = inserts_.find(key);
-    if (it != inserts_.end()) return it->second.get();
-    std::string cols = "_segment, billing_period, version_key", params = "?, ?, ?";
+  // Creates the segment's table, or adds columns to it, and prepares its insert statement.
+  Status AddSegmentColumns(SegmentWriter& seg, const std::vector<std::string>& names) {
+    std::vector<std::string> defs;
     for (const auto& n : names) {
-      cols += ", " + QuoteIdent(n);
-      params += ", ?";
+      auto kind = kinds_.find(n);
+      if (kind == kinds_.end()) {
+        return Fail(ErrorCode::kInternal, fmt::format("column {} is not in dataset {}", n, dataset_));
+      }
+      defs.push_back(fmt::format("{} {}", QuoteIdent(n), SqlType(kind->second)));
     }
-    BP_ASSIGN_OR_RETURN(auto stmt, db_.Prepare(fmt::format("INSERT INTO {}({}) VALUES({})", RowsTable(dataset_),
-                                                           cols, params)));
-    SqliteStatement* raw = stmt.get();
-    inserts_[key] = std::move(stmt);
-    return raw;
+    seg.insert.reset();
+    if (!seg.created) {
+      // A table needs a column; a segment without rows gets the usage start date.
+      if (defs.empty()) {
+        defs.push_back("line_item_usage_start_date TEXT");
+        seg.position["line_item_usage_start_date"] = 0;
+        seg.column_list = "line_item_usage_start_date";
+      }
+      std::string joined;
+      for (const auto& d : defs) joined += (joined.empty() ? "" : ", ") + d;
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE TABLE {}({})", seg.table, joined)));
+      seg.created = true;
+    } else {
+      for (const auto& d : defs) BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} ADD COLUMN {}", seg.table, d)));
+    }
+    for (const auto& n : names) {
+      if (seg.position.count(n)) continue;
+      int index = static_cast<int>(seg.position.size());
+      seg.position[n] = index;
+      seg.column_list += (seg.column_list.empty() ? "" : ", ") + QuoteIdent(n);
+    }
+    std::string params;
+    for (size_t i = 0; i < seg.position.size(); ++i) params += i == 0 ? "?" : ", ?";
+    BP_ASSIGN_OR_RETURN(seg.insert, db_.Prepare(fmt::format("INSERT INTO {}({}) VALUES({})", seg.table,
+                                                            seg.column_list, params)));
+    return Ok();
   }
 
   SqliteDb& db_;
   std::string dataset_;
   std::string now_;
   std::vector<ColumnDef> columns_;
-  std::map<int64_t, SegmentKey> segments_;
-  std::map<std::string, std::unique_ptr<SqliteStatement>> inserts_;
+  std::unordered_map<std::string, ColumnKind> kinds_;
+  std::map<int64_t, SegmentWriter> segments_;
+  std::vector<uint8_t> with_values_;
+  std::vector<int> param_of_;  // batch column -> insert parameter (0: none)
   bool done_ = false;
 };
 
@@ -334,7 +433,9 @@ SqliteSink::SqliteSink(std::unique_ptr<SqliteDb> db, Clock& clock) : db_(std::mo
 SqliteSink::~SqliteSink() = default;
 
 Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path, Clock& clock) {
-  BP_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path));
+  // 32 KiB pages: a billion-byte load is written (to the WAL, then the file) in 8x fewer pages than with
+  // 4 KiB, which cuts the system time of a load by half; queries on billing data are mostly scans.
+  BP_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, kPageSize));
   BP_RETURN_IF_ERROR(db->Exec(kBookkeeping));
   return std::unique_ptr<SqliteSink>(new SqliteSink(std::move(db), clock));
 }
@@ -424,6 +525,7 @@ Result<int64_t> SqliteSink::Restore(std::string_view dataset, int64_t version) {
     BP_ASSIGN_OR_RETURN(int64_t v, RecordVersion(*db_, dataset, target->segments,
                                                  fmt::format("restore of version {}", version),
                                                  FormatTimestamp(clock_.Now())));
+    BP_RETURN_IF_ERROR(RebuildView(*db_, dataset));
     return v;
   }();
   if (!restored) {
@@ -435,14 +537,12 @@ Result<int64_t> SqliteSink::Restore(std::string_view dataset, int64_t version) {
 }
 
 Result<Sink::StoredTotals> SqliteSink::CountSegment(std::string_view dataset, const Segment& segment) {
-  BP_ASSIGN_OR_RETURN(auto columns, LoadColumns(*db_, dataset));
-  bool has_cost = std::any_of(columns.begin(), columns.end(),
-                              [](const ColumnDef& c) { return c.name == "line_item_unblended_cost"; });
+  BP_ASSIGN_OR_RETURN(auto columns, TableColumns(*db_, SegmentTableName(dataset, segment.id)));
+  if (columns.empty()) return StoredTotals{};  // no such table: nothing stored
+  bool has_cost = std::find(columns.begin(), columns.end(), "line_item_unblended_cost") != columns.end();
   BP_ASSIGN_OR_RETURN(auto stmt, db_->Prepare(fmt::format(
-      "SELECT count(*), {} FROM {} WHERE billing_period = ? AND _segment = ?",
-      has_cost ? "coalesce(sum(line_item_unblended_cost), 0)" : "0", RowsTable(dataset))));
-  stmt->BindText(1, segment.key.billing_period);
-  stmt->BindInt(2, segment.id);
+      "SELECT count(*), {} FROM {}", has_cost ? "coalesce(sum(line_item_unblended_cost), 0)" : "0",
+      SegmentTable(dataset, segment.id))));
   BP_RETURN_IF_ERROR(stmt->Step());
   return StoredTotals{stmt->ColumnInt(0), stmt->ColumnDouble(1)};
 }
@@ -453,13 +553,22 @@ Result<bool> SqliteSink::DropDataset(std::string_view dataset) {
     BP_ASSIGN_OR_RETURN(auto columns, LoadColumns(*db_, dataset));
     BP_ASSIGN_OR_RETURN(auto current, CurrentVersion(*db_, dataset));
     if (columns.empty() && !current) return false;
+    BP_ASSIGN_OR_RETURN(auto ids, db_->Prepare("SELECT id FROM _billpipe_segments WHERE dataset = ?"));
+    ids->BindText(1, dataset);
+    std::string drops = fmt::format("DROP VIEW IF EXISTS {}; DROP TABLE IF EXISTS {};", QuoteIdent(dataset),
+                                    SchemaTable(dataset));
+    while (true) {
+      BP_ASSIGN_OR_RETURN(bool row, ids->Step());
+      if (!row) break;
+      drops += fmt::format("DROP TABLE IF EXISTS {};", SegmentTable(dataset, ids->ColumnInt(0)));
+    }
+    ids.reset();
     std::string ds = QuoteLiteral(dataset);
-    BP_RETURN_IF_ERROR(db_->Exec(fmt::format(
-        "DROP VIEW IF EXISTS {0}; DROP TABLE IF EXISTS {1};"
-        "DELETE FROM _billpipe_columns WHERE dataset = {2}; DELETE FROM _billpipe_segments WHERE dataset = {2};"
-        "DELETE FROM _billpipe_versions WHERE dataset = {2}; DELETE FROM _billpipe_version_segments WHERE dataset = {2};"
-        "DELETE FROM _billpipe_current WHERE dataset = {2};",
-        QuoteIdent(dataset), RowsTable(dataset), ds)));
+    BP_RETURN_IF_ERROR(db_->Exec(drops + fmt::format(
+        "DELETE FROM _billpipe_columns WHERE dataset = {0}; DELETE FROM _billpipe_segments WHERE dataset = {0};"
+        "DELETE FROM _billpipe_versions WHERE dataset = {0}; DELETE FROM _billpipe_version_segments WHERE dataset = {0};"
+        "DELETE FROM _billpipe_current WHERE dataset = {0};",
+        ds)));
     return true;
   }();
   if (!dropped) {

@@ -1,11 +1,17 @@
 // The embedded default sink: one SQLite file holding any number of datasets.
 //
 // Layout of a dataset NAME in the file:
-//   NAME__rows                  every kept segment's rows: _segment, billing_period, version_key, then
-//                               the dataset's columns (TEXT; decimals REAL; timestamps ISO 8601 TEXT)
-//   NAME                        a view: the rows of the current version's segments. Query this.
+//   NAME                        a view: the rows of the current version. Query this. Its columns are
+//                               billing_period, version_key, then the dataset's union schema (TEXT;
+//                               decimals REAL; timestamps ISO 8601 TEXT).
+//   NAME__sID                   one table per kept segment (a billing period's rows from one report
+//                               version), with only the columns that have values in it, and an index
+//                               on line_item_usage_start_date built after its rows.
+//   NAME__schema                empty; its columns are the view's, with their declared types
 //   _billpipe_columns, _billpipe_segments, _billpipe_versions, _billpipe_version_segments,
 //   _billpipe_current           bookkeeping shared by all datasets in the file
+// The view is a UNION ALL with one arm per segment whose billing period and version key are constants,
+// so a query on some periods reads only their tables. Dropping an old version drops its tables.
 // The file is in WAL mode: readers keep reading during a load and see a run's result only once it
 // commits.
 #pragma once

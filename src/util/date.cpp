@@ -1,5 +1,7 @@
 #include "util/date.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace billpipe {
@@ -67,15 +69,41 @@ Date Date::FirstOfNextMonth() const { return month == 12 ? Date{year + 1, 1, 1} 
 std::string Date::ToString() const { return fmt::format("{:04}-{:02}-{:02}", year, month, day); }
 std::string Date::ToCompact() const { return fmt::format("{:04}{:02}{:02}", year, month, day); }
 
-std::string FormatTimestamp(int64_t ms) {
+size_t FormatTimestampTo(int64_t ms, char* out) {
   int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
   int64_t rem = ms - days * 86400000;
   Date d = Date::FromDays(days);
   int64_t secs = rem / 1000, milli = rem % 1000;
-  if (milli == 0) {
-    return fmt::format("{}T{:02}:{:02}:{:02}Z", d.ToString(), secs / 3600, secs / 60 % 60, secs % 60);
+  if (d.year < 0 || d.year > 9999) {  // not written by AWS; the general path
+    auto r = milli == 0 ? fmt::format_to_n(out, kTimestampTextMax, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", d.year,
+                                           d.month, d.day, secs / 3600, secs / 60 % 60, secs % 60)
+                        : fmt::format_to_n(out, kTimestampTextMax, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                                           d.year, d.month, d.day, secs / 3600, secs / 60 % 60, secs % 60, milli);
+    return std::min(r.size, kTimestampTextMax);
   }
-  return fmt::format("{}T{:02}:{:02}:{:02}.{:03}Z", d.ToString(), secs / 3600, secs / 60 % 60, secs % 60, milli);
+  auto put = [&out](int64_t v, int digits, char after) {
+    for (int i = digits - 1; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+    out[digits] = after;
+    out += digits + 1;
+  };
+  char* start = out;
+  put(d.year, 4, '-');
+  put(d.month, 2, '-');
+  put(d.day, 2, 'T');
+  put(secs / 3600, 2, ':');
+  put(secs / 60 % 60, 2, ':');
+  if (milli == 0) {
+    put(secs % 60, 2, 'Z');
+  } else {
+    put(secs % 60, 2, '.');
+    put(milli, 3, 'Z');
+  }
+  return static_cast<size_t>(out - start);
+}
+
+std::string FormatTimestamp(int64_t ms) {
+  char buf[kTimestampTextMax];
+  return std::string(buf, FormatTimestampTo(ms, buf));
 }
 
 std::string FormatTimestamp(SysTime t) { return FormatTimestamp(t.time_since_epoch().count()); }

@@ -35,6 +35,9 @@ int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
 // "2019-12-01T00:00:00Z", or with milliseconds "2019-12-01T00:00:00.250Z" when they are not zero.
 std::string FormatTimestamp(int64_t millis_since_epoch);
+// The same into out (at least kTimestampTextMax bytes), without allocating; returns the length.
+inline constexpr size_t kTimestampTextMax = 40;
+size_t FormatTimestampTo(int64_t millis_since_epoch, char* out);
 std::string FormatTimestamp(SysTime t);
 
 }  // namespace billpipe

@@ -319,7 +319,10 @@ TEST_F(VerifyTest, TamperedRowsAreReported) {
   ASSERT_TRUE(Run(req));
   sqlite3* db = nullptr;
   sqlite3_open(db_.c_str(), &db);
-  sqlite3_exec(db, "DELETE FROM costs__rows WHERE rowid = (SELECT min(rowid) FROM costs__rows)", nullptr, nullptr, nullptr);
+  // The period's only segment is the first one: table costs__s1.
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM costs__s1 WHERE rowid = (SELECT min(rowid) FROM costs__s1)", nullptr,
+                         nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);
   RunEnvironment env{*store_, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
   auto report = VerifyDataset(req, env);

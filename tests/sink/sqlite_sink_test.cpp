@@ -29,8 +29,8 @@ Cell Dec(std::string_view s, double) { return Cell{Cell::Kind::kDecimal, s, 0}; 
 Cell Ts(int64_t ms) { return Cell{Cell::Kind::kTimestamp, {}, ms}; }
 Cell Null() { return Cell{}; }
 
-// Runs a query on a separate connection, like a reader would, and returns the first column of each row.
-std::vector<std::string> Query(const std::string& path, const std::string& sql) {
+// Runs a query on a separate connection, like a reader would, and returns one column (the first) of each row.
+std::vector<std::string> Query(const std::string& path, const std::string& sql, int column = 0) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
@@ -39,7 +39,7 @@ std::vector<std::string> Query(const std::string& path, const std::string& sql) 
     out.push_back(std::string("error: ") + sqlite3_errmsg(db));
   } else {
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-      auto t = sqlite3_column_text(stmt, 0);
+      auto t = sqlite3_column_text(stmt, column);
       out.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
     }
   }
@@ -92,6 +92,7 @@ TEST_F(SqliteSinkTest, LoadedRowsAreReadableThroughTheDatasetView) {
   LoadSegment(**sink, Key("2019-12-01", "a1"), batch);
 
   EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur"), std::vector<std::string>{"2"});
+  EXPECT_EQ(Query(path_, "PRAGMA page_size"), std::vector<std::string>{"32768"});  // a new file
   EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"1.0"});
   EXPECT_EQ(Query(path_, "SELECT line_item_usage_start_date FROM cur ORDER BY 1"),
             (std::vector<std::string>{"2019-12-01T00:00:00.250Z", "2019-12-01T00:00:00Z"}));
@@ -138,8 +139,10 @@ TEST_F(SqliteSinkTest, ReplaceKeepsOnePreviousVersionWhichCanBeRestored) {
   LoadSegment(**sink, Key("2019-12-01", "a2"), TestBatch({{Ts(0), Dec("2", 2), Text("a")}}));
   LoadSegment(**sink, Key("2019-12-01", "a3"), TestBatch({{Ts(0), Dec("3", 3), Text("a")}}));
   EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"3.0"});
-  // Version 1 was collected with its rows; 2 is kept.
-  EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur__rows"), std::vector<std::string>{"2"});
+  // Version 1 was collected with its table; 2 is kept.
+  EXPECT_EQ(Query(path_, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
+                         "AND name GLOB 'cur__s[0-9]*' ORDER BY name)"),
+            std::vector<std::string>{"cur__s2 cur__s3"});
   auto versions = (*sink)->ListVersions("cur");
   ASSERT_TRUE(versions);
   ASSERT_EQ(versions->size(), 2u);
@@ -175,6 +178,40 @@ TEST_F(SqliteSinkTest, NewColumnsAreAddedAndOldRowsReadNull) {
   EXPECT_EQ(Query(path_, "SELECT coalesce(resource_tags_user_team, 'NULL') FROM cur ORDER BY billing_period"),
             (std::vector<std::string>{"NULL", "web"}));
   EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"3.0"});
+}
+
+TEST_F(SqliteSinkTest, SegmentTablesHoldOnlyColumnsWithValuesAndTheViewKeepsEveryColumnTyped) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  auto txn = (*sink)->Begin("cur");
+  ASSERT_TRUE(txn);
+  ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
+  auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
+  ASSERT_TRUE(seg);
+  // The first batch has no product code; the second brings one.
+  ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("1", 1), Null()}, {Ts(1000), Null(), Null()}})));
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur"), std::vector<std::string>{"error: no such table: cur"});
+  ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(2000), Dec("2", 2), Text("AmazonS3")}})));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, 3, "3", "estimated"));
+  ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
+  ASSERT_TRUE((*txn)->Commit());
+  const std::string table = fmt::format("cur__s{}", *seg);
+  EXPECT_EQ(Query(path_, fmt::format("SELECT group_concat(name || ':' || type, ' ') FROM pragma_table_info('{}')",
+                                     table)),
+            std::vector<std::string>{"line_item_usage_start_date:TEXT line_item_unblended_cost:REAL "
+                                     "line_item_product_code:TEXT"});
+  EXPECT_EQ(Query(path_, "SELECT group_concat(name || ':' || type, ' ') FROM pragma_table_info('cur')"),
+            std::vector<std::string>{"billing_period:TEXT version_key:TEXT line_item_usage_start_date:TEXT "
+                                     "line_item_unblended_cost:REAL line_item_product_code:TEXT"});
+  EXPECT_EQ(Query(path_, "SELECT coalesce(line_item_product_code, 'NULL') || ' ' || "
+                         "coalesce(line_item_unblended_cost, 'NULL') FROM cur ORDER BY line_item_usage_start_date"),
+            (std::vector<std::string>{"NULL 1.0", "NULL NULL", "AmazonS3 2.0"}));
+  // The usage start date is indexed in each segment table, and the view's queries use it.
+  auto plan = Query(path_, "EXPLAIN QUERY PLAN SELECT count(*) FROM cur WHERE line_item_usage_start_date >= "
+                           "'2019-12-02' AND billing_period = '2019-12-01'", 3);
+  std::string joined;
+  for (const auto& line : plan) joined += line + "\n";
+  EXPECT_NE(joined.find(fmt::format("cur__s{}_usage_start", *seg)), std::string::npos) << joined;
 }
 
 TEST_F(SqliteSinkTest, ReservedColumnNameIsRefused) {

@@ -36,6 +36,11 @@ TEST(DateTest, FormatsTimestamps) {
   EXPECT_EQ(FormatTimestamp(int64_t{1575158400000}), "2019-12-01T00:00:00Z");
   EXPECT_EQ(FormatTimestamp(int64_t{1575158400250}), "2019-12-01T00:00:00.250Z");
   EXPECT_EQ(FormatTimestamp(int64_t{-1000}), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(FormatTimestamp(int64_t{253402300799999}), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatTimestamp(DaysFromCivil(10000, 1, 1) * 86400000 + 5), "10000-01-01T00:00:00.005Z");
+  EXPECT_EQ(FormatTimestamp(int64_t{-62135596800000}), "0001-01-01T00:00:00Z");
+  char buf[kTimestampTextMax];
+  EXPECT_EQ(std::string_view(buf, FormatTimestampTo(1575158400250, buf)), "2019-12-01T00:00:00.250Z");
 }
 
 }  // namespace
