@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -200,18 +201,30 @@ Status CollectGarbage(SqliteDb& db, std::string_view dataset, int64_t current, i
   return Ok();
 }
 
+// A run's writes. The rows go into new segment tables, committed in chunks as they come: no reader sees
+// them, because the view and the bookkeeping only point at a segment once Publish + Commit make it part of
+// the dataset, in one short final transaction. So the dataset changes all at once, the WAL stays small
+// (it is checkpointed after each chunk instead of growing to the size of the load), and other runs
+// writing to the same file wait for a chunk, not for a whole run. Segments of a run that fails or is
+// killed are dropped by the run itself when it can, else by the next run's Publish.
 class SqliteTransaction final : public LoadTransaction {
  public:
   SqliteTransaction(SqliteDb& db, std::string dataset, std::string now)
       : db_(db), dataset_(std::move(dataset)), now_(std::move(now)) {}
 
   ~SqliteTransaction() override {
-    segments_.clear();  // finalizes the statements before the rollback
-    if (!done_) (void)db_.Exec("ROLLBACK");
+    for (auto& [id, seg] : segments_) seg.insert.reset();  // finalized before the rollback
+    if (open_) (void)db_.Exec("ROLLBACK");
+    if (done_ || segments_.empty()) return;
+    // Best effort: a killed run leaves its segments to the next Publish.
+    std::string drop = "BEGIN IMMEDIATE;";
+    for (const auto& [id, seg] : segments_) {
+      drop += fmt::format("DROP TABLE IF EXISTS {}; DELETE FROM _billpipe_segments WHERE id = {};", seg.table, id);
+    }
+    if (!db_.Exec(drop + "COMMIT;")) (void)db_.Exec("ROLLBACK");
   }
 
   Status Start() {
-    BP_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
     BP_ASSIGN_OR_RETURN(auto old, TableColumns(db_, dataset_ + "__rows"));
     if (!old.empty()) {
       return Fail(ErrorCode::kUnsupported,
@@ -221,33 +234,18 @@ class SqliteTransaction final : public LoadTransaction {
     }
     BP_ASSIGN_OR_RETURN(columns_, LoadColumns(db_, dataset_));
     for (const auto& c : columns_) kinds_[c.name] = c.kind;
+    known_columns_ = columns_.size();
     return Ok();
   }
 
+  // Recorded now, written by Publish.
   Status EnsureColumns(const std::vector<ColumnDef>& columns) override {
-    std::string schema = SchemaTable(dataset_);
-    if (columns_.empty()) {
-      BP_RETURN_IF_ERROR(db_.Exec(fmt::format(
-          "CREATE TABLE IF NOT EXISTS {}(billing_period TEXT NOT NULL, version_key TEXT NOT NULL)", schema)));
-    }
-    std::set<std::string> have;
-    for (const auto& c : columns_) have.insert(c.name);
-    BP_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO _billpipe_columns(dataset, position, name, kind, "
-                                              "original_header) VALUES(?, ?, ?, ?, ?)"));
     for (const auto& c : columns) {
-      if (!have.insert(c.name).second) continue;
+      if (kinds_.count(c.name)) continue;
       if (c.name == "_segment" || c.name == "billing_period" || c.name == "version_key") {
         return Fail(ErrorCode::kInvalidArgument,
                     fmt::format("column name '{}' is reserved by billpipe", c.name));
       }
-      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", schema, QuoteIdent(c.name),
-                                              SqlType(c.kind))));
-      ins->BindText(1, dataset_);
-      ins->BindInt(2, static_cast<int64_t>(columns_.size()));
-      ins->BindText(3, c.name);
-      ins->BindText(4, ColumnKindName(c.kind));
-      ins->BindText(5, c.original_header);
-      BP_RETURN_IF_ERROR(ins->Run());
       columns_.push_back(c);
       kinds_[c.name] = c.kind;
     }
@@ -255,6 +253,7 @@ class SqliteTransaction final : public LoadTransaction {
   }
 
   Result<int64_t> BeginSegment(const SegmentKey& key) override {
+    BP_RETURN_IF_ERROR(OpenChunk());
     BP_ASSIGN_OR_RETURN(auto stmt, db_.Prepare(
         "INSERT INTO _billpipe_segments(dataset, billing_period, version_key, window_start, window_end, filter, "
         "loaded_at) VALUES(?, ?, ?, ?, ?, ?, ?)"));
@@ -272,29 +271,26 @@ class SqliteTransaction final : public LoadTransaction {
   }
 
   Status Insert(int64_t segment, std::span<const std::string> column_names, const RowBatch& batch) override {
-    auto found = segments_.find(segment);
-    if (found == segments_.end()) {
-      return Fail(ErrorCode::kInternal, fmt::format("segment {} was not begun in this run", segment));
-    }
-    SegmentWriter& seg = found->second;
+    BP_ASSIGN_OR_RETURN(SegmentWriter * seg, Find(segment));
     if (column_names.size() != batch.columns()) {
       return Fail(ErrorCode::kInternal, fmt::format("{} column names for a batch of {} columns",
                                                     column_names.size(), batch.columns()));
     }
+    BP_RETURN_IF_ERROR(OpenChunk());
     // The segment's table has only the columns that have values, so rows stay short: CUR rows leave most of
     // their ~300 columns empty, and SQLite spends a header byte on every column, NULL or not.
     batch.ColumnsWithValues(with_values_);
     std::vector<std::string> added;
     for (size_t c = 0; c < column_names.size(); ++c) {
-      if (with_values_[c] && !seg.position.count(column_names[c])) added.push_back(column_names[c]);
+      if (with_values_[c] && !seg->position.count(column_names[c])) added.push_back(column_names[c]);
     }
-    if (!added.empty() || !seg.created) BP_RETURN_IF_ERROR(AddSegmentColumns(seg, added));
+    if (!added.empty() || !seg->created) BP_RETURN_IF_ERROR(AddSegmentColumns(*seg, added));
     param_of_.assign(column_names.size(), 0);
     for (size_t c = 0; c < column_names.size(); ++c) {
-      auto p = seg.position.find(column_names[c]);
-      if (p != seg.position.end()) param_of_[c] = p->second + 1;
+      auto p = seg->position.find(column_names[c]);
+      if (p != seg->position.end()) param_of_[c] = p->second + 1;
     }
-    SqliteStatement& stmt = *seg.insert;
+    SqliteStatement& stmt = *seg->insert;
     std::vector<std::pair<uint32_t, Cell>> cells;
     std::vector<char> stamps;
     for (size_t r = 0; r < batch.rows(); ++r) {
@@ -323,60 +319,126 @@ class SqliteTransaction final : public LoadTransaction {
       BP_RETURN_IF_ERROR(stmt.Run());
     }
     stmt.ClearBindings();  // nothing points into this batch after it
+    rows_in_chunk_ += batch.rows();
+    if (rows_in_chunk_ >= kChunkRows) BP_RETURN_IF_ERROR(CommitChunk());
     return Ok();
   }
 
   Status FinishSegment(int64_t segment, int64_t line_items, std::string_view unblended_cost,
                        std::string_view status) override {
-    auto found = segments_.find(segment);
-    if (found == segments_.end()) {
-      return Fail(ErrorCode::kInternal, fmt::format("segment {} was not begun in this run", segment));
-    }
-    SegmentWriter& seg = found->second;
-    if (!seg.created) BP_RETURN_IF_ERROR(AddSegmentColumns(seg, {}));
-    seg.insert.reset();
+    BP_ASSIGN_OR_RETURN(SegmentWriter * seg, Find(segment));
+    BP_RETURN_IF_ERROR(OpenChunk());
+    if (!seg->created) BP_RETURN_IF_ERROR(AddSegmentColumns(*seg, {}));
+    seg->insert.reset();
     // Built once after the rows, from sorted keys: far cheaper than keeping an index up to date per row.
-    if (seg.position.count("line_item_usage_start_date")) {
+    if (seg->position.count("line_item_usage_start_date")) {
       BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX {} ON {}(line_item_usage_start_date)",
                                               QuoteIdent(fmt::format("{}__s{}_usage_start", dataset_, segment)),
-                                              seg.table)));
+                                              seg->table)));
     }
-    BP_ASSIGN_OR_RETURN(auto stmt, db_.Prepare(
-        "UPDATE _billpipe_segments SET line_items = ?, unblended_cost = ?, status = ? WHERE id = ?"));
-    stmt->BindInt(1, line_items);
-    stmt->BindText(2, unblended_cost);
-    stmt->BindText(3, status);
-    stmt->BindInt(4, segment);
-    return stmt->Run();
+    seg->finished = Finished{line_items, std::string(unblended_cost), std::string(status)};
+    return CommitChunk();
   }
 
+  // Opens the final transaction: from here to Commit, the dataset's state and view change at once.
   Result<int64_t> Publish(const std::vector<int64_t>& segments, std::string_view note, int retention) override {
-    if (columns_.empty()) BP_RETURN_IF_ERROR(EnsureColumns({}));
-    for (int64_t s : segments) {  // a segment begun in this run but never finished still gets its table
-      auto found = segments_.find(s);
-      if (found != segments_.end() && !found->second.created) BP_RETURN_IF_ERROR(AddSegmentColumns(found->second, {}));
+    BP_RETURN_IF_ERROR(CommitChunk());
+    BP_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+    open_ = true;
+    BP_RETURN_IF_ERROR(WriteColumns());
+    BP_ASSIGN_OR_RETURN(auto finish, db_.Prepare(
+        "UPDATE _billpipe_segments SET line_items = ?, unblended_cost = ?, status = ? WHERE id = ?"));
+    for (auto& [id, seg] : segments_) {
+      // A segment begun but never finished (no rows) still gets its table.
+      if (!seg.created) BP_RETURN_IF_ERROR(AddSegmentColumns(seg, {}));
+      if (!seg.finished) continue;
+      finish->BindInt(1, seg.finished->line_items);
+      finish->BindText(2, seg.finished->unblended_cost);
+      finish->BindText(3, seg.finished->status);
+      finish->BindInt(4, id);
+      BP_RETURN_IF_ERROR(finish->Run());
     }
+    finish.reset();
     BP_ASSIGN_OR_RETURN(int64_t version, RecordVersion(db_, dataset_, segments, note, now_));
     BP_RETURN_IF_ERROR(CollectGarbage(db_, dataset_, version, retention));
     BP_RETURN_IF_ERROR(RebuildView(db_, dataset_));
+    published_ = true;
     return version;
   }
 
   Status Commit() override {
-    segments_.clear();
+    if (!published_) return Fail(ErrorCode::kInternal, "commit without publish");
+    for (auto& [id, seg] : segments_) seg.insert.reset();
     BP_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+    open_ = false;
     done_ = true;
     return Ok();
   }
 
  private:
+  // Rows per chunk transaction: ~50 MB of WAL with typical CUR rows.
+  static constexpr size_t kChunkRows = 50000;
+
+  struct Finished {
+    int64_t line_items;
+    std::string unblended_cost, status;
+  };
   struct SegmentWriter {
     std::string table;  // quoted
     bool created = false;
     std::unordered_map<std::string, int> position;  // column -> its index in the table
     std::string column_list;                        // quoted, comma-separated
     std::unique_ptr<SqliteStatement> insert;
+    std::optional<Finished> finished;
   };
+
+  Result<SegmentWriter*> Find(int64_t segment) {
+    auto found = segments_.find(segment);
+    if (found == segments_.end()) {
+      return Fail(ErrorCode::kInternal, fmt::format("segment {} was not begun in this run", segment));
+    }
+    return &found->second;
+  }
+
+  Status OpenChunk() {
+    if (open_) return Ok();
+    if (published_) return Fail(ErrorCode::kInternal, "rows written after publish");
+    BP_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+    open_ = true;
+    return Ok();
+  }
+
+  Status CommitChunk() {
+    if (!open_) return Ok();
+    BP_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+    open_ = false;
+    rows_in_chunk_ = 0;
+    return Ok();
+  }
+
+  // The schema table and _billpipe_columns get the columns this run added.
+  Status WriteColumns() {
+    std::string schema = SchemaTable(dataset_);
+    if (known_columns_ == 0) {
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format(
+          "CREATE TABLE IF NOT EXISTS {}(billing_period TEXT NOT NULL, version_key TEXT NOT NULL)", schema)));
+    }
+    BP_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO _billpipe_columns(dataset, position, name, kind, "
+                                              "original_header) VALUES(?, ?, ?, ?, ?)"));
+    for (size_t i = known_columns_; i < columns_.size(); ++i) {
+      const ColumnDef& c = columns_[i];
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", schema, QuoteIdent(c.name),
+                                              SqlType(c.kind))));
+      ins->BindText(1, dataset_);
+      ins->BindInt(2, static_cast<int64_t>(i));
+      ins->BindText(3, c.name);
+      ins->BindText(4, ColumnKindName(c.kind));
+      ins->BindText(5, c.original_header);
+      BP_RETURN_IF_ERROR(ins->Run());
+    }
+    known_columns_ = columns_.size();
+    return Ok();
+  }
 
   // Creates the segment's table, or adds columns to it, and prepares its insert statement.
   Status AddSegmentColumns(SegmentWriter& seg, const std::vector<std::string>& names) {
@@ -419,12 +481,16 @@ class SqliteTransaction final : public LoadTransaction {
   SqliteDb& db_;
   std::string dataset_;
   std::string now_;
-  std::vector<ColumnDef> columns_;
+  std::vector<ColumnDef> columns_;  // the dataset's, with this run's additions at the end
+  size_t known_columns_ = 0;        // how many of columns_ are written to the file
   std::unordered_map<std::string, ColumnKind> kinds_;
   std::map<int64_t, SegmentWriter> segments_;
   std::vector<uint8_t> with_values_;
   std::vector<int> param_of_;  // batch column -> insert parameter (0: none)
-  bool done_ = false;
+  size_t rows_in_chunk_ = 0;
+  bool open_ = false;       // a transaction is open on the connection
+  bool published_ = false;  // the final transaction is open
+  bool done_ = false;       // committed
 };
 
 }  // namespace

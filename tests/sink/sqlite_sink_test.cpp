@@ -68,8 +68,8 @@ class SqliteSinkTest : public ::testing::Test {
 
   // Loads one segment of rows as a new version; returns the segment id.
   int64_t LoadSegment(SqliteSink& sink, SegmentKey key, const TestBatch& batch, std::vector<int64_t> keep = {},
-                      int retention = 1) {
-    auto txn = sink.Begin("cur");
+                      int retention = 1, const std::string& dataset = "cur") {
+    auto txn = sink.Begin(dataset);
     EXPECT_TRUE(txn) << txn.error().message;
     EXPECT_TRUE((*txn)->EnsureColumns(kColumns));
     auto seg = (*txn)->BeginSegment(key);
@@ -129,7 +129,10 @@ TEST_F(SqliteSinkTest, UncommittedRunIsInvisibleAndRolledBack) {
     EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"1.0"});
   }  // destroyed without Commit: rolled back
   EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"1.0"});
+  // Its segment (committed as a chunk before the final transaction) was dropped with its table.
   EXPECT_EQ(Query(path_, "SELECT count(*) FROM _billpipe_segments"), std::vector<std::string>{"1"});
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'cur__s[0-9]*'"),
+            std::vector<std::string>{"1"});
 }
 
 TEST_F(SqliteSinkTest, ReplaceKeepsOnePreviousVersionWhichCanBeRestored) {
@@ -212,6 +215,27 @@ TEST_F(SqliteSinkTest, SegmentTablesHoldOnlyColumnsWithValuesAndTheViewKeepsEver
   std::string joined;
   for (const auto& line : plan) joined += line + "\n";
   EXPECT_NE(joined.find(fmt::format("cur__s{}_usage_start", *seg)), std::string::npos) << joined;
+}
+
+TEST_F(SqliteSinkTest, RunsOfTwoDatasetsInOneFileInterleaveBetweenChunks) {
+  auto first = SqliteSink::Open(path_, clock_);
+  auto second = SqliteSink::Open(path_, clock_);  // another connection, as another process would have
+  ASSERT_TRUE(first && second);
+  auto a = (*first)->Begin("cur");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE((*a)->EnsureColumns(kColumns));
+  auto seg = (*a)->BeginSegment(Key("2019-12-01", "a1"));
+  ASSERT_TRUE(seg);
+  ASSERT_TRUE((*a)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("1", 1), Text("a")}})));
+  ASSERT_TRUE((*a)->FinishSegment(*seg, 1, "1", "estimated"));  // the segment's rows are committed, unpublished
+  // While run a is between chunks, a run of another dataset loads and commits.
+  LoadSegment(**second, Key("2019-12-01", "b1"), TestBatch({{Ts(0), Dec("5", 5), Text("b")}}), {}, 1, "other");
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM other"), std::vector<std::string>{"5.0"});
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur"), std::vector<std::string>{"error: no such table: cur"});
+  ASSERT_TRUE((*a)->Publish({*seg}, "replace run", 1));
+  ASSERT_TRUE((*a)->Commit());
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"1.0"});
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM other"), std::vector<std::string>{"5.0"});
 }
 
 TEST_F(SqliteSinkTest, ReservedColumnNameIsRefused) {
