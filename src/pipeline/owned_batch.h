@@ -15,7 +15,7 @@ namespace billpipe::pipeline {
 
 class OwnedBatch final : public sink::RowBatch {
  public:
-  explicit OwnedBatch(size_t columns) : columns_(columns), has_value_(columns, 0) { row_end_.reserve(1024); }
+  explicit OwnedBatch(size_t columns) : columns_(columns), contents_(columns, 0) { row_end_.reserve(1024); }
 
   size_t rows() const override { return row_end_.size(); }
   size_t columns() const override { return columns_; }
@@ -31,17 +31,20 @@ class OwnedBatch final : public sink::RowBatch {
     for (size_t i = RowBegin(row); i < row_end_[row]; ++i) out.emplace_back(cells_[i].column, ToCell(cells_[i]));
   }
 
-  void ColumnsWithValues(std::vector<uint8_t>& out) const override { out = has_value_; }
+  void ColumnContents(std::vector<uint8_t>& out) const override { out = contents_; }
 
   // Appending: one Add* per column, in column order, for each row.
-  void AddNull() { Next(); }
+  void AddNull() {
+    contents_[column_] |= kHasNull;
+    Next();
+  }
   void AddText(std::string_view text) { Push(sink::Cell::Kind::kText, text); }
   // A decimal as its exact text; sinks convert it (SQLite's REAL affinity, PostgreSQL's numeric).
   void AddDecimal(std::string_view text) { Push(sink::Cell::Kind::kDecimal, text); }
   void AddTimestamp(int64_t millis) {
     cells_.push_back(Stored{static_cast<uint16_t>(column_), sink::Cell::Kind::kTimestamp, 0,
                             static_cast<uint64_t>(millis)});
-    has_value_[column_] = 1;
+    contents_[column_] |= kHasValue;
     Next();
   }
   size_t bytes() const { return arena_.size() + cells_.size() * sizeof(Stored); }
@@ -72,7 +75,7 @@ class OwnedBatch final : public sink::RowBatch {
   void Push(sink::Cell::Kind kind, std::string_view text) {
     cells_.push_back(Stored{static_cast<uint16_t>(column_), kind, static_cast<uint32_t>(text.size()), arena_.size()});
     arena_.append(text);
-    has_value_[column_] = 1;
+    contents_[column_] |= text.empty() ? kHasEmpty : kHasValue;
     Next();
   }
   void Next() {
@@ -83,7 +86,7 @@ class OwnedBatch final : public sink::RowBatch {
   }
 
   size_t columns_;
-  std::vector<uint8_t> has_value_;  // per column: some row has a value
+  std::vector<uint8_t> contents_;  // per column: RowBatch::kHas* bits
   size_t column_ = 0;  // the next Add's column
   std::string arena_;
   std::vector<Stored> cells_;

@@ -21,12 +21,21 @@ void RowBatch::NonNull(size_t row, std::vector<std::pair<uint32_t, Cell>>& out) 
   }
 }
 
-void RowBatch::ColumnsWithValues(std::vector<uint8_t>& out) const {
+void RowBatch::ColumnContents(std::vector<uint8_t>& out) const {
   out.assign(columns(), 0);
+  std::vector<uint8_t> seen;
   std::vector<std::pair<uint32_t, Cell>> cells;
   for (size_t r = 0; r < rows(); ++r) {
     NonNull(r, cells);
-    for (const auto& [c, cell] : cells) out[c] = 1;
+    seen.assign(columns(), 0);
+    for (const auto& [c, cell] : cells) {
+      seen[c] = 1;
+      bool empty = cell.kind == Cell::Kind::kText && cell.text.empty();
+      out[c] |= empty ? kHasEmpty : kHasValue;
+    }
+    for (size_t c = 0; c < columns(); ++c) {
+      if (!seen[c]) out[c] |= kHasNull;
+    }
   }
 }
 

@@ -52,8 +52,12 @@ class RowBatch {
   // The row's non-null cells with their column index, in column order (out is cleared first). The
   // default asks Get for every column; sparse batches do better.
   virtual void NonNull(size_t row, std::vector<std::pair<uint32_t, Cell>>& out) const;
-  // out[c] = 1 when some row has a value in column c, else 0 (out is resized to columns()).
-  virtual void ColumnsWithValues(std::vector<uint8_t>& out) const;
+  // What kinds of cells each column has in this batch: out[c] is a set of the bits below (out is resized
+  // to columns()). The default reads every cell; batches that know do better.
+  static constexpr uint8_t kHasValue = 1;  // a non-null cell that is not empty text
+  static constexpr uint8_t kHasEmpty = 2;  // empty text ("" from a String column's empty field)
+  static constexpr uint8_t kHasNull = 4;
+  virtual void ColumnContents(std::vector<uint8_t>& out) const;
 };
 
 // What a segment holds; together these say whether a later run can reuse it unchanged.

@@ -277,12 +277,39 @@ class SqliteTransaction final : public LoadTransaction {
                                                     column_names.size(), batch.columns()));
     }
     BP_RETURN_IF_ERROR(OpenChunk());
-    // The segment's table has only the columns that have values, so rows stay short: CUR rows leave most of
-    // their ~300 columns empty, and SQLite spends a header byte on every column, NULL or not.
-    batch.ColumnsWithValues(with_values_);
-    std::vector<std::string> added;
+    // The segment's table has only the columns that have values, so rows stay short and few values are
+    // bound: CUR rows leave most of their ~300 columns empty, and SQLite spends a header byte on every
+    // column of a row. A column that is NULL in every row so far is left out (the view reads NULL); one
+    // that is empty text in every row so far is left out too and added at the end with DEFAULT '' (which
+    // the rows then read, at no cost). A column joins the table, with the default that keeps the earlier
+    // rows right, as soon as it has something else.
+    batch.ColumnContents(contents_);
+    std::vector<std::pair<std::string, bool>> added;  // column, whether its earlier rows are ''
+    std::set<std::string_view> in_batch;
     for (size_t c = 0; c < column_names.size(); ++c) {
-      if (with_values_[c] && !seg->position.count(column_names[c])) added.push_back(column_names[c]);
+      const std::string& name = column_names[c];
+      in_batch.insert(name);
+      if (seg->position.count(name)) continue;
+      const uint8_t f = contents_[c];
+      const bool was_empty = seg->all_empty.count(name) > 0, earlier_rows = seg->rows > 0;
+      const bool value = f & RowBatch::kHasValue, empty = f & RowBatch::kHasEmpty, null = f & RowBatch::kHasNull;
+      bool present = value || (empty && null) || (empty && earlier_rows && !was_empty) || (null && was_empty);
+      if (present) {
+        added.emplace_back(name, was_empty);
+        seg->all_empty.erase(name);
+      } else if (empty) {
+        seg->all_empty.insert(name);
+      }
+    }
+    if (batch.rows() > 0) {  // rows without a column read NULL there, unlike the earlier ones
+      for (auto it = seg->all_empty.begin(); it != seg->all_empty.end();) {
+        if (in_batch.count(*it)) {
+          ++it;
+          continue;
+        }
+        added.emplace_back(*it, true);
+        it = seg->all_empty.erase(it);
+      }
     }
     if (!added.empty() || !seg->created) BP_RETURN_IF_ERROR(AddSegmentColumns(*seg, added));
     param_of_.assign(column_names.size(), 0);
@@ -301,6 +328,7 @@ class SqliteTransaction final : public LoadTransaction {
       for (const auto& [c, cell] : cells) {
         int param = param_of_[c];
         if (param == 0) {
+          if (cell.kind == Cell::Kind::kText && cell.text.empty()) continue;  // an all-empty column's
           return Fail(ErrorCode::kInternal, fmt::format("column {} has a value but no place", column_names[c]));
         }
         switch (cell.kind) {
@@ -319,6 +347,7 @@ class SqliteTransaction final : public LoadTransaction {
       BP_RETURN_IF_ERROR(stmt.Run());
     }
     stmt.ClearBindings();  // nothing points into this batch after it
+    seg->rows += static_cast<int64_t>(batch.rows());
     rows_in_chunk_ += batch.rows();
     if (rows_in_chunk_ >= kChunkRows) BP_RETURN_IF_ERROR(CommitChunk());
     return Ok();
@@ -330,6 +359,12 @@ class SqliteTransaction final : public LoadTransaction {
     BP_RETURN_IF_ERROR(OpenChunk());
     if (!seg->created) BP_RETURN_IF_ERROR(AddSegmentColumns(*seg, {}));
     seg->insert.reset();
+    // Columns that are empty text in every row: added now, so that the rows read the default.
+    for (const auto& name : seg->all_empty) {
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {} DEFAULT ''", seg->table,
+                                              QuoteIdent(name), SqlType(kinds_[name]))));
+    }
+    seg->all_empty.clear();
     // Built once after the rows, from sorted keys: far cheaper than keeping an index up to date per row.
     if (seg->position.count("line_item_usage_start_date")) {
       BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX {} ON {}(line_item_usage_start_date)",
@@ -388,6 +423,8 @@ class SqliteTransaction final : public LoadTransaction {
     bool created = false;
     std::unordered_map<std::string, int> position;  // column -> its index in the table
     std::string column_list;                        // quoted, comma-separated
+    std::set<std::string> all_empty;  // columns not in the table whose every row so far is ''
+    int64_t rows = 0;
     std::unique_ptr<SqliteStatement> insert;
     std::optional<Finished> finished;
   };
@@ -441,14 +478,15 @@ class SqliteTransaction final : public LoadTransaction {
   }
 
   // Creates the segment's table, or adds columns to it, and prepares its insert statement.
-  Status AddSegmentColumns(SegmentWriter& seg, const std::vector<std::string>& names) {
+  // columns: name, and whether the rows before have '' there (its default) rather than NULL.
+  Status AddSegmentColumns(SegmentWriter& seg, const std::vector<std::pair<std::string, bool>>& columns) {
     std::vector<std::string> defs;
-    for (const auto& n : names) {
+    for (const auto& [n, empty_before] : columns) {
       auto kind = kinds_.find(n);
       if (kind == kinds_.end()) {
         return Fail(ErrorCode::kInternal, fmt::format("column {} is not in dataset {}", n, dataset_));
       }
-      defs.push_back(fmt::format("{} {}", QuoteIdent(n), SqlType(kind->second)));
+      defs.push_back(fmt::format("{} {}{}", QuoteIdent(n), SqlType(kind->second), empty_before ? " DEFAULT ''" : ""));
     }
     seg.insert.reset();
     if (!seg.created) {
@@ -465,7 +503,7 @@ class SqliteTransaction final : public LoadTransaction {
     } else {
       for (const auto& d : defs) BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} ADD COLUMN {}", seg.table, d)));
     }
-    for (const auto& n : names) {
+    for (const auto& [n, empty_before] : columns) {
       if (seg.position.count(n)) continue;
       int index = static_cast<int>(seg.position.size());
       seg.position[n] = index;
@@ -485,7 +523,7 @@ class SqliteTransaction final : public LoadTransaction {
   size_t known_columns_ = 0;        // how many of columns_ are written to the file
   std::unordered_map<std::string, ColumnKind> kinds_;
   std::map<int64_t, SegmentWriter> segments_;
-  std::vector<uint8_t> with_values_;
+  std::vector<uint8_t> contents_;  // of the batch being inserted
   std::vector<int> param_of_;  // batch column -> insert parameter (0: none)
   size_t rows_in_chunk_ = 0;
   bool open_ = false;       // a transaction is open on the connection

@@ -238,6 +238,47 @@ TEST_F(SqliteSinkTest, RunsOfTwoDatasetsInOneFileInterleaveBetweenChunks) {
   EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM other"), std::vector<std::string>{"5.0"});
 }
 
+// Empty text (a String column's empty field) and NULL stay distinct whichever way a segment's columns are
+// stored: left out while NULL or '' in every row so far, added (with the default that keeps earlier rows
+// right) once they have something else.
+TEST_F(SqliteSinkTest, EmptyTextAndNullAreKeptApartAcrossBatches) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  const std::vector<ColumnDef> columns = {{"n", ColumnKind::kText, "a/N"},
+                                          {"e_then_null", ColumnKind::kText, "a/EN"},
+                                          {"null_then_e", ColumnKind::kText, "a/NE"},
+                                          {"e_then_x", ColumnKind::kText, "a/EX"},
+                                          {"always_e", ColumnKind::kText, "a/E"},
+                                          {"e_then_gone", ColumnKind::kText, "a/EG"}};
+  const std::vector<std::string> names = {"n", "e_then_null", "null_then_e", "e_then_x", "always_e", "e_then_gone"};
+  const std::vector<std::string> fewer = {"n", "e_then_null", "null_then_e", "e_then_x", "always_e"};
+  auto txn = (*sink)->Begin("cur");
+  ASSERT_TRUE(txn);
+  ASSERT_TRUE((*txn)->EnsureColumns(columns));
+  auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
+  ASSERT_TRUE(seg);
+  ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("1"), Text(""), Null(), Text(""), Text(""), Text("")}})));
+  ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("2"), Null(), Text(""), Text("x"), Text(""), Text("")}})));
+  ASSERT_TRUE((*txn)->Insert(*seg, fewer, TestBatch({{Text("3"), Null(), Text(""), Text(""), Text("")}})));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, 3, "0", "estimated"));
+  ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
+  ASSERT_TRUE((*txn)->Commit());
+  auto show = [](const char* c) {
+    return fmt::format("(CASE WHEN {0} IS NULL THEN 'NULL' ELSE '''' || {0} || '''' END)", c);
+  };
+  EXPECT_EQ(Query(path_, fmt::format("SELECT n || ' ' || {} || ' ' || {} || ' ' || {} || ' ' || {} || ' ' || {} "
+                                     "FROM cur ORDER BY n",
+                                     show("e_then_null"), show("null_then_e"), show("e_then_x"), show("always_e"),
+                                     show("e_then_gone"))),
+            (std::vector<std::string>{"1 '' NULL '' '' ''", "2 NULL '' 'x' '' ''", "3 NULL '' '' '' NULL"}));
+  // The column that is '' in every row costs nothing per row: it was added after them, with its default.
+  EXPECT_EQ(Query(path_, fmt::format("SELECT dflt_value FROM pragma_table_info('cur__s{}') WHERE name = 'always_e'",
+                                     *seg)),
+            std::vector<std::string>{"''"});
+  EXPECT_EQ(Query(path_, fmt::format("SELECT group_concat(name, ' ') FROM pragma_table_info('cur__s{}')", *seg)),
+            std::vector<std::string>{"n e_then_null null_then_e e_then_x e_then_gone always_e"});
+}
+
 TEST_F(SqliteSinkTest, ReservedColumnNameIsRefused) {
   auto sink = SqliteSink::Open(path_, clock_);
   ASSERT_TRUE(sink);
