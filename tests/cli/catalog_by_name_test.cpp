@@ -281,6 +281,100 @@ TEST_F(CatalogByNameTest, CreateEditAndImportCheckTheReport) {
   EXPECT_EQ(forced.out, "Imported dataset 'c_later'. Next run: manual.\n");
 }
 
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST_F(CatalogByNameTest, PreviewShowsTheFirstRowsAndWritesNothing) {
+  Upload([](CurFixture& f) {
+    f.WritePeriod(2026, 10, "o1", {Days(10, 1, 3, "7", "INV-1")}, false, false, "peek");
+    f.WritePeriod(2026, 11, "n1", {Days(11, 1, 4, "0.125")}, false, false, "peek");
+  });
+  ASSERT_EQ(AddAccount("main").exit_code, 0);
+  ASSERT_EQ(Run({"dataset", "create", "peek", "--account", "main", "--bucket", "billing", "--prefix", "cur",
+                 "--report", "peek", "--start", "2026-10-01", "--end", "2026-11-30"})
+                .exit_code,
+            0);
+  auto text = Run({"preview", "peek", "--rows", "2"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out,
+            "Preview of peek: billing period 2026-11, version n1, window 2026-11-01 to 2026-11-30, filter all (written "
+            "nowhere).\n"
+            "\n"
+            "Columns (7):\n"
+            "  identity_line_item_id           text       identity/LineItemId\n"
+            "  bill_invoice_id                 text       bill/InvoiceId\n"
+            "  bill_billing_period_start_date  timestamp  bill/BillingPeriodStartDate\n"
+            "  line_item_usage_start_date      timestamp  lineItem/UsageStartDate\n"
+            "  line_item_product_code          text       lineItem/ProductCode\n"
+            "  line_item_unblended_cost        decimal    lineItem/UnblendedCost\n"
+            "  product_product_name            text       product/ProductName\n"
+            "\n"
+            "Row 1 (empty and NULL columns left out):\n"
+            "  identity_line_item_id: n1-0-0\n"
+            "  bill_billing_period_start_date: 2026-11-01T00:00:00Z\n"
+            "  line_item_usage_start_date: 2026-11-01T00:00:00Z\n"
+            "  line_item_product_code: AmazonS3\n"
+            "  line_item_unblended_cost: 0.125\n"
+            "  product_product_name: Amazon Elastic Compute Cloud, \"EC2\"\n"
+            "\n"
+            "Row 2 (empty and NULL columns left out):\n"
+            "  identity_line_item_id: n1-0-1\n"
+            "  bill_billing_period_start_date: 2026-11-01T00:00:00Z\n"
+            "  line_item_usage_start_date: 2026-11-02T00:00:00Z\n"
+            "  line_item_product_code: AmazonS3\n"
+            "  line_item_unblended_cost: 0.125\n"
+            "  product_product_name: Amazon Elastic Compute Cloud, \"EC2\"\n");
+  // Written nowhere: no destination file appears.
+  EXPECT_FALSE(std::filesystem::exists(Db()));
+
+  auto json = Run({"preview", "peek", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["period"], "2026-11");
+  EXPECT_EQ(j["version_key"], "n1");
+  EXPECT_EQ(j["columns"].size(), 7u);
+  EXPECT_EQ(j["columns"][5], (nlohmann::json{{"name", "line_item_unblended_cost"}, {"type", "decimal"},
+                                             {"original_header", "lineItem/UnblendedCost"}}));
+  ASSERT_EQ(j["rows"].size(), 4u);  // the default 10, and the period has 4
+  EXPECT_EQ(j["rows"][3]["identity_line_item_id"], "n1-0-3");
+
+  // After a run, a preview leaves the dataset's data byte for byte as it was.
+  ASSERT_EQ(Run({"run", "peek"}).exit_code, 0);
+  std::string before = ReadBytes(Db());
+  ASSERT_FALSE(before.empty());
+  ASSERT_EQ(Run({"preview", "peek", "--rows", "1"}).exit_code, 0);
+  EXPECT_TRUE(ReadBytes(Db()) == before);
+  EXPECT_FALSE(std::filesystem::exists(Db() + "-wal") && std::filesystem::file_size(Db() + "-wal") > 0);
+
+  // The filter applies: the newest period, November, has no invoiced line (October's are not shown).
+  ASSERT_EQ(Run({"dataset", "edit", "peek", "--filter", "invoiced"}).exit_code, 0);
+  auto invoiced = Run({"preview", "peek", "--json"});
+  ASSERT_EQ(invoiced.exit_code, 0) << invoiced.err;
+  EXPECT_EQ(nlohmann::json::parse(invoiced.out)["rows"].size(), 0u);
+
+  // The flag form, with keys from the environment.
+  auto flags = Run({"preview", "--bucket", "billing", "--prefix", "cur", "--report-name", "peek", "--start",
+                    "2026-10-01", "--end", "2026-10-31", "--filter", "invoiced", "--rows", "1", "--json",
+                    "--endpoint-url", server_->endpoint()},
+                   {std::string("AWS_ACCESS_KEY_ID=") + kTestAccessKey,
+                    std::string("AWS_SECRET_ACCESS_KEY=") + kTestSecretKey});
+  ASSERT_EQ(flags.exit_code, 0) << flags.err;
+  auto fj = nlohmann::json::parse(flags.out);
+  EXPECT_EQ(fj["period"], "2026-10");
+  ASSERT_EQ(fj["rows"].size(), 1u);
+  EXPECT_EQ(fj["rows"][0]["bill_invoice_id"], "INV-1");
+
+  auto both = Run({"preview", "peek", "--bucket", "billing"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_EQ(both.err,
+            "billpipe: Give a dataset name, or the dataset's details (--bucket, --report-name ...), not both.\n");
+  auto neither = Run({"preview"});
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_EQ(neither.err, "billpipe: Give a dataset name (billpipe dataset list), or --bucket and --report-name.\n");
+}
+
 TEST_F(CatalogByNameTest, AccountTestWithoutABucketListsTheBuckets) {
   auto add = AddAccount("lb");
   ASSERT_EQ(add.exit_code, 0) << add.err;
