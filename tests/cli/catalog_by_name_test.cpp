@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cur_fixture.h"
+#include "pipeline/run_lock.h"
 #include "s3/client.h"
 #include "test_support.h"
 
@@ -121,6 +122,17 @@ TEST_F(CatalogByNameTest, DeleteDropsTheDatasetsData) {
   EXPECT_EQ(ask.exit_code, 2);
   EXPECT_EQ(ask.err, "billpipe: Deleting 'gone' drops its data: confirm with --yes, or keep the data with --keep-data.\n");
   EXPECT_EQ(QueryOne(Db(), "SELECT count(*) FROM gone"), "10");
+
+  // While a run holds the dataset's lock, nothing is dropped and the definition stays.
+  {
+    auto lock = pipeline::RunLock::Acquire(home_.path() / "locks", "gone", "a test run");
+    ASSERT_TRUE(lock) << lock.error().message;
+    auto busy = Run({"dataset", "delete", "gone", "--yes"});
+    EXPECT_EQ(busy.exit_code, 1);
+    EXPECT_TRUE(busy.err.starts_with("billpipe: Dataset 'gone' is already being loaded (a test run).")) << busy.err;
+    EXPECT_EQ(QueryOne(Db(), "SELECT count(*) FROM gone"), "10");
+    EXPECT_EQ(Run({"dataset", "show", "gone"}).exit_code, 0);
+  }
 
   auto del = Run({"dataset", "delete", "gone", "--yes"});
   ASSERT_EQ(del.exit_code, 0) << del.err;
