@@ -14,13 +14,9 @@ constexpr const char* kProbePrefix = ".billpipe-credential-test/";
 
 class S3CredentialChecker final : public CredentialChecker {
  public:
-  Status Check(const Account& account, const AccountSecrets& secrets, const std::string& bucket) override {
-    if (bucket.empty()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "Testing credentials needs a bucket: give --bucket NAME (the bucket AWS writes the report to), or "
-                  "--no-test to save without testing.");
-    }
-    BP_RETURN_IF_ERROR(s3::ValidateBucketName(bucket));
+  Result<CredentialCheck> Check(const Account& account, const AccountSecrets& secrets,
+                                const std::string& bucket) override {
+    if (!bucket.empty()) BP_RETURN_IF_ERROR(s3::ValidateBucketName(bucket));
     s3::ClientOptions options;
     if (account.source == CredentialSource::kKeys) {
       options.credentials.access_key_id = account.access_key_id;
@@ -33,13 +29,25 @@ class S3CredentialChecker final : public CredentialChecker {
     options.endpoint_url = account.endpoint;
     options.retry.max_attempts = 2;  // a person is waiting
     BP_ASSIGN_OR_RETURN(auto client, s3::S3Client::Make(options));
+    CredentialCheck check;
+    check.bucket = bucket;
+    if (bucket.empty()) {
+      BP_ASSIGN_OR_RETURN(auto buckets, client->ListBuckets());
+      check.buckets = buckets.size();
+      return check;
+    }
     auto listing = client->List(bucket, kProbePrefix, "/");
     if (!listing) return Fail(listing.error());
-    return Ok();
+    return check;
   }
 };
 
 }  // namespace
+
+std::string DescribeCheck(const CredentialCheck& check) {
+  if (!check.bucket.empty()) return fmt::format("listing bucket '{}'", check.bucket);
+  return fmt::format("ListBuckets: {} bucket{}", check.buckets, check.buckets == 1 ? "" : "s");
+}
 
 std::unique_ptr<CredentialChecker> MakeS3CredentialChecker() { return std::make_unique<S3CredentialChecker>(); }
 

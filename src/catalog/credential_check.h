@@ -1,6 +1,6 @@
-// Testing an account's credentials against S3: a ListObjectsV2 in the given bucket under a prefix no
-// report uses (one short page, whatever the bucket holds; it needs s3:ListBucket like any run). The
-// S3 client has no ListBuckets, so a bucket is required. A refusal says exactly
+// Testing an account's credentials against S3. With a bucket: a ListObjectsV2 in it under a prefix no
+// report uses (one short page, whatever the bucket holds; it needs s3:ListBucket like any run). Without:
+// a ListBuckets (GET / on the endpoint; it needs s3:ListAllMyBuckets). A refusal says exactly
 //   Failed to authenticate. Verify the credentials and try again.
 // followed by the AWS error code (kAuth, from s3/s3_errors.h).
 #pragma once
@@ -13,12 +13,22 @@
 
 namespace billpipe::catalog {
 
+// What a successful test proved.
+struct CredentialCheck {
+  std::string bucket;  // the bucket listed; empty: ListBuckets was used
+  size_t buckets = 0;  // ListBuckets: how many buckets the account has
+};
+
 class CredentialChecker {
  public:
   virtual ~CredentialChecker() = default;
-  // bucket empty: kInvalidArgument asking for one. Never puts a secret in its error.
-  virtual Status Check(const Account& account, const AccountSecrets& secrets, const std::string& bucket) = 0;
+  // bucket empty: ListBuckets. Never puts a secret in its error.
+  virtual Result<CredentialCheck> Check(const Account& account, const AccountSecrets& secrets,
+                                        const std::string& bucket) = 0;
 };
+
+// "listing bucket 'billing'" or "ListBuckets: 3 buckets", for a success message.
+std::string DescribeCheck(const CredentialCheck& check);
 
 // The checker over billpipe's S3 client.
 std::unique_ptr<CredentialChecker> MakeS3CredentialChecker();

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -110,11 +111,17 @@ Status ReadSecrets(const AccountFlags& f, bool secret_required, AccountInput& in
   return Ok();
 }
 
-Status TestAccount(catalog::Catalog& cat, const Account& a, const std::string& bucket) {
+Result<catalog::CredentialCheck> TestAccount(catalog::Catalog& cat, const Account& a, const std::string& bucket) {
   AccountStore store(cat);
   BP_ASSIGN_OR_RETURN(auto secrets, store.Secrets(a));
   auto checker = catalog::MakeS3CredentialChecker();
   return checker->Check(a, secrets, bucket);
+}
+
+// " (ListBuckets: 2 buckets)" after a test without a bucket; "" after one with (it says nothing more).
+std::string CheckSuffix(const std::optional<catalog::CredentialCheck>& check) {
+  if (!check || !check->bucket.empty()) return "";
+  return " (" + catalog::DescribeCheck(*check) + ")";
 }
 
 void AddCredentialOptions(CLI::App* cmd, AccountFlags& f) {
@@ -177,6 +184,7 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
       if (!f->endpoint.empty()) in.endpoint = f->endpoint;
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
       AccountStore store(*cat);
+      std::optional<catalog::CredentialCheck> check;
       if (!f->no_test) {
         // Test before saving: a failed test leaves nothing behind.
         Account probe;
@@ -187,14 +195,14 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
         probe.region = in.region.value_or(catalog::kDefaultRegion);
         probe.endpoint = in.endpoint.value_or("");
         catalog::AccountSecrets secrets{in.secret_access_key.value_or(""), in.session_token.value_or("")};
-        BP_RETURN_IF_ERROR(catalog::MakeS3CredentialChecker()->Check(probe, secrets, f->bucket));
+        BP_ASSIGN_OR_RETURN(check, catalog::MakeS3CredentialChecker()->Check(probe, secrets, f->bucket));
       }
       BP_ASSIGN_OR_RETURN(Account a, store.Add(in));
       if (f->json) {
         std::cout << AccountJson(a).dump(2) << "\n";
       } else {
-        std::cout << fmt::format("Added account '{}' ({}, {}){}.\n", a.name, KeyColumn(a), a.region,
-                                 f->no_test ? ", not tested" : ", credentials tested");
+        std::cout << fmt::format("Added account '{}' ({}, {}){}{}.\n", a.name, KeyColumn(a), a.region,
+                                 f->no_test ? ", not tested" : ", credentials tested", CheckSuffix(check));
       }
       return Ok();
     });
@@ -292,7 +300,8 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
       Account edited;
       BP_RETURN_IF_ERROR(cat->InTransaction([&]() -> Status {
         BP_ASSIGN_OR_RETURN(edited, store.Edit(f->name, in));
-        return f->no_test ? Ok() : TestAccount(*cat, edited, f->bucket);
+        if (!f->no_test) BP_RETURN_IF_ERROR(TestAccount(*cat, edited, f->bucket));
+        return Ok();
       }));
       std::cout << fmt::format("Updated account '{}' ({}, {}).\n", edited.name, KeyColumn(edited), edited.region);
       return Ok();
@@ -306,8 +315,8 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
       BP_ASSIGN_OR_RETURN(Account a, AccountStore(*cat).Get(f->name));
-      BP_RETURN_IF_ERROR(TestAccount(*cat, a, f->bucket));
-      std::cout << fmt::format("The credentials of '{}' work.\n", a.name);
+      BP_ASSIGN_OR_RETURN(auto check, TestAccount(*cat, a, f->bucket));
+      std::cout << fmt::format("The credentials of '{}' work{}.\n", a.name, CheckSuffix(check));
       return Ok();
     });
   });

@@ -74,14 +74,4 @@ Result<SysTime> ParseUtcDateTime(std::string_view text) {
   return SysTime(std::chrono::milliseconds((date->Days() * 86'400 + h * 3600 + m * 60 + s) * 1000));
 }
 
-namespace {
-DatasetDataDropper& Dropper() {
-  static DatasetDataDropper dropper;
-  return dropper;
-}
-}  // namespace
-
-void SetDatasetDataDropper(DatasetDataDropper dropper) { Dropper() = std::move(dropper); }
-const DatasetDataDropper& GetDatasetDataDropper() { return Dropper(); }
-
 }  // namespace billpipe::cli

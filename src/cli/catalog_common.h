@@ -35,11 +35,6 @@ bool Confirm(const std::string& question);
 // "2026-12-01 06:00", "2026-12-01T06:00:00Z" (UTC) → a time.
 Result<SysTime> ParseUtcDateTime(std::string_view text);
 
-// Dropping a dataset's data when it is deleted: wired by the sink layer's owner
-// (SetDatasetDataDropper); unset, `dataset delete` keeps the data and says so.
-using DatasetDataDropper = std::function<Status(const catalog::DatasetDefinition&, const std::filesystem::path& home)>;
-void SetDatasetDataDropper(DatasetDataDropper dropper);
-
 // What `billpipe serve` runs a due dataset with: wired to the loader by its owner. Unset, serve records
 // each due run as failed with "not connected to the loader yet".
 // The data directory option (--home) of serve is passed on, so the runner opens the same catalog.
@@ -47,6 +42,5 @@ using ServeRunner = std::function<sched::RunOutcome(const catalog::DatasetDefini
                                                     int attempt, const std::atomic<bool>& stop,
                                                     const std::string& home)>;
 void SetServeRunner(ServeRunner runner);
-const DatasetDataDropper& GetDatasetDataDropper();
 
 }  // namespace billpipe::cli

@@ -24,6 +24,8 @@ void RegisterReportsCommand(CLI::App& app, CliState& state);
 void RegisterAccountCommand(CLI::App& app, CliState& state);
 void RegisterDatasetCommand(CLI::App& app, CliState& state);
 void RegisterServeCommands(CLI::App& app, CliState& state);  // serve, runs
+// billpipe preview NAME (src/cli/preview.cpp).
+void RegisterPreviewCommand(CLI::App& app, CliState& state);
 
 
 }  // namespace billpipe::cli

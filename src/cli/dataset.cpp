@@ -10,6 +10,7 @@
 #include "catalog/dataset_toml.h"
 #include "catalog/datasets.h"
 #include "cli/catalog_common.h"
+#include "cli/catalog_dataset.h"
 #include "cli/commands.h"
 #include "util/date.h"
 
@@ -158,6 +159,22 @@ void AddDefinitionOptions(CLI::App* cmd, DatasetFlags& f) {
   cmd->add_flag("--no-check", f.no_check, "Do not check that the report exists in the bucket");
 }
 
+// Creates (existing empty) or updates a dataset; with check, keeps it only once its report was found in the
+// bucket with its account's credentials. Saving and checking share one catalog transaction, rolled back when
+// the check fails: every field is validated before any request, and the check reads the stored (normalised)
+// definition.
+Result<DatasetStore::Saved> SaveChecked(catalog::Catalog& cat, const DatasetDefinition& def,
+                                        const std::optional<std::string>& existing, bool check) {
+  DatasetStore store(cat);
+  DatasetStore::Saved saved;
+  BP_RETURN_IF_ERROR(cat.InTransaction([&]() -> Status {
+    BP_ASSIGN_OR_RETURN(saved, existing ? store.Update(*existing, def) : store.Create(def));
+    if (!check) return Ok();
+    return CheckDatasetReport(cat, saved.dataset);
+  }));
+  return saved;
+}
+
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Fail(ErrorCode::kNotFound, fmt::format("cannot read {}: no such file or not readable", path));
@@ -187,7 +204,7 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
       BP_ASSIGN_OR_RETURN(def.duration, catalog::ParseDurationFlags(f->duration));  // required on create
       BP_RETURN_IF_ERROR(ApplyFlags(*f, def));
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto saved, DatasetStore(*cat).Create(def));
+      BP_ASSIGN_OR_RETURN(auto saved, SaveChecked(*cat, def, /*existing=*/std::nullopt, !f->no_check));
       PrintWarnings(saved.warnings);
       std::cout << fmt::format("Created dataset '{}'. Next run: {}.\n", saved.dataset.name, NextRunText(saved.dataset));
       return Ok();
@@ -267,7 +284,9 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
         def.paused = false;
         def.pause_reason.clear();
       }
-      BP_ASSIGN_OR_RETURN(auto saved, store.Update(f->name, def));
+      // The report is checked again when what locates it (or the credentials to read it) changed.
+      bool located = f->account || f->bucket || f->prefix || f->report_name;
+      BP_ASSIGN_OR_RETURN(auto saved, SaveChecked(*cat, def, f->name, located && !f->no_check));
       PrintWarnings(saved.warnings);
       std::cout << fmt::format("Updated dataset '{}'. Next run: {}.\n", saved.dataset.name,
                                NextRunText(saved.dataset));
@@ -296,17 +315,18 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
           return Ok();
         }
       }
-      const auto& dropper = GetDatasetDataDropper();
-      if (drop && dropper) BP_RETURN_IF_ERROR(dropper(def, cat->home()));
+      // The data first: if dropping fails the definition is still there to try again.
+      std::string dropped_from;
+      if (drop) {
+        BP_ASSIGN_OR_RETURN(dropped_from, DropCatalogDatasetData(cat->home(), def.name));
+      }
       BP_RETURN_IF_ERROR(store.Delete(def.name));
       if (!drop) {
         std::cout << fmt::format("Deleted dataset '{}'; its data is kept.\n", def.name);
-      } else if (dropper) {
-        std::cout << fmt::format("Deleted dataset '{}' and its data.\n", def.name);
+      } else if (!dropped_from.empty()) {
+        std::cout << fmt::format("Deleted dataset '{}' and dropped its data from {}.\n", def.name, dropped_from);
       } else {
-        std::cout << fmt::format("Deleted dataset '{}'. No sink is connected to this command yet, so its data is "
-                                 "kept.\n",
-                                 def.name);
+        std::cout << fmt::format("Deleted dataset '{}'; it had no data (it was never loaded).\n", def.name);
       }
       return Ok();
     });
@@ -356,7 +376,9 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
                     fmt::format("A dataset named '{}' already exists. Use --replace to update it from the file.",
                                 def.name));
       }
-      BP_ASSIGN_OR_RETURN(auto saved, exists ? store.Update(def.name, def) : store.Create(def));
+      BP_ASSIGN_OR_RETURN(auto saved, SaveChecked(*cat, def, exists ? std::optional<std::string>(def.name)
+                                                                     : std::nullopt,
+                                                  !f->no_check));
       PrintWarnings(saved.warnings);
       std::cout << fmt::format("{} dataset '{}'. Next run: {}.\n", exists ? "Updated" : "Imported", saved.dataset.name,
                                NextRunText(saved.dataset));

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   RegisterLsCommand(app, state);
   RegisterRunCommands(app, state);
   RegisterReportsCommand(app, state);
+  RegisterPreviewCommand(app, state);
 
 
   try {

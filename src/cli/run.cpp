@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/catalog_common.h"
+#include "cli/catalog_dataset.h"
 #include "cli/store_options.h"
 #include "catalog/accounts.h"
 #include "catalog/datasets.h"
@@ -49,42 +50,6 @@ struct DestinationOptions {
   }
   std::string Destination() const { return to.empty() ? sink::DefaultDestination(DataHome(home)) : to; }
 };
-
-// A dataset of the catalog as a run request and the S3 options of its account.
-struct CatalogJob {
-  pipeline::RunRequest request;
-  s3::ClientOptions client;
-};
-
-Result<CatalogJob> LoadCatalogJob(const std::string& home, const std::string& name) {
-  BP_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(home));
-  catalog::DatasetStore datasets(*catalog);
-  BP_ASSIGN_OR_RETURN(catalog::DatasetDefinition def, datasets.Get(name));
-  if (def.account.empty()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("Dataset '{}' has no account (its account was deleted). Attach one with billpipe dataset "
-                            "edit {} --account NAME.", name, name));
-  }
-  catalog::AccountStore accounts(*catalog);
-  BP_ASSIGN_OR_RETURN(catalog::Account account, accounts.Get(def.account));
-  CatalogJob job;
-  job.request.dataset = def.name;
-  job.request.bucket = def.bucket;
-  job.request.prefix = def.prefix;
-  job.request.report_name = def.report_name;
-  job.request.filter = def.filter;
-  job.request.duration = def.duration;
-  job.request.update = def.update_method;
-  job.client.region = account.region;
-  job.client.endpoint_url = account.endpoint;
-  if (account.source == catalog::CredentialSource::kProfile) {
-    job.client.profile = account.profile;
-  } else {
-    BP_ASSIGN_OR_RETURN(catalog::AccountSecrets secrets, accounts.Secrets(account));
-    job.client.credentials = {account.access_key_id, secrets.secret_access_key, secrets.session_token};
-  }
-  return job;
-}
 
 // Runs a catalog dataset into the default destination of home.
 Result<pipeline::RunSummary> RunCatalogDataset(const std::string& home, const std::string& name,
@@ -200,7 +165,30 @@ int Run(RunFlags& f) {
   return kExitOk;
 }
 
-int Status(DestinationOptions& dest, bool json) {
+// `NAME` (a catalog dataset: its table in the data directory's destination) or `--table T [--to D]`.
+// Returns the exit code of a usage error, or -1 when dest now names the dataset.
+int ResolveNamedDataset(const std::string& command, const std::string& name, DestinationOptions& dest) {
+  if (name.empty()) {
+    if (!dest.table.empty()) return -1;
+    std::cerr << "billpipe: Give a dataset name (billpipe dataset list), or --table NAME.\n";
+    return kExitUsage;
+  }
+  if (!dest.table.empty() || !dest.to.empty()) {
+    std::cerr << fmt::format("billpipe: Give a dataset name, or --table (and --to), not both: billpipe {} {} finds "
+                             "the dataset's data in the data directory.\n",
+                             command, name);
+    return kExitUsage;
+  }
+  auto catalog = OpenCatalog(dest.home);
+  if (!catalog) return ReportError(catalog.error());
+  auto def = catalog::DatasetStore(**catalog).Get(name);
+  if (!def) return ReportError(def.error());
+  dest.table = def->name;
+  return -1;
+}
+
+int Status(const std::string& name, DestinationOptions& dest, bool json) {
+  if (int rc = ResolveNamedDataset("status", name, dest); rc >= 0) return rc;
   if (auto st = sink::ValidateDatasetName(dest.table); !st) return ReportError(st.error());
   auto sink = sink::OpenSink(dest.Destination());
   if (!sink) return ReportError(sink.error());
@@ -209,8 +197,8 @@ int Status(DestinationOptions& dest, bool json) {
   auto versions = (*sink)->ListVersions(dest.table);
   if (!versions) return ReportError(versions.error());
   if (!state->exists) {
-    std::cerr << fmt::format("billpipe: Dataset '{}' has not been loaded into {} yet. Load it with billpipe run.\n",
-                             dest.table, (*sink)->Describe());
+    std::cerr << fmt::format("billpipe: Dataset '{}' has not been loaded into {} yet. Load it with billpipe run{}.\n",
+                             dest.table, (*sink)->Describe(), name.empty() ? "" : " " + name);
     return kExitFailed;
   }
   if (json) {
@@ -259,13 +247,39 @@ int Restore(DestinationOptions& dest, int64_t version) {
 }
 
 struct VerifyFlags {
+  std::string name;  // a catalog dataset; empty: the dataset is given by flags
   pipeline::RunRequest request;
   StoreOptions store;
   DestinationOptions dest;
   bool json = false;
 };
 
+// verify NAME: the catalog dataset's report, read with its account's credentials, against its data.
+int VerifyCatalogDataset(VerifyFlags& f) {
+  if (!f.request.bucket.empty() || !f.request.report_name.empty() || !f.request.prefix.empty() ||
+      !f.dest.table.empty() || !f.dest.to.empty()) {
+    std::cerr << "billpipe: Give a dataset name, or the dataset's details (--bucket, --report-name ...), not both.\n";
+    return kExitUsage;
+  }
+  auto job = LoadCatalogJob(f.dest.home, f.name);
+  if (!job) return ReportError(job.error());
+  auto store = s3::MakeClient(job->client);
+  if (!store) return ReportError(store.error());
+  auto sink = sink::OpenSink(CatalogDestination(DataHome(f.dest.home)));
+  if (!sink) return ReportError(sink.error());
+  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr, nullptr, nullptr};
+  auto report = pipeline::VerifyDataset(job->request, env);
+  if (!report) return ReportError(report.error());
+  std::cout << (f.json ? pipeline::VerifyReportJson(*report) + "\n" : pipeline::FormatVerifyReport(*report));
+  return report->ok() ? kExitOk : kExitFailed;
+}
+
 int Verify(VerifyFlags& f) {
+  if (!f.name.empty()) return VerifyCatalogDataset(f);
+  if (f.request.bucket.empty() || f.request.report_name.empty()) {
+    std::cerr << "billpipe: Give a dataset name (billpipe dataset list), or --bucket and --report-name.\n";
+    return kExitUsage;
+  }
   if (f.dest.table.empty()) f.dest.table = TableFromReport(f.request.report_name);
   f.request.dataset = f.dest.table;
   if (auto st = sink::ValidateDatasetName(f.request.dataset); !st) return ReportError(st.error());
@@ -331,21 +345,31 @@ void RegisterRunCommands(CLI::App& app, CliState& state) {
 
   auto verify_flags = std::make_shared<VerifyFlags>();
   auto* verify = app.add_subcommand("verify", "Recompute each loaded period from S3 and compare it with the dataset");
-  verify->add_option("--bucket", verify_flags->request.bucket, "S3 bucket holding the report")->required();
+  verify->add_option("name", verify_flags->name, "A dataset of the catalog (billpipe dataset list); or give the "
+                                               "details below");
+  verify->add_option("--bucket", verify_flags->request.bucket, "S3 bucket holding the report");
   verify->add_option("--prefix", verify_flags->request.prefix, "Report path prefix");
-  verify->add_option("--report-name", verify_flags->request.report_name, "Report name")->required();
+  verify->add_option("--report-name", verify_flags->request.report_name, "Report name");
   verify->add_option("--table", verify_flags->dest.table, "Dataset (table) name; default from the report name");
   verify->add_flag("--json", verify_flags->json, "Print the comparison as JSON");
   verify_flags->dest.AddTo(*verify);
   verify_flags->store.AddTo(*verify);
   verify->callback([verify_flags, &state] { state.exit_code = Verify(*verify_flags); });
 
-  auto status_flags = std::make_shared<std::pair<DestinationOptions, bool>>();
+  struct StatusFlags {
+    std::string name;
+    DestinationOptions dest;
+    bool json = false;
+  };
+  auto status_flags = std::make_shared<StatusFlags>();
   auto* status = app.add_subcommand("status", "Show a dataset's billing periods, their versions and status");
-  status->add_option("--table", status_flags->first.table, "Dataset (table) name")->required();
-  status->add_flag("--json", status_flags->second, "Print as JSON");
-  status_flags->first.AddTo(*status);
-  status->callback([status_flags, &state] { state.exit_code = Status(status_flags->first, status_flags->second); });
+  status->add_option("name", status_flags->name, "A dataset of the catalog (billpipe dataset list)");
+  status->add_option("--table", status_flags->dest.table, "Dataset (table) name, for datasets loaded by flags");
+  status->add_flag("--json", status_flags->json, "Print as JSON");
+  status_flags->dest.AddTo(*status);
+  status->callback([status_flags, &state] {
+    state.exit_code = Status(status_flags->name, status_flags->dest, status_flags->json);
+  });
 
   auto restore_flags = std::make_shared<std::pair<DestinationOptions, int64_t>>();
   auto* restore = app.add_subcommand("restore", "Make an earlier kept version of a dataset current again");

@@ -364,11 +364,17 @@ HttpRequest S3Client::Build(const Call& call, const std::string& region) const {
   std::string host = HostFor(t.bucket, region);
   const bool virtual_hosted = VirtualHosted(t.bucket);
   std::string path = endpoint_path_;
-  if (!virtual_hosted) path += "/" + t.bucket;
-  if (t.op != Operation::kList) {
-    path += "/" + t.key;
-  } else if (virtual_hosted) {
+  if (t.op == Operation::kListBuckets) {
+    // The service itself: GET / on the endpoint, never a bucket's host.
+    host = endpoint_host_.empty() ? "s3." + region + ".amazonaws.com" : endpoint_host_;
     path += "/";
+  } else {
+    if (!virtual_hosted) path += "/" + t.bucket;
+    if (t.op != Operation::kList) {
+      path += "/" + t.key;
+    } else if (virtual_hosted) {
+      path += "/";
+    }
   }
 
   aws::SignableRequest req;
@@ -495,6 +501,17 @@ Result<Listing> S3Client::List(const std::string& bucket, const std::string& pre
     }
     token = std::move(next);
   }
+}
+
+Result<std::vector<BucketInfo>> S3Client::ListBuckets() {
+  Call call;
+  call.target = {Operation::kListBuckets, "", ""};
+  BP_ASSIGN_OR_RETURN(HttpResponse answer, Execute(call));
+  std::vector<BucketInfo> out;
+  for (std::string_view b : xml::Elements(answer.body, "Bucket")) {
+    out.push_back({xml::Text(b, "Name").value_or(""), xml::Text(b, "CreationDate").value_or("")});
+  }
+  return out;
 }
 
 Result<ObjectInfo> S3Client::Head(const std::string& bucket, const std::string& key) {

@@ -37,6 +37,12 @@ namespace billpipe::s3 {
 
 enum class Addressing { kAuto, kPathStyle, kVirtualHosted };
 
+// One bucket of a ListBuckets answer.
+struct BucketInfo {
+  std::string name;
+  std::string creation_date;  // ISO 8601 UTC, as S3 returns it
+};
+
 struct ClientOptions {
   // Explicit credentials (an account's). Empty access_key_id: the chain of aws/credentials.h.
   aws::Credentials credentials;
@@ -80,6 +86,11 @@ class S3Client final : public ObjectStore {
   // Uploads with UNSIGNED-PAYLOAD, streaming the body. Retried only while no body byte has been sent
   // (a ByteSource cannot be rewound).
   Status Put(const std::string& bucket, const std::string& key, ByteSource& body, uint64_t size) override;
+
+  // ListBuckets: GET / on the endpoint, signed for the client's region; the buckets the credentials'
+  // account owns. Proves credentials without naming a bucket. Needs s3:ListAllMyBuckets (else
+  // kPermission naming it); refused credentials are kAuth with kAuthFailedMessage.
+  Result<std::vector<BucketInfo>> ListBuckets();
 
   // The region requests for bucket are signed for (learned from S3's hints).
   std::string RegionOf(const std::string& bucket) const;

@@ -27,6 +27,7 @@ std::string_view Verb(Operation op) {
     case Operation::kHead: return "HEAD";
     case Operation::kGet: return "GET";
     case Operation::kPut: return "PUT";
+    case Operation::kListBuckets: return "bucket listing";
   }
   return "request";
 }
@@ -57,6 +58,7 @@ std::optional<int64_t> ParseAmzTime(std::string s) {
 }  // namespace
 
 std::string Describe(const RequestTarget& target) {
+  if (target.op == Operation::kListBuckets) return "the buckets of the account";
   if (target.key.empty()) return "s3://" + target.bucket;
   return "s3://" + target.bucket + "/" + target.key;
 }
@@ -67,6 +69,7 @@ std::pair<std::string, std::string> RequiredPermission(const RequestTarget& targ
     case Operation::kHead:
     case Operation::kGet: return {"s3:GetObject", "s3://" + target.bucket + "/" + target.key};
     case Operation::kPut: return {"s3:PutObject", "s3://" + target.bucket + "/" + target.key};
+    case Operation::kListBuckets: return {"s3:ListAllMyBuckets", "the account (resource *)"};
   }
   return {"", ""};
 }

@@ -13,12 +13,13 @@
 
 namespace billpipe::s3 {
 
-enum class Operation { kList, kHead, kGet, kPut };
+enum class Operation { kList, kHead, kGet, kPut, kListBuckets };
 
 struct RequestTarget {
   Operation op = Operation::kGet;
   std::string bucket;
   std::string key;  // object operations; the prefix for kList
+  // kListBuckets has neither bucket nor key: it lists the buckets of the credentials' account.
 };
 
 // The exact sentence DESIGN.md requires for refused credentials.

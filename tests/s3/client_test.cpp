@@ -210,6 +210,38 @@ TEST_F(S3ClientTest, UnknownKeyIdSaysFailedToAuthenticate) {
                                "InvalidAccessKeyId, request id: " + r.error().request_id + ".");
 }
 
+TEST_F(S3ClientTest, ListBucketsIsASignedGetOfTheServiceRoot) {
+  auto c = Client();
+  auto buckets = c->ListBuckets();
+  ASSERT_TRUE(buckets) << buckets.error().message;
+  std::vector<std::string> names;
+  for (const auto& b : *buckets) {
+    names.push_back(b.name);
+    EXPECT_EQ(b.creation_date.size(), 24u) << b.creation_date;  // 2026-11-29T08:15:19.000Z
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"billing", "eu-bucket", "locked", "many", "moved-bucket"}));
+
+  // Through the proxy: exactly one GET of "/", no bucket in the path.
+  auto& proxy = *SharedDoubles().proxy;
+  proxy.Clear();
+  auto via_proxy = MakeTestClient(TestOptions(proxy.endpoint(), &clock_));
+  ASSERT_TRUE(via_proxy->ListBuckets());
+  auto log = nlohmann::json::parse(proxy.LogJson());
+  ASSERT_EQ(log.size(), 1u) << log.dump();
+  EXPECT_EQ(log[0]["method"], "GET");
+  EXPECT_EQ(log[0]["path"], "/");
+
+  ClientOptions o = Options();
+  o.credentials.secret_access_key = "wrong-secret";
+  auto bad = MakeTestClient(o)->ListBuckets();
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kAuth);
+  EXPECT_EQ(bad.error().aws_code, "SignatureDoesNotMatch");
+  EXPECT_EQ(bad.error().message, "Failed to authenticate. Verify the credentials and try again. AWS error code: "
+                                 "SignatureDoesNotMatch, request id: " + bad.error().request_id + ".");
+}
+
 TEST_F(S3ClientTest, MissingBucketAndKeyAreNamed) {
   auto c = Client();
   auto list = c->List("no-such-bucket", "", "");
