@@ -63,7 +63,7 @@ Status RunNoticeCommand(const std::string& command, const std::string& json, mil
       ::dup2(devnull, STDOUT_FILENO);
       ::dup2(devnull, STDERR_FILENO);
     }
-    ::setenv(kRunJsonEnv, json.c_str(), 1);
+    if (json.size() <= kRunJsonEnvMaxBytes) ::setenv(kRunJsonEnv, json.c_str(), 1);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -95,8 +95,9 @@ Status RunNoticeCommand(const std::string& command, const std::string& json, mil
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       return Fail(ErrorCode::kRetryable,
-                  fmt::format("the failure command did not finish within {} s and was killed",
-                              std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
+                  fmt::format("the failure command did not finish within {} and was killed",
+                              timeout.count() % 1000 == 0 ? fmt::format("{} s", timeout.count() / 1000)
+                                                          : fmt::format("{} ms", timeout.count())));
     }
     std::this_thread::sleep_for(milliseconds(20));  // a side thread: real time, nothing waits on it
   }

@@ -4,7 +4,7 @@
 // daemon logs it), never retried.
 //
 //   command: run as `/bin/sh -c COMMAND` in its own process group, the JSON on standard input and in
-//            the environment variable BILLPIPE_RUN_JSON; standard output and error go to /dev/null.
+//            the environment variable BILLPIPE_RUN_JSON (up to 64 KiB); standard output and error go to /dev/null.
 //            Exit status 0 is success; past the timeout the group is killed (SIGKILL).
 //   webhook: HTTP POST of the JSON (Content-Type: application/json) with libcurl; a 2xx answer is
 //            success; connect and total timeouts.
@@ -27,6 +27,8 @@ namespace billpipe::sched {
 inline constexpr std::chrono::seconds kNoticeCommandTimeout{60};
 inline constexpr std::chrono::seconds kNoticeWebhookTimeout{10};
 inline constexpr const char* kRunJsonEnv = "BILLPIPE_RUN_JSON";
+// Linux refuses an environment string over 128 KiB (MAX_ARG_STRLEN); a larger summary goes on stdin only.
+inline constexpr size_t kRunJsonEnvMaxBytes = 64 * 1024;
 
 // Runs the command to its end (or the timeout). Blocking.
 Status RunNoticeCommand(const std::string& command, const std::string& json, std::chrono::milliseconds timeout);
