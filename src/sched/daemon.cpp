@@ -364,6 +364,8 @@ Status Daemon::Loop(const std::atomic<bool>& stop) {
     SysTime now = clock_->Now();
     SysTime until = now + options_.poll;
     if (*next) until = std::clamp(**next, now, until);
+    // Something due that this tick could not start (deleted meanwhile): look again after a step, not at once.
+    if (until <= now && *ticked == 0) until = now + options_.sleep_step;
     const bool full = ActiveCount() >= static_cast<size_t>(options_.max_concurrent);
     for (;;) {
       if (stop.load()) break;

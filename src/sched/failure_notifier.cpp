@@ -143,22 +143,33 @@ FailureNotifier::~FailureNotifier() { Wait(); }
 void FailureNotifier::Notify(std::string json) {
   if (!enabled()) return;
   std::lock_guard lock(mu_);
-  threads_.emplace_back([this, json = std::move(json)] {
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = jobs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread([this, json = std::move(json), done] {
     auto report = [this](const Status& s) {
       if (!s && options_.on_error) options_.on_error(s.error().message);
     };
     if (!options_.command.empty()) report(RunNoticeCommand(options_.command, json, options_.command_timeout));
     if (!options_.webhook_url.empty()) report(PostNoticeWebhook(options_.webhook_url, json, options_.webhook_timeout));
+    done->store(true);
   });
+  jobs_.push_back(Job{std::move(thread), std::move(done)});
 }
 
 void FailureNotifier::Wait() {
-  std::vector<std::thread> threads;
+  std::vector<Job> jobs;
   {
     std::lock_guard lock(mu_);
-    threads.swap(threads_);
+    jobs.swap(jobs_);
   }
-  for (auto& t : threads) t.join();
+  for (auto& j : jobs) j.thread.join();
 }
 
 }  // namespace billpipe::sched

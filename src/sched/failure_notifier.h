@@ -5,13 +5,14 @@
 //
 //   command: run as `/bin/sh -c COMMAND` in its own process group, the JSON on standard input and in
 //            the environment variable BILLPIPE_RUN_JSON (up to 64 KiB); standard output and error go to /dev/null.
-//            Exit status 0 is success; past the timeout the group is killed (SIGKILL).
+//            Exit status 0 is success; past the timeout (15 s) the group is killed (SIGKILL).
 //   webhook: HTTP POST of the JSON (Content-Type: application/json) with libcurl; a 2xx answer is
-//            success; connect and total timeouts.
+//            success; a total timeout of 10 s.
 // Errors name the target without its path or query (a webhook URL often carries a token):
 // "the failure webhook http://127.0.0.1:8080 could not be reached: Couldn't connect to server".
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -24,7 +25,8 @@
 
 namespace billpipe::sched {
 
-inline constexpr std::chrono::seconds kNoticeCommandTimeout{60};
+// Together under the 30 seconds a stopping daemon has: it waits for a notice in flight.
+inline constexpr std::chrono::seconds kNoticeCommandTimeout{15};
 inline constexpr std::chrono::seconds kNoticeWebhookTimeout{10};
 inline constexpr const char* kRunJsonEnv = "BILLPIPE_RUN_JSON";
 // Linux refuses an environment string over 128 KiB (MAX_ARG_STRLEN); a larger summary goes on stdin only.
@@ -53,15 +55,20 @@ class FailureNotifier {
   FailureNotifier& operator=(const FailureNotifier&) = delete;
 
   bool enabled() const { return !options_.command.empty() || !options_.webhook_url.empty(); }
-  // Starts sending one notice (command, then webhook) and returns at once.
+  // Starts sending one notice (command, then webhook) and returns at once. Threads of notices already
+  // sent are joined here, so they do not pile up in a long-running daemon.
   void Notify(std::string json);
   // Waits until every notice started so far is done.
   void Wait();
 
  private:
   FailureNotifierOptions options_;
+  struct Job {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
   std::mutex mu_;
-  std::vector<std::thread> threads_;
+  std::vector<Job> jobs_;
 };
 
 }  // namespace billpipe::sched
