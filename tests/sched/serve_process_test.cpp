@@ -24,6 +24,7 @@
 #include "cur_fixture.h"
 #include "one_request_server.h"
 #include "s3/client.h"
+#include "sched/failure_notifier.h"
 #include "test_support.h"
 
 namespace billpipe::testing {
@@ -331,6 +332,27 @@ TEST_F(ServeS3Test, FailureAfterTheLastRetryCallsTheCommandAndTheWebhook) {
   EXPECT_EQ(req.substr(0, req.find("\r\n")), "POST /hook?token=t0k3n HTTP/1.1");
   EXPECT_EQ(req.substr(req.find("\r\n\r\n") + 4), ReadFile(stdin_file));
   EXPECT_TRUE(LogEvents("notify_failed").empty());
+}
+
+TEST_F(ServeS3Test, AWebhookThatCannotBeReachedIsLogged) {
+  Upload([](CurFixture& f) { f.WritePeriod(2026, 11, "u1", {Days(11, 1, 2, "1")}, false, false, "unlucky"); });
+  Setup("unlucky", "every day at 06:00", "never", /*start_later=*/true);
+  proxy_->SetFaults(R"([{"action":"denied","method":"GET","path":"/billing/cur/unlucky/","times":1}])");
+  int closed_port = 0;
+  {
+    OneRequestServer gone(200);  // a port that was free a moment ago; nothing listens there any more
+    closed_port = gone.port();
+    (void)sched::PostNoticeWebhook(fmt::format("http://127.0.0.1:{}/", closed_port), "{}", milliseconds(2'000));
+  }
+  pid_t pid = Serve({"--on-failure-webhook", fmt::format("http://127.0.0.1:{}/hook?token=t0k3n", closed_port)});
+  ASSERT_TRUE(WaitUntil([&] { return !LogEvents("notify_failed").empty(); })) << ReadFile(log());
+  Stop(pid);
+  auto failed = LogEvents("notify_failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["error"], fmt::format("the failure webhook http://127.0.0.1:{} could not be reached: "
+                                            "Couldn't connect to server", closed_port));
+  EXPECT_EQ(ReadFile(log()).find("t0k3n"), std::string::npos);
+  EXPECT_EQ(History("unlucky").size(), 1u);
 }
 
 TEST_F(ServeS3Test, ManualRunFailsAndDoesNotRetry) {
