@@ -126,6 +126,7 @@ Status Serve(const ServeFlags& f) {
   }
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
+  action.sa_flags = SA_RESTART;  // a signal must not fail a worker's system call with EINTR
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGINT, &action, nullptr);

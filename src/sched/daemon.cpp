@@ -303,8 +303,7 @@ Result<int> Daemon::Tick(const std::atomic<bool>& stop) {
     if (!def) continue;  // deleted meanwhile
     SysTime now = clock_->Now();
     if (row.retry_at && *row.retry_at <= now) {
-      // The retry is taken: retry_at is cleared while it runs (and set again if it fails).
-      BP_RETURN_IF_ERROR(StoreRetry(def->id, row.retries_done, std::nullopt));
+      // retry_at stays set while the retry runs, so a daemon killed meanwhile retries again on its next start.
       BP_RETURN_IF_ERROR(Launch(*def, Trigger::kRetry, row.retries_done + 2, row.retries_done, stop));
       ++started;
       continue;
@@ -333,9 +332,15 @@ Status Daemon::AwaitIdle() {
 }
 
 Result<std::optional<SysTime>> Daemon::NextDue() {
-  BP_ASSIGN_OR_RETURN(auto stmt, catalog_->db().Prepare(
+  std::string running;  // their due times are taken care of when their runs end
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, a] : active_) running += fmt::format("{}{}", running.empty() ? "" : ",", id);
+  }
+  BP_ASSIGN_OR_RETURN(auto stmt, catalog_->db().Prepare(fmt::format(
                                      "SELECT min(coalesce(min(next_run_at, retry_at), next_run_at, retry_at)) "
-                                     "FROM datasets WHERE paused = 0 AND account_id IS NOT NULL"));
+                                     "FROM datasets WHERE paused = 0 AND account_id IS NOT NULL{}",
+                                     running.empty() ? "" : " AND id NOT IN (" + running + ")")));
   BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row || stmt->ColumnIsNull(0)) return std::optional<SysTime>();
   return std::optional<SysTime>(FromMillis(stmt->ColumnInt(0)));

@@ -354,6 +354,26 @@ TEST_F(DaemonTest, NeverTwoRunsOfOneDatasetAtOnce) {
   EXPECT_EQ(FormatTimestamp(*d->next_run_at), "2026-11-30T09:00:00Z");
 }
 
+TEST_F(DaemonTest, ARetryCutShortByAKilledDaemonRunsAgainOnTheNextStart) {
+  Create("daily", "every day at 06:00", "always 3 every 10m");
+  failures_left_ = 1;
+  SetNow("2026-11-30T06:00");
+  EXPECT_EQ(TickAll(), 1);  // fails at 06:01: retry at 06:11
+  blocking_ = true;
+  SetNow("2026-11-30T06:11");
+  EXPECT_EQ(*daemon_->Tick(stop_), 1);
+  WaitRunning({"daily"});
+  Release("daily");
+  daemon_.reset();  // gone without recording the retry's end, as if killed
+  blocking_ = false;
+  StartDaemon(1);
+  SetNow("2026-11-30T06:20");
+  EXPECT_EQ(TickAll(), 1);
+  EXPECT_EQ(History(), (std::vector<std::string>{"2026-11-30T06:00:00Z daily schedule #1 failed",
+                                                 "2026-11-30T06:11:00Z daily retry #2 cancelled",
+                                                 "2026-11-30T06:20:00Z daily retry #2 succeeded"}));
+}
+
 TEST_F(DaemonTest, ManualRunInTheDaemonFailsWithoutRetryOrNotice) {
   Create("daily", "every day at 06:00", "always 3 every 10m");
   failures_left_ = 1;
