@@ -21,15 +21,19 @@ constexpr std::string_view kKeyCheckContext = "master key check";
 
 // Creates the file 0600 before SQLite does, so that it (and the -wal/-shm files SQLite gives the same
 // mode) is never readable by others, whatever the umask.
+//
+// An existing file is never opened here: closing any descriptor of a database file drops every POSIX
+// lock this process holds on it, including those of a connection already open (the daemon's, when its
+// runner opens the catalog too), and SQLite then answers "disk I/O error".
 Status EnsurePrivateFile(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST) {
     return Fail(ErrorCode::kIo, fmt::format("cannot open the catalog {}: {}", path.string(),
                                             std::system_category().message(errno)));
   }
-  int rc = ::fchmod(fd, 0600);
+  int rc = fd >= 0 ? ::fchmod(fd, 0600) : ::chmod(path.c_str(), 0600);
   int saved = errno;
-  ::close(fd);
+  if (fd >= 0) ::close(fd);
   if (rc != 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot make the catalog {} private (mode 0600): {}", path.string(),
                                             std::system_category().message(saved)));

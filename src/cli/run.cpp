@@ -17,6 +17,7 @@
 #include "cli/store_options.h"
 #include "catalog/accounts.h"
 #include "catalog/datasets.h"
+#include "catalog/runs.h"
 #include "s3/client.h"
 #include "sched/daemon.h"
 #include "pipeline/run.h"
@@ -63,6 +64,35 @@ Result<pipeline::RunSummary> RunCatalogDataset(const std::string& home, const st
   return pipeline::RunDataset(job.request, env);
 }
 
+// A catalog dataset run by hand goes into the run history with trigger "manual" (it never retries).
+// Recording is best effort: a history that cannot be written does not fail the run.
+class ManualRunRecord {
+ public:
+  ManualRunRecord(const std::string& home, const std::string& name) {
+    auto cat = OpenCatalog(home);
+    if (!cat || !catalog::DatasetStore(**cat).Get(name)) return;
+    auto id = catalog::RunHistory(**cat).Start(name, sched::Trigger::kManual, 1);
+    if (!id) return;
+    catalog_ = std::move(*cat);
+    run_id_ = *id;
+  }
+  void Finish(const Result<pipeline::RunSummary>& summary) {
+    if (!catalog_) return;
+    catalog::RunHistory history(*catalog_);
+    Status s = summary ? history.Finish(run_id_, catalog::RunStatus::kSucceeded,
+                                        static_cast<int64_t>(summary->periods.size()), summary->line_items_loaded, "")
+                       : history.Finish(run_id_,
+                                        summary.error().code == ErrorCode::kCancelled ? catalog::RunStatus::kCancelled
+                                                                                      : catalog::RunStatus::kFailed,
+                                        0, 0, summary.error().message);
+    (void)s;
+  }
+
+ private:
+  std::unique_ptr<catalog::Catalog> catalog_;
+  int64_t run_id_ = 0;
+};
+
 struct RunFlags {
   std::string name;  // a catalog dataset; empty: the dataset is given by flags
   pipeline::RunRequest request;
@@ -85,10 +115,12 @@ int Run(RunFlags& f) {
     pipeline::ProgressCounters progress;
     std::unique_ptr<pipeline::ProgressReporter> reporter;
     if (!f.json && isatty(STDERR_FILENO)) reporter = std::make_unique<pipeline::ProgressReporter>(progress, stderr);
+    ManualRunRecord record(f.dest.home, f.name);
     auto summary = RunCatalogDataset(f.dest.home, f.name, nullptr, &progress, [&](const std::string& w) {
       if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
     });
     reporter.reset();
+    record.Finish(summary);
     if (!summary) return ReportError(summary.error());
     std::cout << (f.json ? pipeline::SummaryJson(*summary) + "\n" : pipeline::FormatSummary(*summary));
     return kExitOk;

@@ -1,7 +1,14 @@
 // billpipe serve (the scheduler daemon) and billpipe runs [NAME] (the run history).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +17,8 @@
 #include "cli/catalog_common.h"
 #include "cli/commands.h"
 #include "sched/daemon.h"
+#include "sched/daemon_log.h"
+#include "sched/failure_notifier.h"
 #include "util/date.h"
 #include "util/home.h"
 
@@ -31,7 +40,101 @@ struct ServeFlags {
   int limit = 20;
   bool json = false;
   std::string poll = "30s";
+  int max_concurrent = sched::kDefaultMaxConcurrentRuns;
+  std::string log_format = "text";
+  std::string log_file;
+  std::string on_failure_command;
+  std::string on_failure_webhook;
 };
+
+// Test hook (docs/testing.md): BILLPIPE_TEST_TIME_SCALE=N runs the daemon's clock N times faster than
+// real time from its start, so process tests see retries minutes apart within seconds.
+class ScaledClock final : public Clock {
+ public:
+  explicit ScaledClock(int64_t scale) : scale_(scale), start_(Clock::System().Now()) {}
+  SysTime Now() override {
+    auto real = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - steady_start_);
+    return start_ + real * scale_;
+  }
+  void SleepFor(std::chrono::milliseconds d) override {
+    std::this_thread::sleep_for(std::max<std::chrono::milliseconds>(d / scale_, std::chrono::milliseconds(1)));
+  }
+
+ private:
+  int64_t scale_;
+  SysTime start_;
+  std::chrono::steady_clock::time_point steady_start_ = std::chrono::steady_clock::now();
+};
+
+// Closes the log file (if one was opened) at the end of serve.
+struct LogFile {
+  std::FILE* file = nullptr;
+  ~LogFile() {
+    if (file != nullptr && file != stderr) std::fclose(file);
+  }
+};
+
+Status Serve(const ServeFlags& f) {
+  BP_ASSIGN_OR_RETURN(auto poll, sched::ParseInterval(f.poll));
+  BP_ASSIGN_OR_RETURN(auto format, sched::ParseLogFormat(f.log_format));
+  LogFile log_file{stderr};
+  if (!f.log_file.empty()) {
+    int fd = ::open(f.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0 || (log_file.file = ::fdopen(fd, "a")) == nullptr) {
+      if (fd >= 0) ::close(fd);
+      return Fail(ErrorCode::kIo, fmt::format("Cannot open the log file {}: {}", f.log_file, std::strerror(errno)));
+    }
+  }
+  sched::EventLog log(format, log_file.file);
+  std::unique_ptr<ScaledClock> scaled;
+  if (const char* scale = std::getenv("BILLPIPE_TEST_TIME_SCALE"); scale != nullptr && std::atoll(scale) > 1) {
+    scaled = std::make_unique<ScaledClock>(std::atoll(scale));
+  }
+  Clock& clock = scaled ? static_cast<Clock&>(*scaled) : Clock::System();
+
+  sched::FailureNotifierOptions notice;
+  notice.command = f.on_failure_command;
+  notice.webhook_url = f.on_failure_webhook;
+  notice.on_error = [&log, &clock](const std::string& error) {
+    sched::DaemonEvent e;
+    e.kind = sched::DaemonEvent::Kind::kNotifyFailed;
+    e.at = clock.Now();
+    e.error = error;
+    log.Write(e);
+  };
+  sched::FailureNotifier notifier(std::move(notice));
+
+  sched::DaemonOptions options;
+  options.home = DataHome(f.home);
+  options.clock = &clock;
+  options.poll = poll;
+  options.max_concurrent = f.max_concurrent;
+  options.on_event = [&log](const sched::DaemonEvent& e) { log.Write(e); };
+  if (notifier.enabled()) options.on_final_failure = [&notifier](const std::string& json) { notifier.Notify(json); };
+  if (Runner()) {
+    options.runner = [home = f.home](const catalog::DatasetDefinition& dataset, sched::Trigger trigger, int attempt,
+                                     const std::atomic<bool>& stop) {
+      return Runner()(dataset, trigger, attempt, stop, home);
+    };
+  } else {
+    options.runner = [](const catalog::DatasetDefinition&, sched::Trigger, int, const std::atomic<bool>&) {
+      return sched::RunOutcome{Fail(ErrorCode::kUnsupported,
+                                    "billpipe serve is not connected to the loader yet; run the dataset with "
+                                    "'billpipe run'."),
+                               0, 0};
+    };
+  }
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  action.sa_flags = SA_RESTART;  // a signal must not fail a worker's system call with EINTR
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+  BP_ASSIGN_OR_RETURN(auto daemon, sched::Daemon::Start(std::move(options)));
+  Status loop = daemon->Loop(g_stop);
+  notifier.Wait();  // notices in flight end within their timeouts
+  return loop;
+}
 
 }  // namespace
 
@@ -47,38 +150,17 @@ void RegisterServeCommands(CLI::App& app, CliState& state) {
   auto* serve = app.add_subcommand("serve", "Run datasets on their schedules until SIGTERM or SIGINT");
   AddHomeOption(serve, &f->home);
   serve->add_option("--poll", f->poll, "Longest wait between checks (default 30s)");
-  serve->callback([f, run] {
-    run([&]() -> Status {
-      BP_ASSIGN_OR_RETURN(auto poll, sched::ParseInterval(f->poll));
-      sched::DaemonOptions options;
-      options.home = DataHome(f->home);
-      options.poll = poll;
-      if (Runner()) {
-        options.runner = [home = f->home](const catalog::DatasetDefinition& dataset, sched::Trigger trigger,
-                                          int attempt, const std::atomic<bool>& stop) {
-          return Runner()(dataset, trigger, attempt, stop, home);
-        };
-      }
-      if (!options.runner) {
-        options.runner = [](const catalog::DatasetDefinition&, sched::Trigger, int, const std::atomic<bool>&) {
-          return sched::RunOutcome{Fail(ErrorCode::kUnsupported,
-                                        "billpipe serve is not connected to the loader yet; run the dataset with "
-                                        "'billpipe run'."),
-                                   0, 0};
-        };
-      }
-      struct sigaction action {};
-      action.sa_handler = OnStopSignal;
-      sigemptyset(&action.sa_mask);
-      ::sigaction(SIGTERM, &action, nullptr);
-      ::sigaction(SIGINT, &action, nullptr);
-      BP_ASSIGN_OR_RETURN(auto daemon, sched::Daemon::Start(std::move(options)));
-      std::cerr << fmt::format("billpipe serve: watching {} (pid {})\n", DataHome(f->home).string(), ::getpid());
-      BP_RETURN_IF_ERROR(daemon->Loop(g_stop));
-      std::cerr << "billpipe serve: stopped\n";
-      return Ok();
-    });
-  });
+  serve->add_option("--max-concurrent", f->max_concurrent,
+                    "Runs at once, of different datasets (default 1: datasets share one SQLite file)")
+      ->check(CLI::Range(1, sched::kMaxConcurrentRunsLimit));
+  serve->add_option("--log-format", f->log_format, "text | json (one JSON object per line)")->capture_default_str();
+  serve->add_option("--log-file", f->log_file, "Append the log to this file (default: standard error)");
+  serve->add_option("--on-failure-command", f->on_failure_command,
+                    "After a failure with no retry left: run this with /bin/sh, the run summary JSON on stdin "
+                    "and in BILLPIPE_RUN_JSON");
+  serve->add_option("--on-failure-webhook", f->on_failure_webhook,
+                    "After a failure with no retry left: POST the run summary JSON to this URL");
+  serve->callback([f, run] { run([&]() -> Status { return Serve(*f); }); });
 
   auto* runs = app.add_subcommand("runs", "Show the run history (all datasets, or one)");
   AddHomeOption(runs, &f->home);

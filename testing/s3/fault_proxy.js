@@ -11,11 +11,12 @@
 //   GET    /__faults   {"pending":[RULE...], "log":[{conn, method, host, path, range, fault}...]}
 //                      (conn numbers the client's connections: equal numbers mean a reused connection)
 //   DELETE /__faults   removes every rule and clears the log
-// A RULE: {"action": "slowdown"|"error500"|"reset"|"truncate"|"delay"|"stall",
+// A RULE: {"action": "slowdown"|"error500"|"denied"|"reset"|"truncate"|"delay"|"stall",
 //          "method": "GET" (optional), "path": "/bucket/key" (optional; prefix of the request path),
 //          "times": 1 (how many matching requests it applies to, default 1),
 //          "after_bytes": N (reset/truncate/stall: body bytes passed before the fault, default 0),
 //          "delay_ms": M (delay: before forwarding), "retry_after": S (slowdown: Retry-After header)}
+// ("denied" answers 403 AccessDenied: a failure the client does not retry.)
 // The first pending rule that matches a request is used and its count decreased.
 'use strict'
 const http = require('node:http')
@@ -156,6 +157,8 @@ const server = http.createServer((req, res) => {
       return s3Error(res, 503, 'SlowDown', 'Please reduce your request rate.', rule.retry_after)
     case 'error500':
       return s3Error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.')
+    case 'denied':
+      return s3Error(res, 403, 'AccessDenied', 'Access Denied')
     case 'delay':
       return setTimeout(() => forward(req, res, null), rule.delay_ms || 0)
     case 'reset':
