@@ -38,7 +38,7 @@ inline constexpr const char* kServeLockFileName = "serve.lock";
 // One run at a time by default: every catalog dataset loads into the data directory's one SQLite file,
 // and the SQLite sink holds its write transaction for the whole run, so a second run at once would
 // only wait for the first (and fail after SQLite's busy timeout).
-inline constexpr int kDefaultMaxConcurrentRuns = 1;
+inline constexpr int kDefaultMaxConcurrentRuns = 2;
 inline constexpr int kMaxConcurrentRunsLimit = 64;
 
 struct RunOutcome {

@@ -36,7 +36,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int pa
     return Fail(ErrorCode::kIo, fmt::format("cannot open SQLite database {}: {}", path, msg));
   }
   std::unique_ptr<SqliteDb> out(new SqliteDb(db, path));
-  sqlite3_busy_timeout(db, 10000);
+  // Long enough to wait out another run's chunk or index build in the same file (docs/loading.md).
+  sqlite3_busy_timeout(db, 60000);
   sqlite3_extended_result_codes(db, 1);
   // WAL: readers keep reading the last committed dataset during a load. synchronous=NORMAL in WAL mode
   // never corrupts the database and loses no committed run on a process kill.

@@ -275,7 +275,7 @@ TEST_F(ServeS3Test, ScheduleFiresAndLoadsExactTotals) {
   ASSERT_EQ(starts.size(), 1u);
   EXPECT_EQ(starts[0]["home"], home().string());
   EXPECT_EQ(starts[0]["pid"], pid);
-  EXPECT_EQ(starts[0]["max_concurrent"], 1);
+  EXPECT_EQ(starts[0]["max_concurrent"], 2);  // the default
   auto ends = LogEvents("run_end");
   ASSERT_GE(ends.size(), 1u);
   EXPECT_EQ(ends[0]["dataset"], "hourly");
