@@ -113,7 +113,17 @@ class CsvScanner {
 
   struct RowScan;
   enum class ScanStatus { kComplete, kIncomplete };
-  ScanStatus ScanRow(const char* start, RowScan& row);
+  // Where ScanRow writes a row's field views: field i at out[i * stride] for i < limit. Rows of a
+  // batch go straight into the batch's column-major slots; the header goes to row_fields_.
+  struct FieldTarget {
+    std::string_view* out;
+    ptrdiff_t stride;
+    size_t limit;
+  };
+  ScanStatus ScanRow(const char* start, RowScan& row, FieldTarget target);
+  // The target for fields from `nf` on once `limit` is reached: row_fields_ grown (the header), or a
+  // discard slot (a batch row with more fields than the header, an error that needs only the count).
+  FieldTarget Overflow(size_t nf);
   Status Fill();
   Status Grow();
   Result<bool> ScanWholeRow(RowScan& row);  // for the header: refills and grows as needed
@@ -133,7 +143,9 @@ class CsvScanner {
   bool eof_ = false;
   bool started_ = false;           // the first fill (byte order mark check) happened
 
-  std::vector<std::string_view> row_fields_;  // the fields of the row being scanned
+  std::vector<std::string_view> row_fields_;  // the header row's fields while it is scanned
+  bool scanning_header_ = false;
+  std::string_view overflow_slot_;            // fields past the header's count land here
   std::vector<char> scratch_;                 // unescaped quoted fields; capacity_ bytes, as the buffer
   size_t scratch_used_ = 0;                   // reset when the buffer is refilled
   std::optional<Error> failed_;               // a read that failed keeps failing
