@@ -88,6 +88,7 @@ inline BlockMasks ScanBlock(const char* p) {
   const __m128i cr = _mm_set1_epi8('\r');
   const __m128i quote = _mm_set1_epi8('"');
   BlockMasks m{0, 0, 0};
+#pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
     const uint64_t commas = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)));
@@ -495,7 +496,7 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
   if (failed_) return std::unexpected(*failed_);
   const size_t columns = header_.size();
   if (options_.batch_rows == 0 && columns > 0) {
-    options_.batch_rows = std::clamp<size_t>(CsvOptions::kBatchFieldSlots / columns, 256, 8192);
+    options_.batch_rows = std::clamp<size_t>(CsvOptions::kBatchFieldSlots / columns, CsvOptions::kMinBatchRows, 8192);
   }
   batch.Reset(columns, options_.batch_rows);
   if (columns == 0) return false;

@@ -56,11 +56,8 @@ bool TryParseTimestamp(std::string_view text, TimestampMicros* out) {
   const char* p = text.data();
   const size_t n = text.size();
   if (n < 17 || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[n - 1] != 'Z') return false;
-  int year, month, day, hour, minute, second = 0;
-  if (!Digits4(p, &year) || !Digits2(p + 5, &month) || !Digits2(p + 8, &day) || !Digits2(p + 11, &hour) ||
-      !Digits2(p + 14, &minute)) {
-    return false;
-  }
+  int hour, minute, second = 0;
+  if (!Digits2(p + 11, &hour) || !Digits2(p + 14, &minute)) return false;
   int64_t micros = 0;
   if (n != 17) {
     if (n < 20 || p[16] != ':' || !Digits2(p + 17, &second)) return false;
@@ -75,7 +72,7 @@ bool TryParseTimestamp(std::string_view text, TimestampMicros* out) {
   }
   if (hour > 23 || minute > 59 || second > 59) return false;
   // A report's timestamps repeat few dates (billing period bounds, one month of usage days): remember
-  // the last date's day number rather than checking the calendar and counting days for each value.
+  // the last valid date's text and day number rather than reading, checking and counting it each time.
   struct LastDate {
     uint64_t head = 0;  // the date's text "YYYY-MM-DD" as two integers
     uint16_t tail = 0;
@@ -91,6 +88,8 @@ bool TryParseTimestamp(std::string_view text, TimestampMicros* out) {
   if (last.valid && last.head == head && last.tail == tail) {
     days = last.days;
   } else {
+    int year, month, day;
+    if (!Digits4(p, &year) || !Digits2(p + 5, &month) || !Digits2(p + 8, &day)) return false;
     if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return false;
     days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
     last.head = head;
