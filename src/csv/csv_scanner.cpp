@@ -8,7 +8,7 @@
 #include "csv/utf8.h"
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 namespace billpipe::csv {
@@ -68,39 +68,71 @@ inline const char* FindQuotedSpecial(const char* p) {
 }
 
 #if defined(__SSE2__)
-// Set bits of x. __builtin_popcountll is a libgcc call on the baseline x86-64 target (no POPCNT).
-inline size_t CountBits(uint64_t x) {
-  x = x - ((x >> 1) & 0x5555555555555555ULL);
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-  return static_cast<size_t>((x * 0x0101010101010101ULL) >> 56);
-}
-
 struct BlockMasks {
   uint64_t commas;
   uint64_t newlines;
   uint64_t special;  // '"', '\r' and bytes >= 0x80
 };
 
-inline BlockMasks ScanBlock(const char* p) {
-  const __m128i comma = _mm_set1_epi8(',');
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i cr = _mm_set1_epi8('\r');
-  const __m128i quote = _mm_set1_epi8('"');
-  BlockMasks m{0, 0, 0};
+// 64-byte blocks with SSE2 (every x86-64 CPU).
+struct Sse2Blocks {
+  static BlockMasks Scan(const char* p) {
+    const __m128i comma = _mm_set1_epi8(',');
+    const __m128i lf = _mm_set1_epi8('\n');
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i quote = _mm_set1_epi8('"');
+    BlockMasks m{0, 0, 0};
 #pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    const uint64_t commas = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)));
-    const uint64_t newlines = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
-    const uint64_t special = static_cast<uint32_t>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)), v)));
-    m.commas |= commas << (16 * i);
-    m.newlines |= newlines << (16 * i);
-    m.special |= special << (16 * i);
+    for (int i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      const uint64_t commas = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)));
+      const uint64_t newlines = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+      const uint64_t special = static_cast<uint32_t>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)), v)));
+      m.commas |= commas << (16 * i);
+      m.newlines |= newlines << (16 * i);
+      m.special |= special << (16 * i);
+    }
+    return m;
   }
-  return m;
-}
+  // Set bits of x. __builtin_popcountll is a libgcc call on the baseline x86-64 target (no POPCNT).
+  static size_t Count(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<size_t>((x * 0x0101010101010101ULL) >> 56);
+  }
+};
+
+#if defined(__x86_64__)
+// The same masks 32 bytes at a time, and POPCNT. Only reached through ScanRowAvx2, which is compiled
+// for AVX2 and chosen at run time.
+struct Avx2Blocks {
+  __attribute__((target("avx2,bmi,popcnt"))) static BlockMasks Scan(const char* p) {
+    const __m256i comma = _mm256_set1_epi8(',');
+    const __m256i lf = _mm256_set1_epi8('\n');
+    const __m256i cr = _mm256_set1_epi8('\r');
+    const __m256i quote = _mm256_set1_epi8('"');
+    BlockMasks m{0, 0, 0};
+    for (int i = 0; i < 2; ++i) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * i));
+      const uint64_t commas = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, comma)));
+      const uint64_t newlines = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, lf)));
+      const uint64_t special = static_cast<uint32_t>(_mm256_movemask_epi8(
+          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, cr)), v)));
+      m.commas |= commas << (32 * i);
+      m.newlines |= newlines << (32 * i);
+      m.special |= special << (32 * i);
+    }
+    return m;
+  }
+  __attribute__((target("avx2,bmi,popcnt"))) static size_t Count(uint64_t x) {
+    return static_cast<size_t>(__builtin_popcountll(x));
+  }
+};
+#endif
+#else
+struct Sse2Blocks {};  // no block scanning without SSE2: the careful path does everything
 #endif
 
 }  // namespace
@@ -153,6 +185,10 @@ CsvScanner::CsvScanner(std::unique_ptr<ByteSource> source, CsvOptions options)
   buffer_.assign(capacity_ + kPadding, '\0');
   scratch_.resize(capacity_);
   row_fields_.resize(64);
+#if defined(__x86_64__) && defined(__SSE2__)
+  use_avx2_ = options_.allow_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+              __builtin_cpu_supports("popcnt");
+#endif
 }
 
 CsvScanner::FieldTarget CsvScanner::Overflow(size_t nf) {
@@ -207,6 +243,31 @@ Status CsvScanner::Grow() {
 // Scans one row starting at `start`; its fields go to `target`. kIncomplete when the row runs past the
 // data in the buffer and the stream has more.
 CsvScanner::ScanStatus CsvScanner::ScanRow(const char* start, RowScan& row, FieldTarget target) {
+#if defined(__x86_64__) && defined(__SSE2__)
+  if (use_avx2_) return ScanRowAvx2(start, row, target);
+#endif
+  return ScanRowSse2(start, row, target);
+}
+
+// flatten: ScanRowWith and the block functions inlined, each compiled for the wrapper's target.
+__attribute__((flatten)) CsvScanner::ScanStatus CsvScanner::ScanRowSse2(const char* start, RowScan& row,
+                                                                        FieldTarget target) {
+  return ScanRowWith<Sse2Blocks>(start, row, target);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,bmi,popcnt"), flatten)) CsvScanner::ScanStatus CsvScanner::ScanRowAvx2(
+    const char* start, RowScan& row, FieldTarget target) {
+#if defined(__SSE2__)
+  return ScanRowWith<Avx2Blocks>(start, row, target);
+#else
+  return ScanRowWith<Sse2Blocks>(start, row, target);
+#endif
+}
+#endif
+
+template <class Blocks>
+CsvScanner::ScanStatus CsvScanner::ScanRowWith(const char* start, RowScan& row, FieldTarget target) {
   const char* const end = buffer_.data() + end_;
   const char* p = start;
   row = RowScan();
@@ -237,13 +298,13 @@ CsvScanner::ScanStatus CsvScanner::ScanRow(const char* start, RowScan& row, Fiel
       const char* field = p;
       const char* block = p;
       while (true) {
-        const BlockMasks m = ScanBlock(block);
+        const BlockMasks m = Blocks::Scan(block);
         const uint64_t first_special = m.special & (0 - m.special);
         const uint64_t before_special = first_special != 0 ? first_special - 1 : ~uint64_t{0};
         const uint64_t newlines = m.newlines & before_special;
         const uint64_t first_newline = newlines & (0 - newlines);
         uint64_t commas = m.commas & (first_newline != 0 ? first_newline - 1 : before_special);
-        const size_t count = CountBits(commas);
+        const size_t count = Blocks::Count(commas);
         if (nf + count < limit) {
           // Every field fits: no bound check per field (the common case, ~4 bytes a field in CURs).
           std::string_view* o = out;

@@ -33,6 +33,8 @@ struct CsvOptions {
   static constexpr size_t kBatchFieldSlots = 8192;
   static constexpr size_t kMinBatchRows = 16;
   RowErrorPolicy policy = RowErrorPolicy::kFail;
+  // Use AVX2 where the CPU has it (the results are the same; false is for tests and comparisons).
+  bool allow_avx2 = true;
 };
 
 // Rows [0, num_rows()) of fields, stored column by column. Every view points into the scanner's
@@ -123,7 +125,16 @@ class CsvScanner {
     ptrdiff_t stride;
     size_t limit;
   };
+  // Picks ScanRowSse2 or, on CPUs with AVX2 (unless CsvOptions::allow_avx2 is false), ScanRowAvx2: the
+  // same code (ScanRowWith) over 64-byte blocks compared 16 or 32 bytes at a time.
   ScanStatus ScanRow(const char* start, RowScan& row, FieldTarget target);
+  template <class Blocks>
+  ScanStatus ScanRowWith(const char* start, RowScan& row, FieldTarget target);
+  ScanStatus ScanRowSse2(const char* start, RowScan& row, FieldTarget target);
+#if defined(__x86_64__)
+  __attribute__((target("avx2,bmi,popcnt"))) ScanStatus ScanRowAvx2(const char* start, RowScan& row,
+                                                                    FieldTarget target);
+#endif
   // The target for fields from `nf` on once `limit` is reached: row_fields_ grown (the header), or a
   // discard slot (a batch row with more fields than the header, an error that needs only the count).
   FieldTarget Overflow(size_t nf);
@@ -148,6 +159,7 @@ class CsvScanner {
 
   std::vector<std::string_view> row_fields_;  // the header row's fields while it is scanned
   bool scanning_header_ = false;
+  bool use_avx2_ = false;
   std::string_view overflow_slot_;            // fields past the header's count land here
   std::vector<char> scratch_;                 // unescaped quoted fields; capacity_ bytes, as the buffer
   size_t scratch_used_ = 0;                   // reset when the buffer is refilled
