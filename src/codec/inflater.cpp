@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -42,7 +43,8 @@ class IsalInflater final : public Inflater {
     step.produced = out_size - state_->avail_out;
     produced_ += step.produced;
     // ISA-L reads input 8 bytes at a time into a bit buffer: the whole bytes still there were not decoded.
-    const uint32_t buffered = static_cast<uint32_t>(state_->read_in_length / 8);
+    // After some errors the count is negative (it decoded past the input as if zeros followed): none.
+    const uint32_t buffered = static_cast<uint32_t>(std::max(state_->read_in_length, 0) / 8);
     if (code < 0) {
       step.error = code == ISAL_INVALID_SYMBOL     ? kInvalidSymbol
                    : code == ISAL_INVALID_LOOKBACK ? kInvalidDistance
