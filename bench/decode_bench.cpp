@@ -1,14 +1,24 @@
 // Benchmark of the decode layers: gzip → CSV → typed column batches, on a local file.
 //   decode_bench generate OUT.csv.gz ROWS [LEVEL]   write a realistic wide CUR-like CSV, gzip-compressed
-//   decode_bench decode FILE.csv.gz                 gzip + CSV + types (what the pipeline does)
+//   decode_bench decode FILE.csv.gz [MANIFEST]      gzip + CSV + types, as the loader does them
 //   decode_bench parse FILE.csv.gz                  gzip + CSV only
 //   decode_bench gunzip FILE.csv.gz                 gzip only (GzipSource into a 8 MiB buffer)
-// Prints one line of key=value results. Not run by CI; see bench/decode.
+// decode types every column of the file, as pipeline/file_loader.cpp does: by the manifest's column types
+// (MANIFEST, or the one `*-Manifest.json` beside FILE, as `billpipe curgen` and AWS write them), else by
+// the built-in schema of `generate` (other columns String). Decompression runs on a second thread
+// (DecoderOptions::read_ahead) as in the loader; BP_READ_AHEAD=0 keeps it on one thread. The checksum
+// is the exact sum of lineItem/UnblendedCost. Prints one line of key=value results. Not run by CI; see
+// bench/decode and bench/run.
 #include <sys/resource.h>
 #include <zlib.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -20,6 +30,7 @@
 #include "codec/file_source.h"
 #include "codec/gzip_source.h"
 #include "csv/csv_scanner.h"
+#include "cur/manifest.h"
 #include "table/column_batch.h"
 
 using namespace billpipe;
@@ -181,7 +192,7 @@ std::unique_ptr<ByteSource> OpenGzip(const char* path) {
   }
   const char* ahead = std::getenv("BP_READ_AHEAD");
   return codec::OpenDecoder(std::move(*file), codec::Compression::kGzip,
-                            {.read_ahead = ahead != nullptr && std::string(ahead) == "1"});
+                            {.read_ahead = ahead == nullptr || std::string(ahead) != "0"});
 }
 
 [[noreturn]] void Die(const Error& e) {
@@ -189,11 +200,64 @@ std::unique_ptr<ByteSource> OpenGzip(const char* path) {
   std::exit(1);
 }
 
+// The manifest named, or the single *-Manifest.json beside `data_file`; "" when there is none.
+std::string FindManifest(const char* data_file, const char* named) {
+  if (named != nullptr) return named;
+  namespace fs = std::filesystem;
+  std::string found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(data_file).parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with("-Manifest.json")) {
+      if (!found.empty()) Die(Error(ErrorCode::kInvalidArgument, "several manifests beside " + std::string(data_file)));
+      found = entry.path().string();
+    }
+  }
+  return found;
+}
+
+// Column header → type name, from a manifest (empty map when manifest_path is "").
+std::map<std::string, std::string> ManifestTypes(const std::string& manifest_path) {
+  std::map<std::string, std::string> types;
+  if (manifest_path.empty()) return types;
+  std::ifstream in(manifest_path, std::ios::binary);
+  if (!in) Die(Error(ErrorCode::kNotFound, "cannot read " + manifest_path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto manifest = cur::ParseLegacyManifest(text.str());
+  if (!manifest) Die(manifest.error());
+  for (const auto& c : manifest->columns) types.emplace(c.Header(), c.type);
+  return types;
+}
+
+// Every header column with its type, as pipeline/file_loader.cpp builds it.
+std::vector<table::ColumnSchema> SchemaFor(const std::vector<std::string>& header,
+                                           const std::map<std::string, std::string>& manifest_types) {
+  std::map<std::string, table::ColumnType> builtin;
+  for (const auto& s : Columns()) builtin.emplace(s.name, s.type);
+  std::vector<table::ColumnSchema> schema;
+  for (const auto& name : header) {
+    table::ColumnType type = table::ColumnType::kString;
+    if (!manifest_types.empty()) {
+      auto it = manifest_types.find(name);
+      if (it == manifest_types.end()) Die(Error(ErrorCode::kBadData, "column '" + name + "' is not in the manifest"));
+      auto parsed = table::ColumnTypeFromName(it->second);
+      if (!parsed) Die(parsed.error());
+      type = *parsed;
+    } else if (auto it = builtin.find(name); it != builtin.end()) {
+      type = it->second;
+    }
+    if (name == "lineItem/UsageStartDate") type = table::ColumnType::kDateTime;  // the loader's window needs it
+    schema.push_back({name, type});
+  }
+  return schema;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fmt::print(stderr, "usage: decode_bench generate OUT ROWS [LEVEL] | decode|parse|gunzip FILE\n");
+    fmt::print(stderr, "usage: decode_bench generate OUT ROWS [LEVEL] | decode FILE [MANIFEST] | parse|gunzip FILE\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -228,15 +292,18 @@ int main(int argc, char** argv) {
     bytes = field_bytes;
     checksum = std::to_string(field_bytes);
   } else if (mode == "decode") {
+    const auto manifest_types = ManifestTypes(FindManifest(argv[2], argc > 3 ? argv[3] : nullptr));
     auto scanner = csv::CsvScanner::Open(OpenGzip(argv[2]), Options());
     if (!scanner) Die(scanner.error());
-    std::vector<table::ColumnSchema> schema;
-    for (const auto& s : Columns()) schema.push_back({s.name, s.type});
+    const std::vector<table::ColumnSchema> schema = SchemaFor((*scanner)->header(), manifest_types);
     auto reader = table::ColumnBatchReader::Create(std::move(*scanner), schema);
     if (!reader) Die(reader.error());
-    size_t cost = 0;
+    std::optional<size_t> cost;
     for (size_t i = 0; i < schema.size(); ++i) {
-      if (schema[i].name == "lineItem/UnblendedCost") cost = i;
+      if (schema[i].name == "lineItem/UnblendedCost" && (schema[i].type == table::ColumnType::kBigDecimal ||
+                                                         schema[i].type == table::ColumnType::kOptionalBigDecimal)) {
+        cost = i;
+      }
     }
     table::ColumnBatch batch;
     table::Decimal total;
@@ -245,9 +312,14 @@ int main(int argc, char** argv) {
       if (!more) Die(more.error());
       if (!*more) break;
       rows += static_cast<int64_t>(batch.num_rows());
-      const auto& col = batch.column(cost);
+      if (!cost) continue;
+      const auto& col = batch.column(*cost);
       for (size_t r = 0; r < batch.num_rows(); ++r) {
-        if (!col.is_null(r)) total = table::Decimal::Add(total, col.decimal[r]).value();
+        if (!col.is_null(r)) {
+          auto sum = table::Decimal::Add(total, col.decimal[r]);
+          if (!sum) Die(sum.error());
+          total = *sum;
+        }
       }
     }
     checksum = total.ToString();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "codec/gzip_source.h"
@@ -43,23 +44,39 @@ bool ZlibGunzip(const std::string& in, std::string* out) {
   return true;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string in(reinterpret_cast<const char*>(data), size);
-  codec::GzipSource gz(std::make_unique<StringSource>(in, "fuzz"), 64 + size % 1000);
-  std::string out;
+// Decodes `in` with GzipSource on `backend`: true and the output, or false (the error must be kBadData).
+// nullopt when the output grew too large to compare.
+std::optional<bool> Decode(const std::string& in, codec::InflateBackend backend, std::string* out) {
+  const size_t size = in.size();
+  codec::GzipSource gz(std::make_unique<StringSource>(in, "fuzz"), 64 + size % 1000, backend);
   char buf[4096];
   while (true) {
     auto n = gz.Read(std::span<char>(buf, 1 + size % sizeof(buf)));
     if (!n) {
       if (n.error().code != ErrorCode::kBadData) std::abort();
-      return 0;
+      return false;
     }
-    if (*n == 0) break;
-    out.append(buf, *n);
-    if (out.size() > kMaxOutput) return 0;
+    if (*n == 0) return true;
+    out->append(buf, *n);
+    if (out->size() > kMaxOutput) return std::nullopt;
   }
+}
+
+}  // namespace
+
+// Oracles: zlib's own gunzip decodes the same bytes when GzipSource succeeds, and GzipSource with ISA-L
+// and with zlib agree on success and output (on arbitrary corrupt data they may name different faults).
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string in(reinterpret_cast<const char*>(data), size);
+  std::string out;
+  const auto ok = Decode(in, codec::InflateBackend::kZlib, &out);
+  if (!ok) return 0;
+  if (codec::IsalAvailable()) {
+    std::string isal_out;
+    const auto isal_ok = Decode(in, codec::InflateBackend::kIsal, &isal_out);
+    if (isal_ok && (*isal_ok != *ok || (*ok && isal_out != out))) std::abort();
+  }
+  if (!*ok) return 0;
   std::string expected;
   if (ZlibGunzip(in, &expected) && expected != out) std::abort();
   return 0;

@@ -1,4 +1,4 @@
-// Streaming gzip decompression (RFC 1952) with ISA-L's igzip.
+// Streaming gzip decompression (RFC 1952): headers and trailers here, deflate by ISA-L's igzip or zlib.
 #pragma once
 
 #include <cstddef>
@@ -23,13 +23,18 @@ namespace billpipe::codec {
 //   inside a member → ErrorCode::kBadData whose message names inner.Describe() and the compressed byte
 //   offset (also in Error::offset). Errors of the inner source are passed on unchanged. After an
 //   error every later Read returns the same error.
+// - Header fields FEXTRA, FNAME, FCOMMENT and FHCRC are skipped (the header CRC is not checked).
+// - The deflate data is inflated by `backend` (ISA-L by default when built with it, else zlib; see
+//   DefaultInflateBackend): both give the same bytes, errors and offsets.
 // Read writes straight into the caller's buffer: give it large buffers (≥ 256 KiB) for speed.
 class GzipSource final : public ByteSource {
  public:
   static constexpr size_t kDefaultInputBufferSize = 1 << 20;
 
+  // With DefaultInflateBackend(); an invalid BILLPIPE_GZIP is the error of the first Read.
   explicit GzipSource(std::unique_ptr<ByteSource> inner,
                       size_t input_buffer_size = kDefaultInputBufferSize);
+  GzipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size, InflateBackend backend);
 
   Result<size_t> Read(std::span<char> out) override;
   // "gzip(<inner>)".
@@ -40,13 +45,20 @@ class GzipSource final : public ByteSource {
   int members() const { return members_; }
 
  private:
+  GzipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size, Result<InflateBackend> backend);
   Error Corrupt(std::string_view what) const;
+  Error Truncated() const;
+  Result<bool> ReadHeader();  // false: the stream ended cleanly before another member
+  Status Skip(size_t n);
+  Status SkipZeroTerminated();
+  Result<size_t> ReadData(std::span<char> out);
+  Status ReadTrailer();
 
+  enum class State { kHeader, kData, kTrailer, kDone };
   InputBuffer input_;
-  Inflater inflater_;
+  std::unique_ptr<Inflater> inflater_;
+  State state_ = State::kHeader;
   int members_ = 0;
-  bool in_member_ = false;  // some byte of the current member was consumed
-  bool done_ = false;
   std::optional<Error> error_;
 };
 

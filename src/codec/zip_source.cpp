@@ -5,8 +5,6 @@
 #include <limits>
 
 #include <fmt/format.h>
-#include <isa-l/crc.h>
-#include <isa-l/igzip_lib.h>
 
 namespace billpipe::codec {
 namespace {
@@ -37,8 +35,20 @@ uint64_t Le64(const uint8_t* p) { return Le32(p) | (static_cast<uint64_t>(Le32(p
 }  // namespace
 
 ZipSource::ZipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size)
-    : input_(std::move(inner), std::max<size_t>(input_buffer_size, 256 * 1024)),
-      inflater_(ISAL_GZIP_NO_HDR) {}
+    : ZipSource(std::move(inner), input_buffer_size, DefaultInflateBackend()) {}
+
+ZipSource::ZipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size, InflateBackend backend)
+    : ZipSource(std::move(inner), input_buffer_size, Result<InflateBackend>(backend)) {}
+
+ZipSource::ZipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size, Result<InflateBackend> backend)
+    : input_(std::move(inner), std::max<size_t>(input_buffer_size, 256 * 1024)) {
+  auto inflater = backend ? Inflater::Create(*backend) : std::unexpected(backend.error());
+  if (inflater) {
+    inflater_ = std::move(*inflater);
+  } else {
+    error_ = inflater.error();
+  }
+}
 
 std::string ZipSource::Describe() const { return "zip(" + input_.inner().Describe() + ")"; }
 
@@ -141,7 +151,7 @@ Status ZipSource::ReadLocalHeaders(bool after_member) {
     stored_left_ = header_compressed_;
     stored_crc_ = 0;
     produced_ = 0;
-    inflater_.Reset();
+    inflater_->Reset();
     state_ = State::kData;
     return Ok();
   }
@@ -150,7 +160,7 @@ Status ZipSource::ReadLocalHeaders(bool after_member) {
 Status ZipSource::FinishMember() {
   const int64_t data_end = input_.offset();
   const uint64_t compressed = static_cast<uint64_t>(data_end - data_start_);
-  const uint32_t crc = method_ == kMethodStored ? stored_crc_ : inflater_.crc();
+  const uint32_t crc = method_ == kMethodStored ? stored_crc_ : inflater_->crc();
   uint32_t want_crc = header_crc_;
   uint64_t want_compressed = header_compressed_;
   uint64_t want_uncompressed = header_uncompressed_;
@@ -215,7 +225,7 @@ Result<size_t> ZipSource::ReadData(std::span<char> out) {
       if (!have) return Fail(Truncated());
       const size_t n = static_cast<size_t>(std::min<uint64_t>({stored_left_, input_.size(), out_size}));
       std::memcpy(out.data(), input_.data(), n);
-      stored_crc_ = crc32_gzip_refl(stored_crc_, reinterpret_cast<const unsigned char*>(out.data()), n);
+      stored_crc_ = Crc32(stored_crc_, reinterpret_cast<const uint8_t*>(out.data()), n);
       input_.Consume(n);
       stored_left_ -= n;
       produced_ += n;
@@ -225,11 +235,13 @@ Result<size_t> ZipSource::ReadData(std::span<char> out) {
     if (!have) return Fail(Truncated());
     const uint32_t in_size =
         static_cast<uint32_t>(std::min<size_t>(input_.size(), std::numeric_limits<uint32_t>::max()));
-    auto step = inflater_.Inflate(input_.data(), in_size, reinterpret_cast<uint8_t*>(out.data()), out_size);
+    auto step = inflater_->Inflate(input_.data(), in_size, reinterpret_cast<uint8_t*>(out.data()), out_size);
     input_.Consume(step.consumed);
-    if (step.code < 0) {
-      return Fail(Bad(fmt::format("corrupt deflate data in member '{}': {}", name_,
-                                  Inflater::Describe(step.code)),
+    if (!step.error.empty()) {
+      if (!input_.Unconsume(step.unused)) {
+        return Fail(Error(ErrorCode::kInternal, "deflate read ahead more than the input buffer keeps"));
+      }
+      return Fail(Bad(fmt::format("corrupt deflate data in member '{}': {}", name_, step.error),
                       input_.offset()));
     }
     produced_ += step.produced;
@@ -239,7 +251,7 @@ Result<size_t> ZipSource::ReadData(std::span<char> out) {
       }
       method_ = kMethodStored;  // nothing left to inflate: the next call reports the end
       stored_left_ = 0;
-      stored_crc_ = inflater_.crc();
+      stored_crc_ = inflater_->crc();
       if (step.produced > 0) return step.produced;
       return 0;
     }

@@ -31,7 +31,10 @@ class ZipSource final : public ByteSource {
  public:
   static constexpr size_t kDefaultInputBufferSize = 1 << 20;
 
+  // Deflate members with DefaultInflateBackend() (ISA-L or zlib, the same results); an invalid
+  // BILLPIPE_GZIP is the error of the first Read.
   explicit ZipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size = kDefaultInputBufferSize);
+  ZipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size, InflateBackend backend);
 
   Result<size_t> Read(std::span<char> out) override;
   // "zip(<inner>)".
@@ -48,9 +51,10 @@ class ZipSource final : public ByteSource {
   Result<size_t> ReadData(std::span<char> out);
   Error Bad(std::string_view what, int64_t offset) const;
   Error Truncated() const;
+  ZipSource(std::unique_ptr<ByteSource> inner, size_t input_buffer_size, Result<InflateBackend> backend);
 
   InputBuffer input_;
-  Inflater inflater_;
+  std::unique_ptr<Inflater> inflater_;
   State state_ = State::kHeader;
   std::optional<Error> error_;
 

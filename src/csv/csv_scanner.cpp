@@ -8,7 +8,7 @@
 #include "csv/utf8.h"
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 namespace billpipe::csv {
@@ -69,27 +69,70 @@ inline const char* FindQuotedSpecial(const char* p) {
 
 #if defined(__SSE2__)
 struct BlockMasks {
-  uint64_t separators;  // ',' and '\n'
-  uint64_t special;     // '"', '\r' and bytes >= 0x80
+  uint64_t commas;
+  uint64_t newlines;
+  uint64_t special;  // '"', '\r' and bytes >= 0x80
 };
 
-inline BlockMasks ScanBlock(const char* p) {
-  const __m128i comma = _mm_set1_epi8(',');
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i cr = _mm_set1_epi8('\r');
-  const __m128i quote = _mm_set1_epi8('"');
-  BlockMasks m{0, 0};
-  for (int i = 0; i < 4; ++i) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    const uint64_t sep = static_cast<uint32_t>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf))));
-    const uint64_t special = static_cast<uint32_t>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)), v)));
-    m.separators |= sep << (16 * i);
-    m.special |= special << (16 * i);
+// 64-byte blocks with SSE2 (every x86-64 CPU).
+struct Sse2Blocks {
+  static BlockMasks Scan(const char* p) {
+    const __m128i comma = _mm_set1_epi8(',');
+    const __m128i lf = _mm_set1_epi8('\n');
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i quote = _mm_set1_epi8('"');
+    BlockMasks m{0, 0, 0};
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      const uint64_t commas = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)));
+      const uint64_t newlines = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+      const uint64_t special = static_cast<uint32_t>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)), v)));
+      m.commas |= commas << (16 * i);
+      m.newlines |= newlines << (16 * i);
+      m.special |= special << (16 * i);
+    }
+    return m;
   }
-  return m;
-}
+  // Set bits of x. __builtin_popcountll is a libgcc call on the baseline x86-64 target (no POPCNT).
+  static size_t Count(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<size_t>((x * 0x0101010101010101ULL) >> 56);
+  }
+};
+
+#if defined(__x86_64__)
+// The same masks 32 bytes at a time, and POPCNT. Only reached through ScanRowAvx2, which is compiled
+// for AVX2 and chosen at run time.
+struct Avx2Blocks {
+  __attribute__((target("avx2,bmi,popcnt"))) static BlockMasks Scan(const char* p) {
+    const __m256i comma = _mm256_set1_epi8(',');
+    const __m256i lf = _mm256_set1_epi8('\n');
+    const __m256i cr = _mm256_set1_epi8('\r');
+    const __m256i quote = _mm256_set1_epi8('"');
+    BlockMasks m{0, 0, 0};
+    for (int i = 0; i < 2; ++i) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * i));
+      const uint64_t commas = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, comma)));
+      const uint64_t newlines = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, lf)));
+      const uint64_t special = static_cast<uint32_t>(_mm256_movemask_epi8(
+          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, cr)), v)));
+      m.commas |= commas << (32 * i);
+      m.newlines |= newlines << (32 * i);
+      m.special |= special << (32 * i);
+    }
+    return m;
+  }
+  __attribute__((target("avx2,bmi,popcnt"))) static size_t Count(uint64_t x) {
+    return static_cast<size_t>(__builtin_popcountll(x));
+  }
+};
+#endif
+#else
+struct Sse2Blocks {};  // no block scanning without SSE2: the careful path does everything
 #endif
 
 }  // namespace
@@ -142,6 +185,18 @@ CsvScanner::CsvScanner(std::unique_ptr<ByteSource> source, CsvOptions options)
   buffer_.assign(capacity_ + kPadding, '\0');
   scratch_.resize(capacity_);
   row_fields_.resize(64);
+#if defined(__x86_64__) && defined(__SSE2__)
+  use_avx2_ = options_.allow_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+              __builtin_cpu_supports("popcnt");
+#endif
+}
+
+CsvScanner::FieldTarget CsvScanner::Overflow(size_t nf) {
+  if (scanning_header_) {
+    row_fields_.resize(std::max<size_t>(64, nf * 2));
+    return {row_fields_.data() + nf, 1, row_fields_.size()};
+  }
+  return {&overflow_slot_, 0, SIZE_MAX};
 }
 
 CsvScanner::~CsvScanner() = default;
@@ -185,39 +240,99 @@ Status CsvScanner::Grow() {
   return Ok();
 }
 
-// Scans one row starting at `start`; its fields go to row_fields_. kIncomplete when the row runs past
-// the data in the buffer and the stream has more.
-CsvScanner::ScanStatus CsvScanner::ScanRow(const char* start, RowScan& row) {
+// Scans one row starting at `start`; its fields go to `target`. kIncomplete when the row runs past the
+// data in the buffer and the stream has more.
+CsvScanner::ScanStatus CsvScanner::ScanRow(const char* start, RowScan& row, FieldTarget target) {
+#if defined(__x86_64__) && defined(__SSE2__)
+  if (use_avx2_) return ScanRowAvx2(start, row, target);
+#endif
+  return ScanRowSse2(start, row, target);
+}
+
+// flatten: ScanRowWith and the block functions inlined, each compiled for the wrapper's target.
+__attribute__((flatten)) CsvScanner::ScanStatus CsvScanner::ScanRowSse2(const char* start, RowScan& row,
+                                                                        FieldTarget target) {
+  return ScanRowWith<Sse2Blocks>(start, row, target);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,bmi,popcnt"), flatten)) CsvScanner::ScanStatus CsvScanner::ScanRowAvx2(
+    const char* start, RowScan& row, FieldTarget target) {
+#if defined(__SSE2__)
+  return ScanRowWith<Avx2Blocks>(start, row, target);
+#else
+  return ScanRowWith<Sse2Blocks>(start, row, target);
+#endif
+}
+#endif
+
+template <class Blocks>
+CsvScanner::ScanStatus CsvScanner::ScanRowWith(const char* start, RowScan& row, FieldTarget target) {
   const char* const end = buffer_.data() + end_;
   const char* p = start;
   row = RowScan();
   row.start = start;
   size_t nf = 0;
+  std::string_view* out = target.out;
+  ptrdiff_t stride = target.stride;
+  size_t limit = target.limit;
+  auto put = [&](std::string_view value) {
+    if (nf == limit) [[unlikely]] {
+      const FieldTarget more = Overflow(nf);
+      out = more.out;
+      stride = more.stride;
+      limit = more.limit;
+    }
+    *out = value;
+    out += stride;
+    ++nf;
+  };
   while (true) {  // one field per iteration (the fast path below may take many)
 #if defined(__SSE2__)
-    // Fast path: plain fields, 64 bytes at a time. Separators before the first special byte (quote,
-    // CR, non-ASCII, or the sentinel at the end of the data) end fields without further checks; a
-    // field that starts with a quote or holds a special byte goes to the careful path below. Reading
-    // 64 bytes from any p <= end stays inside the padding, and the sentinel stops us at end.
+    // Fast path: plain fields, 64 bytes at a time. Commas and the first newline before the first
+    // special byte (quote, CR, non-ASCII, or the sentinel at the end of the data) end fields without
+    // further checks; a field that starts with a quote or holds a special byte goes to the careful
+    // path below. Reading 64 bytes from any p <= end stays inside the padding, and the sentinel stops
+    // us at end.
     {
       const char* field = p;
       const char* block = p;
       while (true) {
-        const BlockMasks m = ScanBlock(block);
+        const BlockMasks m = Blocks::Scan(block);
         const uint64_t first_special = m.special & (0 - m.special);
-        uint64_t seps = first_special != 0 ? m.separators & (first_special - 1) : m.separators;
-        while (seps != 0) {
-          const char* sep = block + __builtin_ctzll(seps);
-          if (nf == row_fields_.size()) row_fields_.resize(nf * 2);
-          row_fields_[nf++] = std::string_view(field, static_cast<size_t>(sep - field));
-          field = sep + 1;
-          if (*sep == '\n') {
-            row.raw_end = sep;
-            row.next = sep + 1;
-            row.num_fields = nf;
-            return ScanStatus::kComplete;
+        const uint64_t before_special = first_special != 0 ? first_special - 1 : ~uint64_t{0};
+        const uint64_t newlines = m.newlines & before_special;
+        const uint64_t first_newline = newlines & (0 - newlines);
+        uint64_t commas = m.commas & (first_newline != 0 ? first_newline - 1 : before_special);
+        const size_t count = Blocks::Count(commas);
+        if (nf + count < limit) {
+          // Every field fits: no bound check per field (the common case, ~4 bytes a field in CURs).
+          std::string_view* o = out;
+          const ptrdiff_t step = stride;
+          while (commas != 0) {
+            const char* sep = block + __builtin_ctzll(commas);
+            *o = std::string_view(field, static_cast<size_t>(sep - field));
+            o += step;
+            field = sep + 1;
+            commas &= commas - 1;
           }
-          seps &= seps - 1;
+          out = o;
+          nf += count;
+        } else {
+          while (commas != 0) {
+            const char* sep = block + __builtin_ctzll(commas);
+            put(std::string_view(field, static_cast<size_t>(sep - field)));
+            field = sep + 1;
+            commas &= commas - 1;
+          }
+        }
+        if (first_newline != 0) {
+          const char* sep = block + __builtin_ctzll(first_newline);
+          put(std::string_view(field, static_cast<size_t>(sep - field)));
+          row.raw_end = sep;
+          row.next = sep + 1;
+          row.num_fields = nf;
+          return ScanStatus::kComplete;
         }
         if (first_special != 0) break;
         block += 64;
@@ -318,8 +433,7 @@ CsvScanner::ScanStatus CsvScanner::ScanRow(const char* start, RowScan& row) {
       // A plain field, or a quoted one with text after it (a bad row): the field is the raw text.
       value = std::string_view(field_start, static_cast<size_t>(p - field_start));
     }
-    if (nf == row_fields_.size()) row_fields_.resize(nf * 2);
-    row_fields_[nf++] = value;
+    put(value);
     // The field ends at p: a separator, a line ending or the end of the stream.
     if (p >= end) {
       row.raw_end = row.next = end;
@@ -351,7 +465,7 @@ CsvScanner::ScanStatus CsvScanner::ScanRow(const char* start, RowScan& row) {
     const char* q = p;
     while (q < end && *q != ',' && *q != '\n') ++q;
     if (q >= end && !eof_) return ScanStatus::kIncomplete;
-    row_fields_[nf - 1] = std::string_view(field_start, static_cast<size_t>(q - field_start));
+    out[-stride] = std::string_view(field_start, static_cast<size_t>(q - field_start));
     p = q;
     if (p >= end) {
       row.raw_end = row.next = end;
@@ -411,7 +525,10 @@ Result<bool> CsvScanner::ScanWholeRow(RowScan& row) {
       BP_RETURN_IF_ERROR(Fill());
       continue;
     }
-    if (ScanRow(buffer_.data() + pos_, row) == ScanStatus::kComplete) return true;
+    scanning_header_ = true;
+    const ScanStatus status = ScanRow(buffer_.data() + pos_, row, {row_fields_.data(), 1, row_fields_.size()});
+    scanning_header_ = false;
+    if (status == ScanStatus::kComplete) return true;
     if (pos_ == 0 && end_ == capacity_) BP_RETURN_IF_ERROR(Grow());
     BP_RETURN_IF_ERROR(Fill());
   }
@@ -440,7 +557,7 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
   if (failed_) return std::unexpected(*failed_);
   const size_t columns = header_.size();
   if (options_.batch_rows == 0 && columns > 0) {
-    options_.batch_rows = std::clamp<size_t>(CsvOptions::kBatchFieldSlots / columns, 256, 8192);
+    options_.batch_rows = std::clamp<size_t>(CsvOptions::kBatchFieldSlots / columns, CsvOptions::kMinBatchRows, 8192);
   }
   batch.Reset(columns, options_.batch_rows);
   if (columns == 0) return false;
@@ -456,7 +573,9 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
       }
       continue;
     }
-    if (ScanRow(buffer_.data() + pos_, row) == ScanStatus::kIncomplete) {
+    // The row's fields go straight to its slots in the batch; a row that is not kept is overwritten.
+    const FieldTarget target{batch.fields_.data() + batch.rows_, static_cast<ptrdiff_t>(batch.stride_), columns};
+    if (ScanRow(buffer_.data() + pos_, row, target) == ScanStatus::kIncomplete) {
       if (batch.rows_ > 0 || !batch.rejected_.empty()) break;  // its views must stay valid: refill next time
       Status st = (pos_ == 0 && end_ == capacity_) ? Grow() : Ok();
       if (st) st = Fill();
@@ -493,8 +612,6 @@ Result<bool> CsvScanner::NextBatch(RecordBatch& batch) {
       batch.rejected_.push_back(std::move(e));
     } else if (!blank) {
       const size_t r = batch.rows_++;
-      std::string_view* out = batch.fields_.data() + r;
-      for (size_t c = 0; c < columns; ++c) out[c * batch.stride_] = row_fields_[c];
       batch.lines_[r] = row_line;
       batch.offsets_[r] = row_offset;
       batch.raws_[r] = raw;

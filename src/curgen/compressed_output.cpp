@@ -1,8 +1,11 @@
 #include "curgen/compressed_output.h"
 
+#if BILLPIPE_HAVE_ISAL
 #include <isa-l/igzip_lib.h>
+#endif
 #include <zlib.h>
 
+#include <cstdlib>
 #include <vector>
 
 #include <fmt/core.h>
@@ -12,10 +15,12 @@ namespace {
 
 constexpr size_t kOutBufferSize = 1 << 20;  // compressed bytes handed to the ObjectOutput at a time
 
-// igzip at level 1 into out_; gzip_flag selects a gzip wrapper or raw deflate (for ZIP).
-class IgzipStream {
+#if BILLPIPE_HAVE_ISAL
+// igzip at level 1 into out_; a gzip wrapper or raw deflate (for ZIP).
+class DeflateStream {
  public:
-  explicit IgzipStream(uint16_t gzip_flag) : level_buf_(ISAL_DEF_LVL1_DEFAULT), out_(kOutBufferSize) {
+  explicit DeflateStream(bool gzip) : level_buf_(ISAL_DEF_LVL1_DEFAULT), out_(kOutBufferSize) {
+    const uint16_t gzip_flag = gzip ? IGZIP_GZIP : IGZIP_DEFLATE;
     isal_deflate_init(&z_);
     z_.level = 1;
     z_.level_buf = level_buf_.data();
@@ -50,13 +55,49 @@ class IgzipStream {
   std::vector<char> out_;
   uint64_t compressed_ = 0;
 };
+#else
+// zlib at level 1 (built without ISA-L): a gzip wrapper or raw deflate (for ZIP).
+class DeflateStream {
+ public:
+  explicit DeflateStream(bool gzip) : out_(kOutBufferSize) {
+    if (deflateInit2(&z_, 1, Z_DEFLATED, gzip ? MAX_WBITS + 16 : -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      std::abort();  // only fails without memory
+    }
+  }
+  ~DeflateStream() { deflateEnd(&z_); }
+  DeflateStream(const DeflateStream&) = delete;
+  DeflateStream& operator=(const DeflateStream&) = delete;
+
+  Status Deflate(std::string_view text, bool finish, ObjectOutput& sink) {
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z_.avail_in = static_cast<uInt>(text.size());
+    for (;;) {
+      z_.next_out = reinterpret_cast<Bytef*>(out_.data());
+      z_.avail_out = static_cast<uInt>(out_.size());
+      const int rc = deflate(&z_, finish ? Z_FINISH : Z_NO_FLUSH);
+      if (rc == Z_STREAM_ERROR) return Fail(ErrorCode::kInternal, "zlib deflate failed");
+      const size_t produced = out_.size() - z_.avail_out;
+      compressed_ += produced;
+      if (produced > 0) BP_RETURN_IF_ERROR(sink.Write(std::string_view(out_.data(), produced)));
+      const bool done = finish ? rc == Z_STREAM_END : z_.avail_in == 0 && z_.avail_out > 0;
+      if (done) return Ok();
+    }
+  }
+  uint64_t compressed() const { return compressed_; }
+
+ private:
+  z_stream z_{};
+  std::vector<char> out_;
+  uint64_t compressed_ = 0;
+};
+#endif
 
 // Large writes are split so avail_in (32 bits) never overflows.
 constexpr size_t kMaxChunk = 1u << 30;
 
 class GzipOutput final : public CompressedOutput {
  public:
-  explicit GzipOutput(std::unique_ptr<ObjectOutput> out) : out_(std::move(out)), z_(IGZIP_GZIP) {}
+  explicit GzipOutput(std::unique_ptr<ObjectOutput> out) : out_(std::move(out)), z_(/*gzip=*/true) {}
   Status Write(std::string_view text) override {
     while (!text.empty()) {
       auto chunk = text.substr(0, kMaxChunk);
@@ -72,7 +113,7 @@ class GzipOutput final : public CompressedOutput {
 
  private:
   std::unique_ptr<ObjectOutput> out_;
-  IgzipStream z_;
+  DeflateStream z_;
 };
 
 void Put16(std::string& s, uint32_t v) {
@@ -94,7 +135,7 @@ class ZipOutput final : public CompressedOutput {
   static constexpr uint64_t kZip32Limit = 0xffffffffULL;
 
   ZipOutput(std::unique_ptr<ObjectOutput> out, ZipMemberInfo member)
-      : out_(std::move(out)), member_(std::move(member)), z_(IGZIP_DEFLATE) {}
+      : out_(std::move(out)), member_(std::move(member)), z_(/*gzip=*/false) {}
 
   Status Write(std::string_view text) override {
     if (!header_written_) BP_RETURN_IF_ERROR(WriteLocalHeader());
@@ -181,7 +222,7 @@ class ZipOutput final : public CompressedOutput {
 
   std::unique_ptr<ObjectOutput> out_;
   ZipMemberInfo member_;
-  IgzipStream z_;
+  DeflateStream z_;
   bool header_written_ = false;
   uint64_t header_size_ = 0;
   uint32_t crc_ = 0;

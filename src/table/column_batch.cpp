@@ -1,6 +1,7 @@
 #include "table/column_batch.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -44,7 +45,8 @@ void ColumnBatchReader::ConvertColumn(size_t c, ColumnBatch& batch) {
   const int source = source_index_[c];
   col.type = schema_[c].type;
   col.present = source >= 0;
-  col.null.assign(n, source >= 0 ? 0 : 1);
+  col.null.resize(n);  // resize and memset: assign() is an out-of-line call, made per column per batch
+  if (n > 0) std::memset(col.null.data(), source >= 0 ? 0 : 1, n);
   const bool text = col.type == ColumnType::kString || col.type == ColumnType::kOptionalString ||
                     col.type == ColumnType::kInterval;
   const bool decimal = col.type == ColumnType::kBigDecimal || col.type == ColumnType::kOptionalBigDecimal;

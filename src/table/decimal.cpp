@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,23 @@ struct Powers {
 constexpr Powers kPowers;
 constexpr Int128 kLimit = Pow10(Decimal::kMaxDigits);  // |unscaled| must stay below 10^38
 
+// Whether the 8 bytes at p are all ASCII digits, and their value (SWAR: 3 multiplies, no loop).
+inline bool EightDigits(const char* p, uint64_t* value) {
+  uint64_t x;
+  std::memcpy(&x, p, sizeof x);  // little-endian: p[0] is the low byte
+  const uint64_t d = x - 0x3030303030303030ULL;
+  // A byte is a digit when it was 0x30..0x39: no borrow out of it, and adding 6 keeps it below 0x10.
+  if (((x & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL) || (((d + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) != 0)) {
+    return false;
+  }
+  uint64_t v = d;
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFULL;      // pairs: p[0]p[1], p[2]p[3], ...
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFULL;    // quads
+  v = (v * 10000 + (v >> 32)) & 0x00000000FFFFFFFFULL;  // all eight
+  *value = v;
+  return true;
+}
+
 }  // namespace
 
 bool Decimal::TryParse(std::string_view text, Decimal* out) {
@@ -40,6 +58,11 @@ bool Decimal::TryParse(std::string_view text, Decimal* out) {
     while (q < end && static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + static_cast<unsigned>(*q++ - '0');
     if (q > p && q < end - 1 && *q == '.') {
       const char* const fraction_start = ++q;
+      uint64_t eight;
+      if (end - q >= 8 && EightDigits(q, &eight)) {
+        v = v * 100000000 + eight;
+        q += 8;
+      }
       while (q < end && static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + static_cast<unsigned>(*q++ - '0');
       if (q == end) {
         const Int128 value = static_cast<Int128>(v);

@@ -1,5 +1,7 @@
 #include "table/timestamp.h"
 
+#include <cstring>
+
 #include "util/date.h"
 
 #include <fmt/format.h>
@@ -21,6 +23,21 @@ inline bool Digits(const char* p, int n, int* out) {
   return true;
 }
 
+// Two and four ASCII digits, unrolled.
+inline bool Digits2(const char* p, int* out) {
+  const unsigned a = static_cast<unsigned char>(p[0]) - '0', b = static_cast<unsigned char>(p[1]) - '0';
+  if ((a > 9) | (b > 9)) return false;
+  *out = static_cast<int>(a * 10 + b);
+  return true;
+}
+
+inline bool Digits4(const char* p, int* out) {
+  int hi, lo;
+  if (!Digits2(p, &hi) || !Digits2(p + 2, &lo)) return false;
+  *out = hi * 100 + lo;
+  return true;
+}
+
 bool IsLeap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 int DaysInMonth(int year, int month) {
@@ -39,14 +56,11 @@ bool TryParseTimestamp(std::string_view text, TimestampMicros* out) {
   const char* p = text.data();
   const size_t n = text.size();
   if (n < 17 || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[n - 1] != 'Z') return false;
-  int year, month, day, hour, minute, second = 0;
-  if (!Digits(p, 4, &year) || !Digits(p + 5, 2, &month) || !Digits(p + 8, 2, &day) ||
-      !Digits(p + 11, 2, &hour) || !Digits(p + 14, 2, &minute)) {
-    return false;
-  }
+  int hour, minute, second = 0;
+  if (!Digits2(p + 11, &hour) || !Digits2(p + 14, &minute)) return false;
   int64_t micros = 0;
   if (n != 17) {
-    if (n < 20 || p[16] != ':' || !Digits(p + 17, 2, &second)) return false;
+    if (n < 20 || p[16] != ':' || !Digits2(p + 17, &second)) return false;
     if (n != 20) {
       const size_t fraction = n - 21;  // digits between '.' and 'Z'
       if (p[19] != '.' || fraction < 1 || fraction > 6) return false;
@@ -56,11 +70,33 @@ bool TryParseTimestamp(std::string_view text, TimestampMicros* out) {
       for (size_t i = fraction; i < 6; ++i) micros *= 10;
     }
   }
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
-      minute > 59 || second > 59) {
-    return false;
+  if (hour > 23 || minute > 59 || second > 59) return false;
+  // A report's timestamps repeat few dates (billing period bounds, one month of usage days): remember
+  // the last valid date's text and day number rather than reading, checking and counting it each time.
+  struct LastDate {
+    uint64_t head = 0;  // the date's text "YYYY-MM-DD" as two integers
+    uint16_t tail = 0;
+    bool valid = false;
+    int64_t days = 0;
+  };
+  thread_local LastDate last;
+  uint64_t head;
+  uint16_t tail;
+  std::memcpy(&head, p, sizeof head);
+  std::memcpy(&tail, p + sizeof head, sizeof tail);
+  int64_t days;
+  if (last.valid && last.head == head && last.tail == tail) {
+    days = last.days;
+  } else {
+    int year, month, day;
+    if (!Digits4(p, &year) || !Digits2(p + 5, &month) || !Digits2(p + 8, &day)) return false;
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return false;
+    days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    last.head = head;
+    last.tail = tail;
+    last.days = days;
+    last.valid = true;
   }
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   *out = (days * kSecondsPerDay + hour * 3600 + minute * 60 + second) * kMicrosPerSecond + micros;
   return true;
 }

@@ -9,9 +9,18 @@
 
 #include <zlib.h>
 
+#include "codec/inflater.h"
 #include "util/byte_source.h"
 
 namespace billpipe::testing {
+
+// The inflate implementations of this build: ISA-L (when built with it) and zlib.
+inline std::vector<codec::InflateBackend> InflateBackends() {
+  std::vector<codec::InflateBackend> backends;
+  if (codec::IsalAvailable()) backends.push_back(codec::InflateBackend::kIsal);
+  backends.push_back(codec::InflateBackend::kZlib);
+  return backends;
+}
 
 // deflate with zlib; window_bits 31 = gzip member, -15 = raw deflate.
 inline std::string Deflate(std::string_view data, int window_bits, int level = 6) {

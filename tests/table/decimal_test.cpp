@@ -25,6 +25,25 @@ TEST(Decimal, ParsesWhatAwsWritesAndPrintsItBackExactly) {
   EXPECT_EQ(RoundTrip("0.00000000000000000000000000000000000001"), "0.00000000000000000000000000000000000001");
 }
 
+// The fast path reads eight fraction digits at once: every length around eight, and every position of
+// a non-digit inside those eight bytes.
+TEST(Decimal, FractionsReadEightDigitsAtOnceExactly) {
+  EXPECT_EQ(RoundTrip("0.12345678"), "0.12345678");
+  EXPECT_EQ(RoundTrip("1.1234567"), "1.1234567");
+  EXPECT_EQ(RoundTrip("123.123456789"), "123.123456789");
+  EXPECT_EQ(RoundTrip("0.0000000001"), "0.0000000001");
+  EXPECT_EQ(RoundTrip("-5.9999999999"), "-5.9999999999");
+  EXPECT_EQ(RoundTrip("9.99999999"), "9.99999999");
+  EXPECT_EQ(RoundTrip("0.90000009"), "0.90000009");
+  for (int i = 0; i < 8; ++i) {
+    for (char bad : {'/', ':', 'a', ' ', '.', '\x80', '\xb9'}) {
+      std::string text = "1.12345678";
+      text[2 + static_cast<size_t>(i)] = bad;
+      EXPECT_FALSE(Decimal::Parse(text)) << text;
+    }
+  }
+}
+
 TEST(Decimal, ExponentsAreExact) {
   EXPECT_EQ(RoundTrip("1E-7"), "0.0000001");
   EXPECT_EQ(RoundTrip("1.5e-10"), "0.00000000015");

@@ -76,5 +76,23 @@ TEST(ColumnType, FromManifestNames) {
   EXPECT_EQ(ColumnTypeName(ColumnType::kOptionalBigDecimal), "OptionalBigDecimal");
 }
 
+// TryParseTimestamp remembers the last date it converted: a different date after it, an invalid one,
+// and the same date again after an invalid one must all come out exactly.
+TEST(TimestampTest, RepeatedAndAlternatingDatesConvertExactly) {
+  auto t = [](std::string_view s) {
+    TimestampMicros v = 0;
+    return TryParseTimestamp(s, &v) ? v : int64_t{-42};
+  };
+  EXPECT_EQ(t("1969-12-31T23:59:59Z"), -1000000);
+  EXPECT_EQ(t("1969-12-31T00:00:00Z"), -86400000000);
+  EXPECT_EQ(t("1970-01-01T00:00:01Z"), 1000000);
+  EXPECT_EQ(t("2019-02-29T00:00:00Z"), -42);
+  EXPECT_EQ(t("2019-02-28T00:00:00Z"), 1551312000000000);
+  EXPECT_EQ(t("2019-02-29T00:00:00Z"), -42);
+  EXPECT_EQ(t("2019-02-28T23:59:59.5Z"), 1551398399500000);
+  EXPECT_EQ(t("2019-02-28T24:00:00Z"), -42);
+  EXPECT_EQ(t("2020-02-29T00:00:00Z"), 1582934400000000);
+}
+
 }  // namespace
 }  // namespace billpipe::table
