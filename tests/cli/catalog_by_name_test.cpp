@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cur_fixture.h"
+#include "cur_upload.h"
 #include "pipeline/run_lock.h"
 #include "s3/client.h"
 #include "test_support.h"
@@ -56,22 +57,7 @@ class CatalogByNameTest : public ::testing::Test {
 
   // Writes a CUR layout locally and uploads every file to the S3 double.
   static void Upload(const std::function<void(CurFixture&)>& write) {
-    TempDir local;
-    CurFixture fixture(local.path());
-    write(fixture);
-    s3::ClientOptions options;
-    options.endpoint_url = server_->endpoint();
-    options.credentials = {kTestAccessKey, kTestSecretKey, ""};
-    auto client = s3::MakeClient(options);
-    ASSERT_TRUE(client) << client.error().message;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(local.path())) {
-      if (!e.is_regular_file()) continue;
-      std::ifstream in(e.path(), std::ios::binary);
-      std::string data((std::istreambuf_iterator<char>(in)), {});
-      StringSource body(data);
-      auto key = std::filesystem::relative(e.path(), local.path()).string();
-      ASSERT_TRUE((*client)->Put("billing", key, body, data.size()));
-    }
+    UploadCurLayout(S3UploadOptions(server_->endpoint()), "billing", write);
   }
 
   // Runs billpipe in the test's data directory with no AWS keys in the environment (the account's are

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cur_fixture.h"
+#include "cur_upload.h"
 #include "s3/client.h"
 #include "test_support.h"
 
@@ -47,22 +48,7 @@ class RunCliTest : public ::testing::Test {
 
   // Writes a CUR layout locally and uploads every file to the S3 double.
   void Upload(const std::function<void(CurFixture&)>& write) {
-    TempDir local;
-    CurFixture fixture(local.path());
-    write(fixture);
-    s3::ClientOptions options;
-    options.endpoint_url = server_->endpoint();
-    options.credentials = {kTestAccessKey, kTestSecretKey, ""};
-    auto client = s3::MakeClient(options);
-    ASSERT_TRUE(client) << client.error().message;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(local.path())) {
-      if (!e.is_regular_file()) continue;
-      std::ifstream in(e.path(), std::ios::binary);
-      std::string data((std::istreambuf_iterator<char>(in)), {});
-      StringSource body(data);
-      auto key = std::filesystem::relative(e.path(), local.path()).string();
-      ASSERT_TRUE((*client)->Put("billing", key, body, data.size()));
-    }
+    UploadCurLayout(S3UploadOptions(server_->endpoint()), "billing", write);
   }
 
   std::vector<std::string> Env(const std::string& secret = kTestSecretKey) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cur_fixture.h"
+#include "cur_upload.h"
 #include "s3/client.h"
 #include "test_support.h"
 
@@ -48,19 +49,7 @@ class PreviewTest : public ::testing::Test {
     return options;
   }
   static void Upload(const std::function<void(CurFixture&)>& write) {
-    TempDir local;
-    CurFixture fixture(local.path());
-    write(fixture);
-    auto client = s3::MakeClient(Options());
-    ASSERT_TRUE(client) << client.error().message;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(local.path())) {
-      if (!e.is_regular_file()) continue;
-      std::ifstream in(e.path(), std::ios::binary);
-      std::string data((std::istreambuf_iterator<char>(in)), {});
-      StringSource body(data);
-      auto key = std::filesystem::relative(e.path(), local.path()).string();
-      ASSERT_TRUE((*client)->Put("billing", key, body, data.size()));
-    }
+    billpipe::testing::UploadCurLayout(Options(), "billing", write);
   }
   static RunRequest Request(const std::string& report, Filter filter = Filter::kAll) {
     RunRequest req;

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cur_fixture.h"
+#include "cur_upload.h"
 #include "one_request_server.h"
 #include "s3/client.h"
 #include "sched/failure_notifier.h"
@@ -69,28 +70,6 @@ std::vector<Line> Days(int month, int from, int to, const std::string& cost) {
     out.push_back(Line{fmt::format("2026-{:02d}-{:02d}T00:00:00Z", month, d), cost, "", "AmazonS3", ""});
   }
   return out;
-}
-
-// Starts `billpipe args...` with extra environment entries, its stdout and stderr to `output`; returns its pid.
-pid_t StartBillpipe(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                    const std::filesystem::path& output) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_RDONLY);
-    int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ::dup2(devnull, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::string bin = BillpipeBinary().string();
-    std::vector<char*> argv = {bin.data()};
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
 }
 
 // Waits (bounded) until the daemon wrote its pid into the lock file.
@@ -169,21 +148,7 @@ class ServeS3Test : public ::testing::Test {
 
   // Writes a CUR layout locally and uploads every file to the S3 double (not through the proxy).
   void Upload(const std::function<void(CurFixture&)>& write) {
-    TempDir local;
-    CurFixture fixture(local.path());
-    write(fixture);
-    s3::ClientOptions options;
-    options.endpoint_url = server_->endpoint();
-    options.credentials = {kTestAccessKey, kTestSecretKey, ""};
-    auto client = s3::MakeClient(options);
-    ASSERT_TRUE(client) << client.error().message;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(local.path())) {
-      if (!e.is_regular_file()) continue;
-      std::string data = ReadFile(e.path());
-      StringSource body(data);
-      auto key = std::filesystem::relative(e.path(), local.path()).string();
-      ASSERT_TRUE((*client)->Put("billing", key, body, data.size()));
-    }
+    UploadCurLayout(S3UploadOptions(server_->endpoint()), "billing", write);
   }
 
   // The account (through the fault proxy) and a dataset of report `report`, November 2026.
@@ -206,9 +171,9 @@ class ServeS3Test : public ::testing::Test {
   pid_t Serve(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"serve", "--poll", "1s", "--log-format", "json", "--log-file", log().string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_t pid = StartBillpipe(args, Env(), tmp_.path() / "serve.out");
+    pid_t pid = SpawnBillpipe(args, Env(), tmp_.path() / "serve.out");
     daemons_.push_back(pid);
-    EXPECT_TRUE(WaitForLock(home(), pid));
+    EXPECT_TRUE(WaitForLock(home(), pid)) << "serve's output: " << ReadFile(tmp_.path() / "serve.out");
     return pid;
   }
   void Stop(pid_t pid) {

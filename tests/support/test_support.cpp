@@ -281,4 +281,23 @@ CommandResult RunBillpipe(const std::vector<std::string>& args, const std::vecto
   return RunCommand(argv, env);
 }
 
+pid_t SpawnBillpipe(const std::vector<std::string>& args, const std::vector<std::string>& env_extra,
+                    const std::filesystem::path& output) {
+  std::vector<std::string> argv = {BillpipeBinary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto env = MergedEnvironment(env_extra);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  auto cargs = CStrings(argv);
+  auto envp = CStrings(env);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, cargs.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
 }  // namespace billpipe::testing

@@ -1,6 +1,8 @@
 // Shared helpers for billpipe's tests: temporary directories, the S3 double, running the binary.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -101,5 +103,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector
 
 // Runs the billpipe binary with args.
 CommandResult RunBillpipe(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+// Starts the billpipe binary in the background (stdin /dev/null, stdout and stderr appended to output)
+// and returns its pid; the caller waits for it. Spawned, not forked: after fork() in a process with
+// threads (the S3 double's readers, test servers) the child must not allocate before exec, or it can
+// hang on a lock another thread held.
+pid_t SpawnBillpipe(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                    const std::filesystem::path& output);
 
 }  // namespace billpipe::testing
