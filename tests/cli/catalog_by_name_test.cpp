@@ -11,6 +11,7 @@
 
 #include "cur_fixture.h"
 #include "cur_upload.h"
+#include "sqlite_query.h"
 #include "pipeline/run_lock.h"
 #include "s3/client.h"
 #include "test_support.h"
@@ -22,20 +23,6 @@ using pipeline::testing::CurFixture;
 using pipeline::testing::Line;
 
 constexpr const char* kWrongSecret = "wJalrXUtnFEMI/K7MDENG/WRONGSECRETVALUE00";
-
-std::string QueryOne(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  std::string out = "error";
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-    auto t = sqlite3_column_text(stmt, 0);
-    out = t ? reinterpret_cast<const char*>(t) : "NULL";
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
 
 std::vector<Line> Days(int month, int from, int to, const std::string& cost, const std::string& invoice = "") {
   std::vector<Line> out;

@@ -23,6 +23,7 @@
 
 #include "cur_fixture.h"
 #include "cur_upload.h"
+#include "sqlite_query.h"
 #include "one_request_server.h"
 #include "s3/client.h"
 #include "sched/failure_notifier.h"
@@ -41,27 +42,6 @@ const std::string kMasterKey(64, 'a');
 std::string ReadFile(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-std::string QueryOne(const std::filesystem::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  std::string out = "error";
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-      auto t = sqlite3_column_text(stmt, 0);
-      out = t ? reinterpret_cast<const char*>(t) : "NULL";
-    } else if (rc == SQLITE_DONE) {
-      out = "no row";
-    }
-  } else {
-    out = std::string("error: ") + sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
 }
 
 std::vector<Line> Days(int month, int from, int to, const std::string& cost) {
