@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cur_fixture.h"
+#include "sqlite_query.h"
 #include "test_support.h"
 
 namespace billpipe::testing {
@@ -15,33 +16,15 @@ namespace {
 using pipeline::testing::CurFixture;
 using pipeline::testing::Line;
 
-// The first row of a query as "a|b".
-std::string QueryRow(const std::string& db_path, const char* sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  std::string out = "error";
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    out = std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) + "|" +
-          reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-  } else {
-    out = std::string("error: ") + sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
-
 std::string Totals(const std::string& db_path) {
-  return QueryRow(db_path, "SELECT count(*), printf('%.6f', sum(line_item_unblended_cost)) FROM big");
+  return QueryOne(db_path, "SELECT count(*) || '|' || printf('%.6f', sum(line_item_unblended_cost)) FROM big");
 }
 
 // Segment tables and segment rows that no kept version uses (a killed run's), as "tables|rows".
 std::string Orphans(const std::string& db_path) {
-  return QueryRow(db_path,
+  return QueryOne(db_path,
                   "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'big__s[0-9]*' AND "
-                  "CAST(substr(name, 7) AS INTEGER) NOT IN (SELECT segment_id FROM _billpipe_version_segments)), "
+                  "CAST(substr(name, 7) AS INTEGER) NOT IN (SELECT segment_id FROM _billpipe_version_segments)) || '|' || "
                   "(SELECT count(*) FROM _billpipe_segments WHERE id NOT IN "
                   "(SELECT segment_id FROM _billpipe_version_segments))");
 }
