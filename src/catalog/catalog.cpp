@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -122,6 +123,55 @@ Result<const SecretBox*> Catalog::Secrets() {
   }
   secrets_.emplace(std::move(box));
   return &*secrets_;
+}
+
+Result<Catalog::KeyReset> Catalog::ResetMasterKey() {
+  BP_ASSIGN_OR_RETURN(auto check, GetMeta(kKeyCheckMeta));
+  if (check) {
+    auto box = SecretBox::Load(home_, /*may_create=*/false);
+    if (box) {
+      auto opened = box->Open(*check, kKeyCheckContext);
+      if (opened && *opened == kKeyCheckText) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("The master key from {} opens this catalog: there is nothing to reset.",
+                                box->source()));
+      }
+    }
+  }
+  BP_ASSIGN_OR_RETURN(auto sealed, db_->Prepare("SELECT name FROM accounts WHERE secret_sealed <> '' OR "
+                                                "token_sealed <> '' ORDER BY name"));
+  std::vector<std::string> holders;
+  for (;;) {
+    BP_ASSIGN_OR_RETURN(bool row, sealed->Step());
+    if (!row) break;
+    holders.push_back(fmt::format("'{}'", sealed->ColumnText(0)));
+  }
+  if (!holders.empty()) {
+    std::string names;
+    for (const auto& h : holders) names += (names.empty() ? "" : ", ") + h;
+    return Fail(ErrorCode::kConflict,
+                fmt::format("The master key cannot be reset: the secrets of {} {} are sealed with it. Restore the "
+                            "original key (the file {} in the data directory, or {}), or delete {} with billpipe "
+                            "account delete NAME --force and add {} again.",
+                            holders.size() == 1 ? "account" : "accounts", names, kMasterKeyFileName, kMasterKeyEnv,
+                            holders.size() == 1 ? "it" : "them", holders.size() == 1 ? "it" : "them"));
+  }
+  KeyReset reset;
+  auto key_file = home_ / kMasterKeyFileName;
+  std::error_code ec;
+  if (std::filesystem::exists(key_file, ec)) {
+    reset.old_key_file = home_ / fmt::format("{}.lost-{}", kMasterKeyFileName, NowMillis());
+    std::filesystem::rename(key_file, reset.old_key_file, ec);
+    if (ec) {
+      return Fail(ErrorCode::kIo, fmt::format("cannot move the old key file {} aside: {}", key_file.string(),
+                                              ec.message()));
+    }
+  }
+  BP_RETURN_IF_ERROR(db_->Exec(fmt::format("DELETE FROM meta WHERE key = '{}'", kKeyCheckMeta)));
+  secrets_.reset();
+  BP_ASSIGN_OR_RETURN(const SecretBox* box, Secrets());
+  reset.key_source = box->source();
+  return reset;
 }
 
 }  // namespace billpipe::catalog

@@ -40,6 +40,17 @@ class Catalog {
   // catalog holds no secret; a missing or wrong key for existing secrets is a clear error (kAuth).
   Result<const SecretBox*> Secrets();
 
+  // For a lost (or wrong) master key when no sealed secret remains: forgets the old key and makes a
+  // new one (BILLPIPE_MASTER_KEY when set, else a new random `home`/master.key; an old key file is kept
+  // beside it as master.key.lost-<ms since epoch>). Refused while an account holds a sealed secret
+  // (kConflict naming them: restore the key, or delete those accounts first), and when the key opens the
+  // catalog (kInvalidArgument: nothing to reset).
+  struct KeyReset {
+    std::string key_source;            // where the new key is: "BILLPIPE_MASTER_KEY" or "the key file ..."
+    std::filesystem::path old_key_file;  // where the old key file went; empty when there was none
+  };
+  Result<KeyReset> ResetMasterKey();
+
   // Runs fn inside BEGIN IMMEDIATE ... COMMIT (a savepoint when a transaction is already open, so
   // store methods compose); rolls back what fn did when it fails.
   template <typename Fn>

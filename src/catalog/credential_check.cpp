@@ -17,16 +17,7 @@ class S3CredentialChecker final : public CredentialChecker {
   Result<CredentialCheck> Check(const Account& account, const AccountSecrets& secrets,
                                 const std::string& bucket) override {
     if (!bucket.empty()) BP_RETURN_IF_ERROR(s3::ValidateBucketName(bucket));
-    s3::ClientOptions options;
-    if (account.source == CredentialSource::kKeys) {
-      options.credentials.access_key_id = account.access_key_id;
-      options.credentials.secret_access_key = secrets.secret_access_key;
-      options.credentials.session_token = secrets.session_token;
-    } else {
-      options.profile = account.profile;
-    }
-    options.region = account.region;
-    options.endpoint_url = account.endpoint;
+    s3::ClientOptions options = AccountClientOptions(account, secrets);
     options.retry.max_attempts = 2;  // a person is waiting
     BP_ASSIGN_OR_RETURN(auto client, s3::S3Client::Make(options));
     CredentialCheck check;
@@ -43,6 +34,18 @@ class S3CredentialChecker final : public CredentialChecker {
 };
 
 }  // namespace
+
+s3::ClientOptions AccountClientOptions(const Account& account, const AccountSecrets& secrets) {
+  s3::ClientOptions options;
+  if (account.source == CredentialSource::kKeys) {
+    options.credentials = {account.access_key_id, secrets.secret_access_key, secrets.session_token};
+  } else {
+    options.profile = account.profile;
+  }
+  options.region = account.region;
+  options.endpoint_url = account.endpoint;
+  return options;
+}
 
 std::string DescribeCheck(const CredentialCheck& check) {
   if (!check.bucket.empty()) return fmt::format("listing bucket '{}'", check.bucket);

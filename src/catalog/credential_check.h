@@ -9,6 +9,7 @@
 #include <string>
 
 #include "catalog/accounts.h"
+#include "s3/client.h"
 #include "util/status.h"
 
 namespace billpipe::catalog {
@@ -26,6 +27,10 @@ class CredentialChecker {
   virtual Result<CredentialCheck> Check(const Account& account, const AccountSecrets& secrets,
                                         const std::string& bucket) = 0;
 };
+
+// The S3 options that use an account's credentials (its keys and secrets, or its profile), region and
+// endpoint. secrets is ignored for a profile account.
+s3::ClientOptions AccountClientOptions(const Account& account, const AccountSecrets& secrets);
 
 // "listing bucket 'billing'" or "ListBuckets: 3 buckets", for a success message.
 std::string DescribeCheck(const CredentialCheck& check);

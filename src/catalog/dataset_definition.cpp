@@ -32,8 +32,8 @@ std::string NormalizePrefix(std::string_view prefix) {
 Result<pipeline::Duration> ParseDurationFlags(const DurationFlags& f) {
   int forms = (f.date ? 1 : 0) + (f.days_back ? 1 : 0) + ((f.start || f.end) ? 1 : 0);
   constexpr std::string_view kForms =
-      "Give one of: --date D (a single day), --days-back N (from N days back to today), or --start S --end E; "
-      "each date is YYYY-MM-DD or Nd (N days back).";
+      "Give one of: --date D (a single day), --days-back N (the single day N days back), or --start S --end E "
+      "(a range, both days included); each date is YYYY-MM-DD or Nd (N days back).";
   if (forms == 0) return Fail(ErrorCode::kInvalidArgument, fmt::format("The duration is missing. {}", kForms));
   if (forms > 1) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("The duration is given in more than one way. {}", kForms));
@@ -52,8 +52,7 @@ Result<pipeline::Duration> ParseDurationFlags(const DurationFlags& f) {
   if (f.days_back) {
     auto s = pipeline::DateSpec::Parse(fmt::format("{}d", *f.days_back));
     if (!s) return with_field("days back", s.error());
-    d.start = *s;
-    d.end = pipeline::DateSpec{};  // 0 days back: today
+    d.start = *s;  // "Days Back" of a single date is that one day, as --date Nd
     return d;
   }
   if (!f.start || !f.end) {
@@ -99,7 +98,16 @@ Result<std::vector<std::string>> ValidateDefinition(const DatasetDefinition& def
   auto window = pipeline::ResolveWindow(def.duration, today);
   if (!window) return Fail(window.error());
   std::vector<std::string> warnings = pipeline::WindowWarnings(def.filter, def.duration, *window, today);
-  BP_ASSIGN_OR_RETURN(auto schedule_warnings, sched::Validate(def.schedule));
+  if (def.keep_versions < 0 || def.keep_versions > kMaxKeepVersions) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The number of kept versions is 0 to {}, not {}.", kMaxKeepVersions, def.keep_versions));
+  }
+  if (def.retention_months < 0 || def.retention_months > kMaxRetentionMonths) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The retention is 0 to {} months (0 keeps all), not {}.", kMaxRetentionMonths,
+                            def.retention_months));
+  }
+  BP_ASSIGN_OR_RETURN(auto schedule_warnings, Validate(def.schedule));
   warnings.insert(warnings.end(), schedule_warnings.begin(), schedule_warnings.end());
   return warnings;
 }

@@ -10,14 +10,17 @@
 #include <vector>
 
 #include "pipeline/dataset_spec.h"
-#include "sched/retry.h"
-#include "sched/schedule.h"
+#include "catalog/retry.h"
+#include "catalog/schedule.h"
 #include "util/status.h"
 
 namespace billpipe::catalog {
 
 inline constexpr const char* kReportTypeCostAndUsage = "cost-and-usage";
 inline constexpr size_t kMaxDescriptionLength = 1000;
+inline constexpr int kDefaultKeepVersions = 1;
+inline constexpr int kMaxKeepVersions = 1000;       // as `billpipe run --keep-versions`
+inline constexpr int kMaxRetentionMonths = 1200;    // as `billpipe run --retention-months`
 
 struct DatasetDefinition {
   int64_t id = 0;                 // 0 until stored
@@ -34,9 +37,13 @@ struct DatasetDefinition {
   pipeline::Duration duration;
 
   // Scheduling
-  sched::Schedule schedule;       // schedule.start_at is "start later"; anchor = start_at or created_at
-  sched::RetryPolicy retry;
+  Schedule schedule;       // schedule.start_at is "start later"; anchor = start_at or created_at
+  RetryPolicy retry;
   pipeline::UpdateMethod update_method = pipeline::UpdateMethod::kReplace;
+  // What `billpipe run` also sets (--keep-versions, --retention-months, --skip-bad-rows).
+  int keep_versions = kDefaultKeepVersions;  // earlier dataset versions kept for restore, 0..kMaxKeepVersions
+  int retention_months = 0;                  // partition: drop periods older than this (0 keeps all)
+  bool skip_bad_rows = false;                // skip and count malformed rows instead of failing the run
 
   // State kept by the catalog
   bool paused = false;
@@ -51,9 +58,10 @@ struct DatasetDefinition {
 // Whether the account exists is the store's check, not this one.
 Result<std::vector<std::string>> ValidateDefinition(const DatasetDefinition& def, Date today);
 
-// The duration flags of the CLI (and TOML): --date D (a single date), --days-back N (from N days
-// back to today: start Nd, end 0d), or --start S --end E; each date YYYY-MM-DD or Nd. Exactly one
-// form; kInvalidArgument otherwise.
+// The duration flags of the CLI (and TOML): --date D (a single date), --days-back N (the single day
+// N days back, the same as --date Nd: "Days Back" of a Specific Date), or --start S --end E (a range:
+// "Days back to start from" / "Days back to end at", both days included); each date YYYY-MM-DD or Nd.
+// Exactly one form; kInvalidArgument otherwise.
 struct DurationFlags {
   std::optional<std::string> date;
   std::optional<int> days_back;

@@ -1,6 +1,7 @@
 #include "catalog/dataset_toml.h"
 
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -39,6 +40,9 @@ std::string DatasetToToml(const DatasetDefinition& d) {
       {"schedule", d.schedule.ToString()},
       {"retry", d.retry.ToString()},
       {"update_method", std::string(pipeline::UpdateMethodName(d.update_method))},
+      {"keep_versions", d.keep_versions},
+      {"retention_months", d.retention_months},
+      {"skip_bad_rows", d.skip_bad_rows},
   };
   if (d.schedule.start_at) scheduling.insert("start_at", ToTomlTime(*d.schedule.start_at));
   toml::table root{
@@ -127,7 +131,7 @@ Result<DatasetDefinition> DatasetFromToml(std::string_view text, std::string_vie
     std::string schedule, retry, method;
     BP_ASSIGN_OR_RETURN(schedule, string_at(*scheduling, "scheduling", "schedule", false));
     if (!schedule.empty()) {
-      auto sc = sched::Schedule::Parse(schedule);
+      auto sc = Schedule::Parse(schedule);
       if (!sc) return field_error(*scheduling, "scheduling", "schedule", sc.error());
       d.schedule = *sc;
     }
@@ -146,7 +150,7 @@ Result<DatasetDefinition> DatasetFromToml(std::string_view text, std::string_vie
     }
     BP_ASSIGN_OR_RETURN(retry, string_at(*scheduling, "scheduling", "retry", false));
     if (!retry.empty()) {
-      auto r = sched::RetryPolicy::Parse(retry);
+      auto r = RetryPolicy::Parse(retry);
       if (!r) return field_error(*scheduling, "scheduling", "retry", r.error());
       d.retry = *r;
     }
@@ -155,6 +159,26 @@ Result<DatasetDefinition> DatasetFromToml(std::string_view text, std::string_vie
       auto m = pipeline::ParseUpdateMethod(method);
       if (!m) return field_error(*scheduling, "scheduling", "update_method", m.error());
       d.update_method = *m;
+    }
+    // Numbers and a flag (issue 11 p); absent: the defaults.
+    for (auto [key, field, max] : {std::tuple{"keep_versions", &d.keep_versions, kMaxKeepVersions},
+                                   std::tuple{"retention_months", &d.retention_months, kMaxRetentionMonths}}) {
+      const toml::node* node = scheduling->get(key);
+      if (node == nullptr) continue;
+      const auto* v = node->as_integer();
+      if (v == nullptr || v->get() < 0 || v->get() > max) {
+        return Fail(ErrorCode::kInvalidArgument, fmt::format("{} must be a whole number from 0 to {}",
+                                                             where(node, std::string("scheduling.") + key), max));
+      }
+      *field = static_cast<int>(v->get());
+    }
+    if (const toml::node* node = scheduling->get("skip_bad_rows")) {
+      const auto* v = node->as_boolean();
+      if (v == nullptr) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{} must be true or false", where(node, "scheduling.skip_bad_rows")));
+      }
+      d.skip_bad_rows = v->get();
     }
   }
   return d;

@@ -11,7 +11,8 @@ namespace {
 constexpr std::string_view kColumns =
     "d.id, d.name, d.description, coalesce(a.name, ''), d.report_type, d.filter, d.bucket, d.prefix, "
     "d.report_name, d.duration_start, d.duration_end, d.update_method, d.schedule, d.schedule_start, d.retry, "
-    "d.paused, d.pause_reason, d.next_run_at, d.created_at, d.updated_at";
+    "d.paused, d.pause_reason, d.next_run_at, d.created_at, d.updated_at, d.keep_versions, d.retention_months, "
+    "d.skip_bad_rows";
 constexpr std::string_view kFrom = "FROM datasets d LEFT JOIN accounts a ON a.id = d.account_id";
 constexpr std::string_view kAccountDeletedPrefix = "account '";
 
@@ -47,11 +48,11 @@ Result<DatasetDefinition> ReadDataset(const sink::SqliteStatement& s) {
   auto method = pipeline::ParseUpdateMethod(s.ColumnText(11));
   if (!method) return damaged(method.error());
   d.update_method = *method;
-  auto schedule = sched::Schedule::Parse(s.ColumnText(12));
+  auto schedule = Schedule::Parse(s.ColumnText(12));
   if (!schedule) return damaged(schedule.error());
   d.schedule = *schedule;
   if (!s.ColumnIsNull(13)) d.schedule.start_at = Millis(s.ColumnInt(13));
-  auto retry = sched::RetryPolicy::Parse(s.ColumnText(14));
+  auto retry = RetryPolicy::Parse(s.ColumnText(14));
   if (!retry) return damaged(retry.error());
   d.retry = *retry;
   d.paused = s.ColumnInt(15) != 0;
@@ -59,6 +60,9 @@ Result<DatasetDefinition> ReadDataset(const sink::SqliteStatement& s) {
   if (!s.ColumnIsNull(17)) d.next_run_at = Millis(s.ColumnInt(17));
   d.created_at = s.ColumnInt(18);
   d.updated_at = s.ColumnInt(19);
+  d.keep_versions = static_cast<int>(s.ColumnInt(20));
+  d.retention_months = static_cast<int>(s.ColumnInt(21));
+  d.skip_bad_rows = s.ColumnInt(22) != 0;
   d.schedule.anchor = d.schedule.start_at.value_or(Millis(d.created_at));
   return d;
 }
@@ -97,11 +101,12 @@ Status DatasetStore::Write(DatasetDefinition& d, std::optional<int64_t> account_
   std::string sql =
       insert ? "INSERT INTO datasets(name, description, account_id, report_type, filter, bucket, prefix, report_name, "
                "duration_start, duration_end, update_method, schedule, schedule_start, retry, paused, pause_reason, "
-               "next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+               "next_run_at, created_at, updated_at, keep_versions, retention_months, skip_bad_rows) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
              : "UPDATE datasets SET name = ?, description = ?, account_id = ?, report_type = ?, filter = ?, "
                "bucket = ?, prefix = ?, report_name = ?, duration_start = ?, duration_end = ?, update_method = ?, "
                "schedule = ?, schedule_start = ?, retry = ?, paused = ?, pause_reason = ?, next_run_at = ?, "
-               "created_at = ?, updated_at = ? WHERE id = ?";
+               "created_at = ?, updated_at = ?, keep_versions = ?, retention_months = ?, skip_bad_rows = ? WHERE id = ?";
   BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(sql));
   std::string filter(pipeline::FilterName(d.filter)), start = d.duration.start.ToString(),
       end = d.duration.end ? d.duration.end->ToString() : "", method(pipeline::UpdateMethodName(d.update_method)),
@@ -125,7 +130,10 @@ Status DatasetStore::Write(DatasetDefinition& d, std::optional<int64_t> account_
   if (d.next_run_at) stmt->BindInt(17, ToMillis(*d.next_run_at)); else stmt->BindNull(17);
   stmt->BindInt(18, d.created_at);
   stmt->BindInt(19, d.updated_at);
-  if (!insert) stmt->BindInt(20, d.id);
+  stmt->BindInt(20, d.keep_versions);
+  stmt->BindInt(21, d.retention_months);
+  stmt->BindInt(22, d.skip_bad_rows ? 1 : 0);
+  if (!insert) stmt->BindInt(23, d.id);
   BP_RETURN_IF_ERROR(stmt->Run());
   if (insert) d.id = catalog_.db().LastInsertRowid();
   return Ok();
@@ -140,7 +148,7 @@ Result<DatasetStore::Saved> DatasetStore::Create(DatasetDefinition def) {
   def.paused = false;
   def.pause_reason.clear();
   BP_ASSIGN_OR_RETURN(out.warnings, ValidateDefinition(def, Date::Today(catalog_.clock())));
-  def.next_run_at = sched::FirstRun(def.schedule, now);
+  def.next_run_at = FirstRun(def.schedule, now);
   Status s = catalog_.InTransaction([&]() -> Status {
     BP_ASSIGN_OR_RETURN(int64_t account_id, AccountId(def.account));
     BP_ASSIGN_OR_RETURN(auto exists, catalog_.db().Prepare("SELECT 1 FROM datasets WHERE name = ?"));
@@ -200,7 +208,7 @@ Result<DatasetStore::Saved> DatasetStore::Update(std::string_view name, DatasetD
     if (def.paused) {
       def.next_run_at.reset();
     } else if (schedule_changed || !old.next_run_at) {
-      def.next_run_at = sched::FirstRun(def.schedule, now);
+      def.next_run_at = FirstRun(def.schedule, now);
     } else {
       def.next_run_at = old.next_run_at;
     }

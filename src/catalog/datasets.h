@@ -18,7 +18,7 @@ class DatasetStore {
   explicit DatasetStore(Catalog& catalog) : catalog_(catalog) {}
 
   // Validates def (ValidateDefinition, the account exists, the name is free) and stores it with its
-  // first run (sched::FirstRun). Returns the stored dataset and the warnings to show.
+  // first run (FirstRun). Returns the stored dataset and the warnings to show.
   struct Saved {
     DatasetDefinition dataset;
     std::vector<std::string> warnings;

@@ -37,9 +37,9 @@ CREATE TABLE datasets (
   duration_start   TEXT NOT NULL,
   duration_end     TEXT,                      -- NULL: a single date
   update_method    TEXT NOT NULL,
-  schedule         TEXT NOT NULL,             -- sched::Schedule::ToString()
+  schedule         TEXT NOT NULL,             -- Schedule::ToString()
   schedule_start   INTEGER,                   -- start later: follow the schedule from here
-  retry            TEXT NOT NULL,             -- sched::RetryPolicy::ToString()
+  retry            TEXT NOT NULL,             -- RetryPolicy::ToString()
   paused           INTEGER NOT NULL DEFAULT 0,
   pause_reason     TEXT NOT NULL DEFAULT '',
   next_run_at      INTEGER,                   -- NULL: not scheduled (manual or paused)
@@ -68,7 +68,15 @@ ALTER TABLE datasets ADD COLUMN retries_done INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE datasets ADD COLUMN retry_at INTEGER;
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// What a saved dataset can set like `billpipe run` (issue 11 p): kept versions, partition retention,
+// skipping bad rows.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE datasets ADD COLUMN keep_versions INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE datasets ADD COLUMN retention_months INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE datasets ADD COLUMN skip_bad_rows INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "util/escape.h"
+
 namespace billpipe::catalog {
 
 std::string_view RunStatusName(RunStatus status) {
@@ -14,12 +16,12 @@ std::string_view RunStatusName(RunStatus status) {
   return "running";
 }
 
-Result<int64_t> RunHistory::Start(std::string_view dataset, sched::Trigger trigger, int attempt) {
+Result<int64_t> RunHistory::Start(std::string_view dataset, Trigger trigger, int attempt) {
   BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(
                                      "INSERT INTO runs(dataset_id, dataset_name, trigger, attempt, started_at, status) "
                                      "VALUES ((SELECT id FROM datasets WHERE name = ?1), ?1, ?2, ?3, ?4, 'running')"));
   stmt->BindText(1, dataset);
-  stmt->BindText(2, sched::TriggerName(trigger));
+  stmt->BindText(2, catalog::TriggerName(trigger));
   stmt->BindInt(3, attempt);
   stmt->BindInt(4, catalog_.NowMillis());
   BP_RETURN_IF_ERROR(stmt->Run());
@@ -34,7 +36,8 @@ Status RunHistory::Finish(int64_t id, RunStatus status, int64_t periods, int64_t
   stmt->BindText(2, RunStatusName(status));
   stmt->BindInt(3, periods);
   stmt->BindInt(4, line_items);
-  stmt->BindText(5, error);
+  std::string shown = ShownMessage(error);  // the history is shown and sent on: escaped and bounded
+  stmt->BindText(5, shown);
   stmt->BindInt(6, id);
   return stmt->Run();
 }
@@ -56,9 +59,9 @@ Result<std::vector<RunRecord>> RunHistory::List(std::string_view dataset, int li
     r.id = stmt->ColumnInt(0);
     r.dataset = stmt->ColumnText(1);
     std::string trigger = stmt->ColumnText(2);
-    r.trigger = trigger == "schedule" ? sched::Trigger::kSchedule
-                : trigger == "retry"  ? sched::Trigger::kRetry
-                                      : sched::Trigger::kManual;
+    r.trigger = trigger == "schedule" ? Trigger::kSchedule
+                : trigger == "retry"  ? Trigger::kRetry
+                                      : Trigger::kManual;
     r.attempt = static_cast<int>(stmt->ColumnInt(3));
     r.started_at = stmt->ColumnInt(4);
     if (!stmt->ColumnIsNull(5)) r.ended_at = stmt->ColumnInt(5);

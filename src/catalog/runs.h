@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "sched/retry.h"
+#include "catalog/retry.h"
 #include "util/status.h"
 
 namespace billpipe::catalog {
@@ -22,7 +22,7 @@ std::string_view RunStatusName(RunStatus status);  // "running" | "succeeded" | 
 struct RunRecord {
   int64_t id = 0;
   std::string dataset;
-  sched::Trigger trigger = sched::Trigger::kManual;
+  Trigger trigger = Trigger::kManual;
   int attempt = 1;                  // 1 for the run itself, 2 for its first retry, ...
   int64_t started_at = 0;           // ms since epoch
   std::optional<int64_t> ended_at;  // empty while running
@@ -37,7 +37,7 @@ class RunHistory {
   explicit RunHistory(Catalog& catalog) : catalog_(catalog) {}
 
   // Records a run starting now; returns its id.
-  Result<int64_t> Start(std::string_view dataset, sched::Trigger trigger, int attempt);
+  Result<int64_t> Start(std::string_view dataset, Trigger trigger, int attempt);
   // Records its end now.
   Status Finish(int64_t id, RunStatus status, int64_t periods, int64_t line_items, std::string_view error);
   // Newest first; dataset empty: every dataset. At most `limit` rows.

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "app/accounts.h"
 #include "catalog/accounts.h"
 #include "catalog/credential_check.h"
 #include "cli/catalog_common.h"
@@ -19,7 +20,6 @@ namespace {
 
 using catalog::Account;
 using catalog::AccountInput;
-using catalog::AccountStore;
 
 struct AccountFlags {
   std::string home;
@@ -41,25 +41,6 @@ struct AccountFlags {
   bool json = false;
   std::string refused_secret;  // a secret given on the command line: refused, never echoed
 };
-
-nlohmann::json AccountJson(const Account& a) {
-  nlohmann::json j = {
-      {"name", a.name},
-      {"source", std::string(catalog::CredentialSourceName(a.source))},
-      {"region", a.region},
-      {"endpoint", a.endpoint},
-      {"datasets", a.dataset_count},
-      {"created_at", FormatTimestamp(a.created_at)},
-      {"updated_at", FormatTimestamp(a.updated_at)},
-  };
-  if (a.source == catalog::CredentialSource::kKeys) {
-    j["access_key_id"] = catalog::MaskAccessKey(a.access_key_id);
-    j["session_token"] = a.has_session_token;
-  } else {
-    j["profile"] = a.profile;
-  }
-  return j;
-}
 
 // Columns a UTF-8 string takes (the mask's ellipsis is one column, three bytes).
 size_t DisplayWidth(std::string_view s) {
@@ -109,13 +90,6 @@ Status ReadSecrets(const AccountFlags& f, bool secret_required, AccountInput& in
     in.session_token = "";
   }
   return Ok();
-}
-
-Result<catalog::CredentialCheck> TestAccount(catalog::Catalog& cat, const Account& a, const std::string& bucket) {
-  AccountStore store(cat);
-  BP_ASSIGN_OR_RETURN(auto secrets, store.Secrets(a));
-  auto checker = catalog::MakeS3CredentialChecker();
-  return checker->Check(a, secrets, bucket);
 }
 
 // " (ListBuckets: 2 buckets)" after a test without a bucket; "" after one with (it says nothing more).
@@ -183,26 +157,13 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
       if (!f->region.empty()) in.region = f->region;
       if (!f->endpoint.empty()) in.endpoint = f->endpoint;
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      AccountStore store(*cat);
-      std::optional<catalog::CredentialCheck> check;
-      if (!f->no_test) {
-        // Test before saving: a failed test leaves nothing behind.
-        Account probe;
-        probe.name = in.name.value_or(catalog::kDefaultAccountName);
-        probe.source = in.profile ? catalog::CredentialSource::kProfile : catalog::CredentialSource::kKeys;
-        probe.access_key_id = in.access_key_id.value_or("");
-        probe.profile = in.profile.value_or("");
-        probe.region = in.region.value_or(catalog::kDefaultRegion);
-        probe.endpoint = in.endpoint.value_or("");
-        catalog::AccountSecrets secrets{in.secret_access_key.value_or(""), in.session_token.value_or("")};
-        BP_ASSIGN_OR_RETURN(check, catalog::MakeS3CredentialChecker()->Check(probe, secrets, f->bucket));
-      }
-      BP_ASSIGN_OR_RETURN(Account a, store.Add(in));
+      BP_ASSIGN_OR_RETURN(auto added, app::AddAccount(*cat, in, {!f->no_test, f->bucket}));
+      const Account& a = added.account;
       if (f->json) {
-        std::cout << AccountJson(a).dump(2) << "\n";
+        std::cout << app::AccountJson(a).dump(2) << "\n";
       } else {
         std::cout << fmt::format("Added account '{}' ({}, {}){}{}.\n", a.name, KeyColumn(a), a.region,
-                                 f->no_test ? ", not tested" : ", credentials tested", CheckSuffix(check));
+                                 f->no_test ? ", not tested" : ", credentials tested", CheckSuffix(added.check));
       }
       return Ok();
     });
@@ -213,10 +174,10 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   list->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto accounts, AccountStore(*cat).List());
+      BP_ASSIGN_OR_RETURN(auto accounts, app::ListAccounts(*cat));
       if (f->json) {
         nlohmann::json arr = nlohmann::json::array();
-        for (const auto& a : accounts) arr.push_back(AccountJson(a));
+        for (const auto& a : accounts) arr.push_back(app::AccountJson(a));
         std::cout << arr.dump(2) << "\n";
         return Ok();
       }
@@ -246,9 +207,9 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   show->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(Account a, AccountStore(*cat).Get(f->name));
+      BP_ASSIGN_OR_RETURN(Account a, app::GetAccount(*cat, f->name));
       if (f->json) {
-        std::cout << AccountJson(a).dump(2) << "\n";
+        std::cout << app::AccountJson(a).dump(2) << "\n";
         return Ok();
       }
       std::cout << fmt::format("Name:          {}\n", a.name);
@@ -271,7 +232,7 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   rename->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_RETURN_IF_ERROR(AccountStore(*cat).Rename(f->name, f->new_name));
+      BP_RETURN_IF_ERROR(app::RenameAccount(*cat, f->name, f->new_name));
       std::cout << fmt::format("Renamed account '{}' to '{}'.\n", f->name, f->new_name);
       return Ok();
     });
@@ -295,14 +256,7 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
       if (!f->region.empty()) in.region = f->region;
       if (!f->endpoint.empty()) in.endpoint = f->endpoint;
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      AccountStore store(*cat);
-      // Save and test in one transaction: a failed test keeps the old credentials.
-      Account edited;
-      BP_RETURN_IF_ERROR(cat->InTransaction([&]() -> Status {
-        BP_ASSIGN_OR_RETURN(edited, store.Edit(f->name, in));
-        if (!f->no_test) BP_RETURN_IF_ERROR(TestAccount(*cat, edited, f->bucket));
-        return Ok();
-      }));
+      BP_ASSIGN_OR_RETURN(Account edited, app::EditAccount(*cat, f->name, in, {!f->no_test, f->bucket}));
       std::cout << fmt::format("Updated account '{}' ({}, {}).\n", edited.name, KeyColumn(edited), edited.region);
       return Ok();
     });
@@ -314,8 +268,8 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   test->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(Account a, AccountStore(*cat).Get(f->name));
-      BP_ASSIGN_OR_RETURN(auto check, TestAccount(*cat, a, f->bucket));
+      BP_ASSIGN_OR_RETURN(Account a, app::GetAccount(*cat, f->name));
+      BP_ASSIGN_OR_RETURN(auto check, app::TestAccount(*cat, a.name, f->bucket));
       std::cout << fmt::format("The credentials of '{}' work{}.\n", a.name, CheckSuffix(check));
       return Ok();
     });
@@ -327,13 +281,27 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   del->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto detached, AccountStore(*cat).Delete(f->name, f->force));
+      BP_ASSIGN_OR_RETURN(auto detached, app::DeleteAccount(*cat, f->name, f->force));
       std::cout << fmt::format("Deleted account '{}'.", f->name);
       if (!detached.empty()) {
         std::cout << fmt::format(" Detached and paused {} dataset{}: {}.", detached.size(),
                                  detached.size() == 1 ? "" : "s", fmt::join(detached, ", "));
       }
       std::cout << "\n";
+      return Ok();
+    });
+  });
+  auto* reset_key = account->add_subcommand(
+      "reset-key", "After losing the master key: make a new one, when no account holds a secret sealed with the old");
+  reset_key->callback([f, run] {
+    run([&]() -> Status {
+      BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
+      BP_ASSIGN_OR_RETURN(auto reset, app::ResetMasterKey(*cat));
+      std::cout << fmt::format("The master key was reset: the new key is in {}.{}\n",
+                               reset.key_source,
+                               reset.old_key_file.empty()
+                                   ? ""
+                                   : fmt::format(" The old key file was kept as {}.", reset.old_key_file.string()));
       return Ok();
     });
   });

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "app/runs.h"
 #include "util/date.h"
 #include "util/home.h"
 
@@ -17,7 +18,7 @@ void AddHomeOption(CLI::App* app, std::string* home) {
 }
 
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const std::string& home) {
-  return catalog::Catalog::Open(DataHome(home), Clock::System());
+  return app::OpenCatalog(DataHome(home));
 }
 
 bool StdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }

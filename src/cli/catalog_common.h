@@ -14,7 +14,6 @@
 #include "catalog/dataset_definition.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"  // ReportError
-#include "sched/daemon.h"
 #include "util/status.h"
 
 namespace billpipe::cli {
@@ -22,7 +21,7 @@ namespace billpipe::cli {
 // Adds --home DIR to a command.
 void AddHomeOption(CLI::App* app, std::string* home);
 
-// Opens the catalog of DataHome(home) with the system clock.
+// Opens the catalog of DataHome(home) with the system clock (app::OpenCatalog).
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const std::string& home);
 
 bool StdinIsTerminal();
@@ -34,13 +33,5 @@ bool Confirm(const std::string& question);
 
 // "2026-12-01 06:00", "2026-12-01T06:00:00Z" (UTC) → a time.
 Result<SysTime> ParseUtcDateTime(std::string_view text);
-
-// What `billpipe serve` runs a due dataset with: wired to the loader by its owner. Unset, serve records
-// each due run as failed with "not connected to the loader yet".
-// The data directory option (--home) of serve is passed on, so the runner opens the same catalog.
-using ServeRunner = std::function<sched::RunOutcome(const catalog::DatasetDefinition& dataset, sched::Trigger trigger,
-                                                    int attempt, const std::atomic<bool>& stop,
-                                                    const std::string& home)>;
-void SetServeRunner(ServeRunner runner);
 
 }  // namespace billpipe::cli

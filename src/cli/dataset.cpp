@@ -7,10 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "catalog/dataset_toml.h"
+#include "app/datasets.h"
 #include "catalog/datasets.h"
 #include "cli/catalog_common.h"
-#include "cli/catalog_dataset.h"
 #include "cli/commands.h"
 #include "util/date.h"
 
@@ -18,25 +17,15 @@ namespace billpipe::cli {
 namespace {
 
 using catalog::DatasetDefinition;
-using catalog::DatasetStore;
 
 struct DatasetFlags {
   std::string home;
   std::string name;
   std::string new_name;
-  std::optional<std::string> description;
-  std::optional<std::string> account;
-  std::optional<std::string> report_type;
-  std::optional<std::string> filter;
-  std::optional<std::string> bucket;
-  std::optional<std::string> prefix;
-  std::optional<std::string> report_name;
-  catalog::DurationFlags duration;
-  std::optional<std::string> schedule;
-  std::optional<std::string> start_later;
-  bool no_start_later = false;
-  std::optional<std::string> retry;
-  std::optional<std::string> update_method;
+  app::DatasetFields fields;
+  std::optional<std::string> start_later;  // "YYYY-MM-DD HH:MM" UTC, parsed into fields.start_later
+  bool skip_bad_rows = false;
+  bool no_skip_bad_rows = false;
   bool no_check = false;
   bool pause = false;
   bool resume = false;
@@ -54,60 +43,16 @@ std::string StatusText(const DatasetDefinition& d) {
   return "scheduled";
 }
 
-nlohmann::json DatasetJson(const DatasetDefinition& d) {
-  nlohmann::json j = {
-      {"name", d.name},
-      {"description", d.description},
-      {"account", d.account.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.account)},
-      {"report_type", d.report_type},
-      {"filter", std::string(pipeline::FilterName(d.filter))},
-      {"bucket", d.bucket},
-      {"prefix", d.prefix},
-      {"report_name", d.report_name},
-      {"duration", {{"start", d.duration.start.ToString()}}},
-      {"schedule", d.schedule.ToString()},
-      {"retry", d.retry.ToString()},
-      {"update_method", std::string(pipeline::UpdateMethodName(d.update_method))},
-      {"paused", d.paused},
-      {"pause_reason", d.pause_reason},
-      {"created_at", FormatTimestamp(d.created_at)},
-      {"updated_at", FormatTimestamp(d.updated_at)},
-  };
-  if (d.duration.end) j["duration"]["end"] = d.duration.end->ToString();
-  j["start_at"] = d.schedule.start_at ? nlohmann::json(FormatTimestamp(*d.schedule.start_at)) : nlohmann::json(nullptr);
-  j["next_run_at"] = d.next_run_at ? nlohmann::json(FormatTimestamp(*d.next_run_at)) : nlohmann::json(nullptr);
-  return j;
-}
-
-// Applies the flags that were given to def (create starts from defaults, edit from the stored one).
-Status ApplyFlags(const DatasetFlags& f, DatasetDefinition& def) {
-  if (f.description) def.description = *f.description;
-  if (f.account) def.account = *f.account;
-  if (f.report_type) def.report_type = *f.report_type;
-  if (f.filter) {
-    BP_ASSIGN_OR_RETURN(def.filter, pipeline::ParseFilter(*f.filter));
-  }
-  if (f.bucket) def.bucket = *f.bucket;
-  if (f.prefix) def.prefix = *f.prefix;
-  if (f.report_name) def.report_name = *f.report_name;
-  if (f.duration.any()) {
-    BP_ASSIGN_OR_RETURN(def.duration, catalog::ParseDurationFlags(f.duration));
-  }
-  if (f.schedule) {
-    auto start_at = def.schedule.start_at;
-    BP_ASSIGN_OR_RETURN(def.schedule, sched::Schedule::Parse(*f.schedule));
-    def.schedule.start_at = start_at;
-  }
+// The flags that need parsing into the fields (a time, a pair of flags).
+Status CompleteFields(DatasetFlags& f) {
   if (f.start_later) {
-    BP_ASSIGN_OR_RETURN(def.schedule.start_at, ParseUtcDateTime(*f.start_later));
+    BP_ASSIGN_OR_RETURN(f.fields.start_later, ParseUtcDateTime(*f.start_later));
   }
-  if (f.no_start_later) def.schedule.start_at.reset();
-  if (f.retry) {
-    BP_ASSIGN_OR_RETURN(def.retry, sched::RetryPolicy::Parse(*f.retry));
+  if (f.skip_bad_rows && f.no_skip_bad_rows) {
+    return Fail(ErrorCode::kInvalidArgument, "Give --skip-bad-rows or --no-skip-bad-rows, not both.");
   }
-  if (f.update_method) {
-    BP_ASSIGN_OR_RETURN(def.update_method, pipeline::ParseUpdateMethod(*f.update_method));
-  }
+  if (f.skip_bad_rows) f.fields.skip_bad_rows = true;
+  if (f.no_skip_bad_rows) f.fields.skip_bad_rows = false;
   return Ok();
 }
 
@@ -118,7 +63,7 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
 std::string NextRunText(const DatasetDefinition& d) {
   if (d.paused) return "paused";
   if (!d.next_run_at) return "manual";
-  return sched::FormatUtcAndLocal(*d.next_run_at);
+  return catalog::FormatUtcAndLocal(*d.next_run_at);
 }
 
 void PrintDataset(const DatasetDefinition& d) {
@@ -131,16 +76,24 @@ void PrintDataset(const DatasetDefinition& d) {
   std::cout << fmt::format("Filter:        {}\n", pipeline::FilterName(d.filter));
   std::cout << fmt::format("Duration:      {}\n", catalog::DurationToString(d.duration));
   std::cout << fmt::format("Update method: {}\n", pipeline::UpdateMethodName(d.update_method));
-  std::cout << fmt::format("Schedule:      {} (UTC)\n", d.schedule.ToString());
+  // The run settings show when they differ from the defaults.
+  if (d.keep_versions != catalog::kDefaultKeepVersions) {
+    std::cout << fmt::format("Keep versions: {}\n", d.keep_versions);
+  }
+  if (d.retention_months != 0) std::cout << fmt::format("Retention:     {} months\n", d.retention_months);
+  if (d.skip_bad_rows) std::cout << "Bad rows:      skipped and counted\n";
+  // A schedule in a zone names it in its text; others are UTC.
+  std::cout << fmt::format("Schedule:      {}{}\n", d.schedule.ToString(), d.schedule.zone.utc() ? " (UTC)" : "");
   if (d.schedule.start_at) {
-    std::cout << fmt::format("Start later:   {}\n", sched::FormatUtcAndLocal(*d.schedule.start_at));
+    std::cout << fmt::format("Start later:   {}\n", catalog::FormatUtcAndLocal(*d.schedule.start_at));
   }
   std::cout << fmt::format("Retry:         {}\n", d.retry.ToString());
   std::cout << fmt::format("Status:        {}\n", StatusText(d));
   std::cout << fmt::format("Next run:      {}\n", NextRunText(d));
 }
 
-void AddDefinitionOptions(CLI::App* cmd, DatasetFlags& f) {
+void AddDefinitionOptions(CLI::App* cmd, DatasetFlags& flags) {
+  app::DatasetFields& f = flags.fields;
   cmd->add_option("--description", f.description, "What the dataset is for");
   cmd->add_option("--account", f.account, "The account to pull with (by name)");
   cmd->add_option("--report-type", f.report_type, "cost-and-usage (the only one for now)");
@@ -149,30 +102,20 @@ void AddDefinitionOptions(CLI::App* cmd, DatasetFlags& f) {
   cmd->add_option("--prefix", f.prefix, "The report path prefix in the bucket");
   cmd->add_option("--report", f.report_name, "The report name");
   cmd->add_option("--date", f.duration.date, "A single day: YYYY-MM-DD or Nd (N days back)");
-  cmd->add_option("--days-back", f.duration.days_back, "From N days back to today");
-  cmd->add_option("--start", f.duration.start, "Range start: YYYY-MM-DD or Nd");
-  cmd->add_option("--end", f.duration.end, "Range end (included): YYYY-MM-DD or Nd");
-  cmd->add_option("--schedule", f.schedule, "e.g. 'every day at 06:00', 'manual', 'cron 0 6 * * 1-5' (UTC)");
-  cmd->add_option("--start-later", f.start_later, "Run once now, then follow the schedule from 'YYYY-MM-DD HH:MM' UTC");
+  cmd->add_option("--days-back", f.duration.days_back, "A single day, N days back (the same as --date Nd)");
+  cmd->add_option("--start", f.duration.start, "Range start (days back to start from): YYYY-MM-DD or Nd");
+  cmd->add_option("--end", f.duration.end, "Range end, included (days back to end at): YYYY-MM-DD or Nd");
+  cmd->add_option("--schedule", f.schedule, "e.g. 'every day at 06:00', 'manual', 'cron 0 6 * * 1-5' (UTC), 'every day at 06:00 in Europe/Paris'");
+  cmd->add_option("--start-later", flags.start_later, "Run once now, then follow the schedule from 'YYYY-MM-DD HH:MM' UTC");
   cmd->add_option("--retry", f.retry, "'never' or 'always N every INTERVAL' (e.g. 'always 3 every 10m')");
   cmd->add_option("--update-method", f.update_method, "replace | append | partition");
-  cmd->add_flag("--no-check", f.no_check, "Do not check that the report exists in the bucket");
-}
-
-// Creates (existing empty) or updates a dataset; with check, keeps it only once its report was found in the
-// bucket with its account's credentials. Saving and checking share one catalog transaction, rolled back when
-// the check fails: every field is validated before any request, and the check reads the stored (normalised)
-// definition.
-Result<DatasetStore::Saved> SaveChecked(catalog::Catalog& cat, const DatasetDefinition& def,
-                                        const std::optional<std::string>& existing, bool check) {
-  DatasetStore store(cat);
-  DatasetStore::Saved saved;
-  BP_RETURN_IF_ERROR(cat.InTransaction([&]() -> Status {
-    BP_ASSIGN_OR_RETURN(saved, existing ? store.Update(*existing, def) : store.Create(def));
-    if (!check) return Ok();
-    return CheckDatasetReport(cat, saved.dataset);
-  }));
-  return saved;
+  cmd->add_option("--keep-versions", f.keep_versions, "Earlier dataset versions kept for billpipe restore (default 1)")
+      ->check(CLI::Range(0, catalog::kMaxKeepVersions));
+  cmd->add_option("--retention-months", f.retention_months,
+                  "With --update-method partition: drop periods older than this many months (default 0: keep all)")
+      ->check(CLI::Range(0, catalog::kMaxRetentionMonths));
+  cmd->add_flag("--skip-bad-rows", flags.skip_bad_rows, "Skip and count malformed rows instead of failing the run");
+  cmd->add_flag("--no-check", flags.no_check, "Do not check that the report exists in the bucket");
 }
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -199,12 +142,9 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   AddDefinitionOptions(create, *f);
   create->callback([f, run] {
     run([&]() -> Status {
-      DatasetDefinition def;
-      def.name = f->name;
-      BP_ASSIGN_OR_RETURN(def.duration, catalog::ParseDurationFlags(f->duration));  // required on create
-      BP_RETURN_IF_ERROR(ApplyFlags(*f, def));
+      BP_RETURN_IF_ERROR(CompleteFields(*f));
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto saved, SaveChecked(*cat, def, /*existing=*/std::nullopt, !f->no_check));
+      BP_ASSIGN_OR_RETURN(auto saved, app::CreateDataset(*cat, f->name, f->fields, !f->no_check));
       PrintWarnings(saved.warnings);
       std::cout << fmt::format("Created dataset '{}'. Next run: {}.\n", saved.dataset.name, NextRunText(saved.dataset));
       return Ok();
@@ -216,10 +156,10 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   list->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto all, DatasetStore(*cat).List());
+      BP_ASSIGN_OR_RETURN(auto all, app::ListDatasets(*cat));
       if (f->json) {
         nlohmann::json arr = nlohmann::json::array();
-        for (const auto& d : all) arr.push_back(DatasetJson(d));
+        for (const auto& d : all) arr.push_back(app::DatasetJson(d));
         std::cout << arr.dump(2) << "\n";
         return Ok();
       }
@@ -251,9 +191,9 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   show->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto d, DatasetStore(*cat).Get(f->name));
+      BP_ASSIGN_OR_RETURN(auto d, app::GetDataset(*cat, f->name));
       if (f->json) {
-        std::cout << DatasetJson(d).dump(2) << "\n";
+        std::cout << app::DatasetJson(d).dump(2) << "\n";
       } else {
         PrintDataset(d);
       }
@@ -265,28 +205,21 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   edit->add_option("name", f->name, "Dataset name")->required();
   edit->add_option("--name", f->new_name, "Rename the dataset");
   AddDefinitionOptions(edit, *f);
-  edit->add_flag("--no-start-later", f->no_start_later, "Follow the schedule from now on");
+  edit->add_flag("--no-start-later", f->fields.no_start_later, "Follow the schedule from now on");
+  edit->add_flag("--no-skip-bad-rows", f->no_skip_bad_rows, "Fail the run on a malformed row (the default)");
   edit->add_flag("--pause", f->pause, "Pause the schedule");
   edit->add_flag("--resume", f->resume, "Resume the schedule");
   edit->callback([f, run] {
     run([&]() -> Status {
-      if (f->pause && f->resume) return Fail(ErrorCode::kInvalidArgument, "Give --pause or --resume, not both.");
+      BP_RETURN_IF_ERROR(CompleteFields(*f));
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      DatasetStore store(*cat);
-      BP_ASSIGN_OR_RETURN(auto def, store.Get(f->name));
-      BP_RETURN_IF_ERROR(ApplyFlags(*f, def));
-      if (!f->new_name.empty()) def.name = f->new_name;
-      if (f->pause) {
-        def.paused = true;
-        def.pause_reason = "paused by the user";
-      }
-      if (f->resume) {
-        def.paused = false;
-        def.pause_reason.clear();
-      }
-      // The report is checked again when what locates it (or the credentials to read it) changed.
-      bool located = f->account || f->bucket || f->prefix || f->report_name;
-      BP_ASSIGN_OR_RETURN(auto saved, SaveChecked(*cat, def, f->name, located && !f->no_check));
+      app::DatasetEdit edit;
+      edit.fields = f->fields;
+      edit.new_name = f->new_name;
+      edit.pause = f->pause;
+      edit.resume = f->resume;
+      edit.no_check = f->no_check;
+      BP_ASSIGN_OR_RETURN(auto saved, app::EditDataset(*cat, f->name, edit));
       PrintWarnings(saved.warnings);
       std::cout << fmt::format("Updated dataset '{}'. Next run: {}.\n", saved.dataset.name,
                                NextRunText(saved.dataset));
@@ -301,8 +234,7 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   del->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      DatasetStore store(*cat);
-      BP_ASSIGN_OR_RETURN(auto def, store.Get(f->name));
+      BP_ASSIGN_OR_RETURN(auto def, app::GetDataset(*cat, f->name));
       bool drop = !f->keep_data;
       if (drop && !f->yes) {
         if (!StdinIsTerminal()) {
@@ -315,12 +247,7 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
           return Ok();
         }
       }
-      // The data first: if dropping fails the definition is still there to try again.
-      std::string dropped_from;
-      if (drop) {
-        BP_ASSIGN_OR_RETURN(dropped_from, DropCatalogDatasetData(cat->home(), def.name));
-      }
-      BP_RETURN_IF_ERROR(store.Delete(def.name));
+      BP_ASSIGN_OR_RETURN(std::string dropped_from, app::DeleteDataset(*cat, def.name, drop));
       if (!drop) {
         std::cout << fmt::format("Deleted dataset '{}'; its data is kept.\n", def.name);
       } else if (!dropped_from.empty()) {
@@ -338,8 +265,8 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   exp->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto def, DatasetStore(*cat).Get(f->name));
-      std::string text = catalog::DatasetToToml(def);
+      BP_ASSIGN_OR_RETURN(auto def, app::GetDataset(*cat, f->name));
+      BP_ASSIGN_OR_RETURN(std::string text, app::ExportDataset(*cat, def.name));
       if (f->output.empty()) {
         std::cout << text;
         return Ok();
@@ -367,18 +294,11 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
       } else {
         BP_ASSIGN_OR_RETURN(text, ReadFile(f->file));
       }
-      BP_ASSIGN_OR_RETURN(auto def, catalog::DatasetFromToml(text, f->file == "-" ? "<stdin>" : f->file));
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      DatasetStore store(*cat);
-      bool exists = static_cast<bool>(store.Get(def.name));
-      if (exists && !f->replace) {
-        return Fail(ErrorCode::kConflict,
-                    fmt::format("A dataset named '{}' already exists. Use --replace to update it from the file.",
-                                def.name));
-      }
-      BP_ASSIGN_OR_RETURN(auto saved, SaveChecked(*cat, def, exists ? std::optional<std::string>(def.name)
-                                                                     : std::nullopt,
-                                                  !f->no_check));
+      BP_ASSIGN_OR_RETURN(auto imported, app::ImportDataset(*cat, text, f->file == "-" ? "<stdin>" : f->file,
+                                                            f->replace, !f->no_check));
+      const auto& saved = imported.saved;
+      const bool exists = imported.replaced;
       PrintWarnings(saved.warnings);
       std::cout << fmt::format("{} dataset '{}'. Next run: {}.\n", exists ? "Updated" : "Imported", saved.dataset.name,
                                NextRunText(saved.dataset));

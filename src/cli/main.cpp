@@ -1,11 +1,14 @@
 // The billpipe binary: a thin CLI over libbillpipe.
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/parse_errors.h"
 
 namespace {
 
@@ -40,7 +43,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
+    // The message may quote arguments: a secret given where it is not taken is masked (issue 11 k).
+    std::ostringstream out, err;
+    int rc = app.exit(e, out, err);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const auto secrets = SecretArguments(args);
+    std::cout << MaskSecrets(out.str(), secrets);
+    std::cerr << MaskSecrets(err.str(), secrets);
     return rc == 0 ? kExitOk : kExitUsage;
   }
 

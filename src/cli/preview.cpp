@@ -5,17 +5,16 @@
 
 #include <fmt/format.h>
 
+#include "app/runs.h"
 #include "cli/catalog_common.h"
-#include "cli/catalog_dataset.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "pipeline/preview.h"
+#include "util/home.h"
 
 namespace billpipe::cli {
 namespace {
 
-// A preview reads the start of one file: a small read-ahead keeps what is fetched and thrown away small.
-constexpr size_t kPreviewStreamBuffer = 1u << 20;
 constexpr size_t kDefaultPreviewRows = 10;
 constexpr size_t kMaxPreviewRows = 10'000;
 
@@ -44,32 +43,25 @@ Result<pipeline::Duration> FlagDuration(const PreviewFlags& f) {
 }
 
 Status Preview(PreviewFlags& f) {
-  std::string shown_name;
-  pipeline::RunRequest request;
-  std::unique_ptr<s3::ObjectStore> store;
   if (!f.name.empty()) {
     if (!f.request.bucket.empty() || !f.request.report_name.empty()) {
       return Fail(ErrorCode::kInvalidArgument,
                   "Give a dataset name, or the dataset's details (--bucket, --report-name ...), not both.");
     }
-    BP_ASSIGN_OR_RETURN(CatalogJob job, LoadCatalogJob(f.home, f.name));
-    job.client.stream_buffer_bytes = kPreviewStreamBuffer;
-    BP_ASSIGN_OR_RETURN(store, s3::MakeClient(job.client));
-    request = job.request;
-    shown_name = f.name;
-  } else {
-    if (f.request.bucket.empty() || f.request.report_name.empty()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "Give a dataset name (billpipe dataset list), or --bucket and --report-name.");
-    }
-    request = f.request;
-    BP_ASSIGN_OR_RETURN(request.filter, pipeline::ParseFilter(f.filter));
-    BP_ASSIGN_OR_RETURN(request.duration, FlagDuration(f));
-    BP_ASSIGN_OR_RETURN(store, f.store.Make());
-    shown_name = "s3://" + request.bucket + "/" + (request.prefix.empty() ? "" : request.prefix + "/") +
-                 request.report_name;
+    BP_ASSIGN_OR_RETURN(auto preview, app::PreviewCatalogDataset(DataHome(f.home), f.name, f.rows));
+    std::cout << (f.json ? pipeline::PreviewJson(preview) + "\n" : pipeline::FormatPreview(preview, f.name));
+    return Ok();
   }
-  BP_ASSIGN_OR_RETURN(auto preview, pipeline::PreviewDataset(request, *store, Clock::System(), f.rows));
+  if (f.request.bucket.empty() || f.request.report_name.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Give a dataset name (billpipe dataset list), or --bucket and --report-name.");
+  }
+  pipeline::RunRequest request = f.request;
+  BP_ASSIGN_OR_RETURN(request.filter, pipeline::ParseFilter(f.filter));
+  BP_ASSIGN_OR_RETURN(request.duration, FlagDuration(f));
+  std::string shown_name = "s3://" + request.bucket + "/" + (request.prefix.empty() ? "" : request.prefix + "/") +
+                           request.report_name;
+  BP_ASSIGN_OR_RETURN(auto preview, app::PreviewDatasetByDetails(request, f.store.Settings(), f.rows));
   std::cout << (f.json ? pipeline::PreviewJson(preview) + "\n" : pipeline::FormatPreview(preview, shown_name));
   return Ok();
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/reports.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "cur/report_discovery.h"
@@ -111,26 +112,12 @@ void PrintJson(const std::vector<cur::ReportSummary>& reports, const s3::S3Url& 
 }
 
 int RunReports(const ReportsOptions& options) {
-  auto location = s3::ParseS3Url(options.url);
-  if (!location) return ReportError(location.error());
-  const std::string& prefix = location->key;
-  if (auto valid = cur::ValidateReportPrefix(prefix); !valid) return ReportError(valid.error());
-  if (!options.report.empty()) {
-    if (auto valid = cur::ValidateReportName(options.report); !valid) return ReportError(valid.error());
-  }
-  auto store = options.store.Make();
-  if (!store) return ReportError(store.error());
-  auto reports = cur::DiscoverReports(**store, location->bucket, prefix);
-  if (!reports) return ReportError(reports.error());
-  if (!options.report.empty()) {
-    auto selected = cur::SelectReport(*reports, location->bucket, prefix, options.report);
-    if (!selected) return ReportError(selected.error());
-    *reports = {std::move(*selected)};
-  }
+  auto found = app::DiscoverReports(options.store.Settings(), options.url, options.report);
+  if (!found) return ReportError(found.error());
   if (options.json) {
-    PrintJson(*reports, *location);
+    PrintJson(found->reports, found->location);
   } else {
-    PrintText(*reports, cur::S3Url(location->bucket, cur::PrefixAsFolder(prefix)));
+    PrintText(found->reports, cur::S3Url(found->location.bucket, cur::PrefixAsFolder(found->location.key)));
   }
   return kExitOk;
 }

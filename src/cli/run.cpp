@@ -11,18 +11,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/datasets.h"
+#include "app/runs.h"
 #include "cli/commands.h"
 #include "cli/catalog_common.h"
-#include "cli/catalog_dataset.h"
 #include "cli/store_options.h"
-#include "catalog/accounts.h"
-#include "catalog/datasets.h"
-#include "catalog/runs.h"
-#include "s3/client.h"
-#include "sched/daemon.h"
 #include "pipeline/run.h"
 #include "pipeline/verify.h"
 #include "sink/open_sink.h"
+#include "util/escape.h"
 #include "util/home.h"
 
 namespace billpipe::cli {
@@ -52,47 +49,6 @@ struct DestinationOptions {
   std::string Destination() const { return to.empty() ? sink::DefaultDestination(DataHome(home)) : to; }
 };
 
-// Runs a catalog dataset into the default destination of home.
-Result<pipeline::RunSummary> RunCatalogDataset(const std::string& home, const std::string& name,
-                                               const std::atomic<bool>* stop, pipeline::ProgressCounters* progress,
-                                               std::function<void(const std::string&)> warn) {
-  BP_ASSIGN_OR_RETURN(CatalogJob job, LoadCatalogJob(home, name));
-  BP_ASSIGN_OR_RETURN(auto store, s3::MakeClient(job.client));
-  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(sink::DefaultDestination(DataHome(home))));
-  pipeline::RunEnvironment env{*store, *sink, Clock::System(), DataHome(home) / "locks", progress, std::move(warn),
-                               nullptr, stop};
-  return pipeline::RunDataset(job.request, env);
-}
-
-// A catalog dataset run by hand goes into the run history with trigger "manual" (it never retries).
-// Recording is best effort: a history that cannot be written does not fail the run.
-class ManualRunRecord {
- public:
-  ManualRunRecord(const std::string& home, const std::string& name) {
-    auto cat = OpenCatalog(home);
-    if (!cat || !catalog::DatasetStore(**cat).Get(name)) return;
-    auto id = catalog::RunHistory(**cat).Start(name, sched::Trigger::kManual, 1);
-    if (!id) return;
-    catalog_ = std::move(*cat);
-    run_id_ = *id;
-  }
-  void Finish(const Result<pipeline::RunSummary>& summary) {
-    if (!catalog_) return;
-    catalog::RunHistory history(*catalog_);
-    Status s = summary ? history.Finish(run_id_, catalog::RunStatus::kSucceeded,
-                                        static_cast<int64_t>(summary->periods.size()), summary->line_items_loaded, "")
-                       : history.Finish(run_id_,
-                                        summary.error().code == ErrorCode::kCancelled ? catalog::RunStatus::kCancelled
-                                                                                      : catalog::RunStatus::kFailed,
-                                        0, 0, summary.error().message);
-    (void)s;
-  }
-
- private:
-  std::unique_ptr<catalog::Catalog> catalog_;
-  int64_t run_id_ = 0;
-};
-
 struct RunFlags {
   std::string name;  // a catalog dataset; empty: the dataset is given by flags
   pipeline::RunRequest request;
@@ -115,12 +71,13 @@ int Run(RunFlags& f) {
     pipeline::ProgressCounters progress;
     std::unique_ptr<pipeline::ProgressReporter> reporter;
     if (!f.json && isatty(STDERR_FILENO)) reporter = std::make_unique<pipeline::ProgressReporter>(progress, stderr);
-    ManualRunRecord record(f.dest.home, f.name);
-    auto summary = RunCatalogDataset(f.dest.home, f.name, nullptr, &progress, [&](const std::string& w) {
-      if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
-    });
+    app::RunHooks hooks;
+    hooks.progress = &progress;
+    hooks.warn = [&](const std::string& w) {
+      if (!f.json) std::cerr << "billpipe: warning: " << ShownMessage(w) << "\n";
+    };
+    auto summary = app::RunCatalogDataset(DataHome(f.dest.home), f.name, hooks);
     reporter.reset();
-    record.Finish(summary);
     if (!summary) return ReportError(summary.error());
     std::cout << (f.json ? pipeline::SummaryJson(*summary) + "\n" : pipeline::FormatSummary(*summary));
     return kExitOk;
@@ -164,19 +121,13 @@ int Run(RunFlags& f) {
   req.bad_rows = f.skip_bad_rows ? pipeline::BadRowPolicy::kSkip : pipeline::BadRowPolicy::kFail;
   if (f.dest.table.empty()) f.dest.table = TableFromReport(req.report_name);
   req.dataset = f.dest.table;
-  if (auto st = sink::ValidateDatasetName(req.dataset); !st) return ReportError(st.error());
-
-  auto store = f.store.Make();
-  if (!store) return ReportError(store.error());
-  auto sink = sink::OpenSink(f.dest.Destination());
-  if (!sink) return ReportError(sink.error());
 
   pipeline::ProgressCounters progress;
-  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", &progress,
-                               [&](const std::string& w) {
-                                 if (!f.json) std::cerr << "billpipe: warning: " << w << "\n";
-                               },
-                               nullptr, nullptr};
+  app::RunHooks hooks;
+  hooks.progress = &progress;
+  hooks.warn = [&](const std::string& w) {
+    if (!f.json) std::cerr << "billpipe: warning: " << ShownMessage(w) << "\n";
+  };
   // Test hook: BILLPIPE_TEST_KILL_AT=STEP:N kills the process with SIGKILL the Nth time the run reaches
   // STEP (see docs/testing.md), to prove that nothing is lost whatever the moment of death.
   if (const char* kill_at = std::getenv("BILLPIPE_TEST_KILL_AT")) {
@@ -184,13 +135,13 @@ int Run(RunFlags& f) {
     auto colon = spec.find(':');
     auto step = std::make_shared<std::string>(spec.substr(0, colon));
     auto left = std::make_shared<int>(colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1));
-    env.checkpoint = [step, left](std::string_view reached) {
+    hooks.checkpoint = [step, left](std::string_view reached) {
       if (reached == *step && --*left <= 0) raise(SIGKILL);
     };
   }
   std::unique_ptr<pipeline::ProgressReporter> reporter;
   if (!f.json && isatty(STDERR_FILENO)) reporter = std::make_unique<pipeline::ProgressReporter>(progress, stderr);
-  auto summary = pipeline::RunDataset(req, env);
+  auto summary = app::RunDatasetByDetails(req, f.store.Settings(), f.dest.Destination(), DataHome(f.dest.home), hooks);
   reporter.reset();
   if (!summary) return ReportError(summary.error());
   std::cout << (f.json ? pipeline::SummaryJson(*summary) + "\n" : pipeline::FormatSummary(*summary));
@@ -213,7 +164,7 @@ int ResolveNamedDataset(const std::string& command, const std::string& name, Des
   }
   auto catalog = OpenCatalog(dest.home);
   if (!catalog) return ReportError(catalog.error());
-  auto def = catalog::DatasetStore(**catalog).Get(name);
+  auto def = app::GetDataset(**catalog, name);
   if (!def) return ReportError(def.error());
   dest.table = def->name;
   return -1;
@@ -221,37 +172,20 @@ int ResolveNamedDataset(const std::string& command, const std::string& name, Des
 
 int Status(const std::string& name, DestinationOptions& dest, bool json) {
   if (int rc = ResolveNamedDataset("status", name, dest); rc >= 0) return rc;
-  if (auto st = sink::ValidateDatasetName(dest.table); !st) return ReportError(st.error());
-  auto sink = sink::OpenSink(dest.Destination());
-  if (!sink) return ReportError(sink.error());
-  auto state = (*sink)->ReadState(dest.table);
-  if (!state) return ReportError(state.error());
-  auto versions = (*sink)->ListVersions(dest.table);
-  if (!versions) return ReportError(versions.error());
+  auto status = app::GetDatasetStatus(dest.Destination(), dest.table);
+  if (!status) return ReportError(status.error());
+  const auto* state = &status->state;
+  const auto* versions = &status->versions;
   if (!state->exists) {
     std::cerr << fmt::format("billpipe: Dataset '{}' has not been loaded into {} yet. Load it with billpipe run{}.\n",
-                             dest.table, (*sink)->Describe(), name.empty() ? "" : " " + name);
+                             dest.table, status->destination, name.empty() ? "" : " " + name);
     return kExitFailed;
   }
   if (json) {
-    nlohmann::ordered_json j;
-    j["dataset"] = dest.table;
-    j["destination"] = (*sink)->Describe();
-    j["version"] = state->current ? state->current->version : 0;
-    auto& periods = j["periods"] = nlohmann::ordered_json::array();
-    for (const auto& s : state->current_segments) {
-      periods.push_back({{"billing_period", s.key.billing_period}, {"version_key", s.key.version_key},
-                         {"status", std::string(sink::FinalityName(s.finality))}, {"line_items", s.line_items},
-                         {"unblended_cost", s.total}, {"window_start", s.key.window_start},
-                         {"window_end", s.key.window_end}, {"filter", std::string(sink::FilterName(s.key.filter))},
-                         {"loaded_at", s.loaded_at}});
-    }
-    auto& vs = j["versions"] = nlohmann::ordered_json::array();
-    for (const auto& v : *versions) vs.push_back({{"version", v.version}, {"created_at", v.created_at}, {"note", v.note}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << app::DatasetStatusJson(*status).dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << fmt::format("Dataset {} in {}, version {}\n", dest.table, (*sink)->Describe(),
+  std::cout << fmt::format("Dataset {} in {}, version {}\n", dest.table, status->destination,
                            state->current ? state->current->version : 0);
   std::cout << fmt::format("  {:<10} {:<10} {:>14} {:>20}  {:<23} {:<22} {}\n", "period", "status", "line items",
                            "unblended cost", "window", "loaded at", "version");
@@ -269,10 +203,7 @@ int Status(const std::string& name, DestinationOptions& dest, bool json) {
 }
 
 int Restore(DestinationOptions& dest, int64_t version) {
-  if (auto st = sink::ValidateDatasetName(dest.table); !st) return ReportError(st.error());
-  auto sink = sink::OpenSink(dest.Destination());
-  if (!sink) return ReportError(sink.error());
-  auto restored = (*sink)->Restore(dest.table, version);
+  auto restored = app::RestoreDatasetVersion(dest.Destination(), dest.table, version);
   if (!restored) return ReportError(restored.error());
   std::cout << fmt::format("Dataset {} restored to version {} (recorded as version {}).\n", dest.table, version,
                            *restored);
@@ -294,14 +225,7 @@ int VerifyCatalogDataset(VerifyFlags& f) {
     std::cerr << "billpipe: Give a dataset name, or the dataset's details (--bucket, --report-name ...), not both.\n";
     return kExitUsage;
   }
-  auto job = LoadCatalogJob(f.dest.home, f.name);
-  if (!job) return ReportError(job.error());
-  auto store = s3::MakeClient(job->client);
-  if (!store) return ReportError(store.error());
-  auto sink = sink::OpenSink(CatalogDestination(DataHome(f.dest.home)));
-  if (!sink) return ReportError(sink.error());
-  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr, nullptr, nullptr};
-  auto report = pipeline::VerifyDataset(job->request, env);
+  auto report = app::VerifyCatalogDataset(DataHome(f.dest.home), f.name);
   if (!report) return ReportError(report.error());
   std::cout << (f.json ? pipeline::VerifyReportJson(*report) + "\n" : pipeline::FormatVerifyReport(*report));
   return report->ok() ? kExitOk : kExitFailed;
@@ -315,13 +239,8 @@ int Verify(VerifyFlags& f) {
   }
   if (f.dest.table.empty()) f.dest.table = TableFromReport(f.request.report_name);
   f.request.dataset = f.dest.table;
-  if (auto st = sink::ValidateDatasetName(f.request.dataset); !st) return ReportError(st.error());
-  auto store = f.store.Make();
-  if (!store) return ReportError(store.error());
-  auto sink = sink::OpenSink(f.dest.Destination());
-  if (!sink) return ReportError(sink.error());
-  pipeline::RunEnvironment env{**store, **sink, Clock::System(), DataHome(f.dest.home) / "locks", nullptr, nullptr, nullptr, nullptr};
-  auto report = pipeline::VerifyDataset(f.request, env);
+  auto report = app::VerifyDatasetByDetails(f.request, f.store.Settings(), f.dest.Destination(),
+                                            DataHome(f.dest.home));
   if (!report) return ReportError(report.error());
   std::cout << (f.json ? pipeline::VerifyReportJson(*report) + "\n" : pipeline::FormatVerifyReport(*report));
   return report->ok() ? kExitOk : kExitFailed;
@@ -330,20 +249,6 @@ int Verify(VerifyFlags& f) {
 }  // namespace
 
 void RegisterRunCommands(CLI::App& app, CliState& state) {
-  // billpipe serve runs due catalog datasets with the loader.
-  SetServeRunner([](const catalog::DatasetDefinition& dataset, sched::Trigger, int, const std::atomic<bool>& stop,
-                    const std::string& home) {
-    sched::RunOutcome outcome;
-    auto summary = RunCatalogDataset(home, dataset.name, &stop, nullptr, nullptr);
-    if (!summary) {
-      outcome.status = Fail(std::move(summary).error());
-      return outcome;
-    }
-    outcome.periods = static_cast<int64_t>(summary->periods.size());
-    outcome.line_items = summary->line_items_loaded;
-    return outcome;
-  });
-
   auto flags = std::make_shared<RunFlags>();
   auto* run = app.add_subcommand("run", "Load a Cost and Usage Report into a dataset");
   auto& r = flags->request;
@@ -356,9 +261,9 @@ void RegisterRunCommands(CLI::App& app, CliState& state) {
   run->add_option("--filter", flags->filter, "all | invoiced | estimated (lines with / without bill/InvoiceId)")
       ->capture_default_str();
   run->add_option("--date", flags->date, "One day: YYYY-MM-DD, or Nd for N days back");
-  run->add_option("--days-back", flags->days_back, "One day, N days before today (UTC)");
-  run->add_option("--start", flags->start, "Range start: YYYY-MM-DD or Nd (N days back); default 62d");
-  run->add_option("--end", flags->end, "Range end, included: YYYY-MM-DD or Nd (N days back); default 0d (today)");
+  run->add_option("--days-back", flags->days_back, "A single day, N days back (the same as --date Nd; UTC)");
+  run->add_option("--start", flags->start, "Range start (days back to start from): YYYY-MM-DD or Nd; default 62d");
+  run->add_option("--end", flags->end, "Range end, included (days back to end at): YYYY-MM-DD or Nd; default 0d (today)");
   run->add_option("--update", flags->update, "replace | append | partition")->capture_default_str();
   run->add_option("--keep-versions", r.keep_versions, "Earlier dataset versions kept for billpipe restore")
       ->capture_default_str()

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/runs.h"
 #include "catalog/runs.h"
 #include "cli/catalog_common.h"
 #include "cli/commands.h"
@@ -29,11 +31,6 @@ std::atomic<bool> g_stop{false};
 
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
 
-ServeRunner& Runner() {
-  static ServeRunner runner;
-  return runner;
-}
-
 struct ServeFlags {
   std::string home;
   std::string dataset;
@@ -45,7 +42,47 @@ struct ServeFlags {
   std::string log_file;
   std::string on_failure_command;
   std::string on_failure_webhook;
+  std::string on_failure_webhook_file;  // the URL in a file (0600): not in `ps` for the daemon's life
+  std::string on_failure_webhook_env;   // the URL in an environment variable
 };
+
+// The failure webhook's URL from one of its three forms. The file and environment forms keep a URL
+// that holds a token out of the process list.
+Result<std::string> WebhookUrl(const ServeFlags& f) {
+  int given = !f.on_failure_webhook.empty() + !f.on_failure_webhook_file.empty() + !f.on_failure_webhook_env.empty();
+  if (given > 1) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Give the failure webhook once: --on-failure-webhook URL, --on-failure-webhook-file FILE or "
+                "--on-failure-webhook-env VAR.");
+  }
+  if (!f.on_failure_webhook_env.empty()) {
+    const char* v = std::getenv(f.on_failure_webhook_env.c_str());
+    if (v == nullptr || *v == '\0') {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("The environment variable {} (from --on-failure-webhook-env) is not set or empty.",
+                              f.on_failure_webhook_env));
+    }
+    return std::string(v);
+  }
+  if (!f.on_failure_webhook_file.empty()) {
+    std::ifstream in(f.on_failure_webhook_file);
+    std::string url;
+    if (!in || !std::getline(in, url)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("Cannot read the failure webhook URL from {} (--on-failure-webhook-file): the file is "
+                              "missing, unreadable or empty.",
+                              f.on_failure_webhook_file));
+    }
+    while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
+    if (url.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("The file {} (--on-failure-webhook-file) holds no URL on its first line.",
+                              f.on_failure_webhook_file));
+    }
+    return url;
+  }
+  return f.on_failure_webhook;
+}
 
 // Test hook (docs/testing.md): BILLPIPE_TEST_TIME_SCALE=N runs the daemon's clock N times faster than
 // real time from its start, so process tests see retries minutes apart within seconds.
@@ -75,8 +112,11 @@ struct LogFile {
 };
 
 Status Serve(const ServeFlags& f) {
-  BP_ASSIGN_OR_RETURN(auto poll, sched::ParseInterval(f.poll));
+  BP_ASSIGN_OR_RETURN(auto poll, catalog::ParseInterval(f.poll));
   BP_ASSIGN_OR_RETURN(auto format, sched::ParseLogFormat(f.log_format));
+  BP_ASSIGN_OR_RETURN(std::string webhook_url, WebhookUrl(f));
+  // A core dump of the daemon would hold decrypted secrets.
+  BP_RETURN_IF_ERROR(sched::DisableCoreDumps());
   LogFile log_file{stderr};
   if (!f.log_file.empty()) {
     int fd = ::open(f.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -94,7 +134,7 @@ Status Serve(const ServeFlags& f) {
 
   sched::FailureNotifierOptions notice;
   notice.command = f.on_failure_command;
-  notice.webhook_url = f.on_failure_webhook;
+  notice.webhook_url = std::move(webhook_url);
   notice.on_error = [&log, &clock](const std::string& error) {
     sched::DaemonEvent e;
     e.kind = sched::DaemonEvent::Kind::kNotifyFailed;
@@ -111,19 +151,7 @@ Status Serve(const ServeFlags& f) {
   options.max_concurrent = f.max_concurrent;
   options.on_event = [&log](const sched::DaemonEvent& e) { log.Write(e); };
   if (notifier.enabled()) options.on_final_failure = [&notifier](const std::string& json) { notifier.Notify(json); };
-  if (Runner()) {
-    options.runner = [home = f.home](const catalog::DatasetDefinition& dataset, sched::Trigger trigger, int attempt,
-                                     const std::atomic<bool>& stop) {
-      return Runner()(dataset, trigger, attempt, stop, home);
-    };
-  } else {
-    options.runner = [](const catalog::DatasetDefinition&, sched::Trigger, int, const std::atomic<bool>&) {
-      return sched::RunOutcome{Fail(ErrorCode::kUnsupported,
-                                    "billpipe serve is not connected to the loader yet; run the dataset with "
-                                    "'billpipe run'."),
-                               0, 0};
-    };
-  }
+  options.runner = app::MakeDaemonRunner(options.home);
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
   action.sa_flags = SA_RESTART;  // a signal must not fail a worker's system call with EINTR
@@ -138,8 +166,6 @@ Status Serve(const ServeFlags& f) {
 
 }  // namespace
 
-void SetServeRunner(ServeRunner runner) { Runner() = std::move(runner); }
-
 void RegisterServeCommands(CLI::App& app, CliState& state) {
   auto f = std::make_shared<ServeFlags>();
   auto run = [&state](std::function<Status()> body) {
@@ -150,8 +176,8 @@ void RegisterServeCommands(CLI::App& app, CliState& state) {
   auto* serve = app.add_subcommand("serve", "Run datasets on their schedules until SIGTERM or SIGINT");
   AddHomeOption(serve, &f->home);
   serve->add_option("--poll", f->poll, "Longest wait between checks (default 30s)");
-  serve->add_option("--max-concurrent", f->max_concurrent,
-                    "Runs at once, of different datasets (default 1: datasets share one SQLite file)")
+  serve->add_option("--max-concurrent", f->max_concurrent, "Runs at once, of different datasets")
+      ->capture_default_str()
       ->check(CLI::Range(1, sched::kMaxConcurrentRunsLimit));
   serve->add_option("--log-format", f->log_format, "text | json (one JSON object per line)")->capture_default_str();
   serve->add_option("--log-file", f->log_file, "Append the log to this file (default: standard error)");
@@ -159,7 +185,12 @@ void RegisterServeCommands(CLI::App& app, CliState& state) {
                     "After a failure with no retry left: run this with /bin/sh, the run summary JSON on stdin "
                     "and in BILLPIPE_RUN_JSON");
   serve->add_option("--on-failure-webhook", f->on_failure_webhook,
-                    "After a failure with no retry left: POST the run summary JSON to this URL");
+                    "After a failure with no retry left: POST the run summary JSON to this URL (visible in ps: "
+                    "prefer the -file or -env form when it holds a token)");
+  serve->add_option("--on-failure-webhook-file", f->on_failure_webhook_file,
+                    "The webhook URL from the first line of this file");
+  serve->add_option("--on-failure-webhook-env", f->on_failure_webhook_env,
+                    "The webhook URL from this environment variable");
   serve->callback([f, run] { run([&]() -> Status { return Serve(*f); }); });
 
   auto* runs = app.add_subcommand("runs", "Show the run history (all datasets, or one)");
@@ -170,21 +201,10 @@ void RegisterServeCommands(CLI::App& app, CliState& state) {
   runs->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
-      BP_ASSIGN_OR_RETURN(auto records, catalog::RunHistory(*cat).List(f->dataset, f->limit));
+      BP_ASSIGN_OR_RETURN(auto records, app::ListRuns(*cat, f->dataset, f->limit));
       if (f->json) {
         nlohmann::json arr = nlohmann::json::array();
-        for (const auto& r : records) {
-          arr.push_back({{"id", r.id},
-                         {"dataset", r.dataset},
-                         {"trigger", std::string(sched::TriggerName(r.trigger))},
-                         {"attempt", r.attempt},
-                         {"started_at", FormatTimestamp(r.started_at)},
-                         {"ended_at", r.ended_at ? nlohmann::json(FormatTimestamp(*r.ended_at)) : nlohmann::json()},
-                         {"status", std::string(catalog::RunStatusName(r.status))},
-                         {"periods", r.periods},
-                         {"line_items", r.line_items},
-                         {"error", r.error}});
-        }
+        for (const auto& r : records) arr.push_back(app::RunRecordJson(r));
         std::cout << arr.dump(2) << "\n";
         return Ok();
       }
@@ -197,7 +217,7 @@ void RegisterServeCommands(CLI::App& app, CliState& state) {
                                "STATUS", "PERIODS", "LINE ITEMS", "ERROR");
       for (const auto& r : records) {
         std::cout << fmt::format("{:<24}  {:<20}  {:<8}  {:<9}  {:>7}  {:>10}  {}\n", FormatTimestamp(r.started_at),
-                                 r.dataset, sched::TriggerName(r.trigger), catalog::RunStatusName(r.status),
+                                 r.dataset, catalog::TriggerName(r.trigger), catalog::RunStatusName(r.status),
                                  r.periods, r.line_items, r.error);
       }
       return Ok();

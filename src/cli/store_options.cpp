@@ -3,8 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "s3/client.h"
-#include "s3/local_dir_store.h"
+#include "util/escape.h"
 
 namespace billpipe::cli {
 
@@ -20,22 +19,14 @@ void StoreOptions::AddTo(CLI::App& command) {
                      "Read a local copy of the bucket (a folder holding BUCKET/...) instead of S3");
 }
 
-Result<std::unique_ptr<s3::ObjectStore>> StoreOptions::Make() const {
-  if (!from_dir.empty()) {
-    BP_ASSIGN_OR_RETURN(auto store, s3::LocalDirStore::Create({from_dir, false}));
-    return std::unique_ptr<s3::ObjectStore>(std::move(store));
-  }
-  s3::ClientOptions options;
-  options.endpoint_url = endpoint_url;
-  options.profile = profile;
-  options.region = region;
-  options.ca_bundle = ca_bundle;
-  options.verify_tls = !no_verify_ssl;
-  return s3::MakeClient(options);
+app::StoreSettings StoreOptions::Settings() const {
+  return app::StoreSettings{endpoint_url, profile, region, ca_bundle, !no_verify_ssl, from_dir};
 }
 
+Result<std::unique_ptr<s3::ObjectStore>> StoreOptions::Make() const { return app::OpenStore(Settings()); }
+
 int ReportError(const Error& error) {
-  std::cerr << "billpipe: " << error.message << "\n";
+  std::cerr << "billpipe: " << ShownMessage(error.message) << "\n";
   return error.code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
 }
 

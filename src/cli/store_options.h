@@ -1,5 +1,5 @@
-// The options every command that reads a bucket shares (--endpoint-url, --profile, --region,
-// --ca-bundle, --no-verify-ssl, --from-dir), and the object store they make.
+// The options every command that reads a bucket by its details shares (--endpoint-url, --profile,
+// --region, --ca-bundle, --no-verify-ssl, --from-dir): flags for app::StoreSettings.
 #pragma once
 
 #include <memory>
@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/store.h"
 #include "s3/object_store.h"
 #include "util/status.h"
 
@@ -21,12 +22,14 @@ struct StoreOptions {
   std::string from_dir;  // read a local copy of the bucket instead of S3
 
   void AddTo(CLI::App& command);
-  // S3 (credentials from the AWS chain: environment, shared files, profiles), or the local directory.
+  app::StoreSettings Settings() const;
+  // app::OpenStore(Settings()).
   Result<std::unique_ptr<s3::ObjectStore>> Make() const;
 };
 
-// Prints "billpipe: <message>" on stderr and returns the exit code for the error: 2 for invalid
-// arguments, 1 for everything else.
+// Prints "billpipe: <message>" on stderr — the message escaped and bounded (util/escape.h: it may quote
+// what came from S3) — and returns the exit code for the error: 2 for invalid arguments, 1 for
+// everything else.
 int ReportError(const Error& error);
 
 }  // namespace billpipe::cli

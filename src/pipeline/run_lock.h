@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "util/file_lock.h"
 #include "util/status.h"
 
 namespace billpipe::pipeline {
@@ -16,13 +17,12 @@ class RunLock {
   // 2026-11-29T08:00:00Z") in the file. Held: kConflict naming the holder.
   static Result<std::unique_ptr<RunLock>> Acquire(const std::filesystem::path& lock_dir,
                                                   const std::string& dataset, const std::string& what);
-  ~RunLock();
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
  private:
-  explicit RunLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit RunLock(std::unique_ptr<FileLock> lock) : lock_(std::move(lock)) {}
+  std::unique_ptr<FileLock> lock_;
 };
 
 }  // namespace billpipe::pipeline

@@ -182,11 +182,10 @@ class S3ObjectSource final : public ByteSource {
     std::string etag = options_.if_match;
     uint64_t received = 0;            // bytes of the range pushed to the buffer
     std::optional<uint64_t> total;    // bytes in the range, once known
-    int attempt = 0;
-    int redirects = 0;
+    S3Client::RetryState retry;
     auto cancelled = [this] { return Cancelled(); };
     while (!Cancelled()) {
-      ++attempt;
+      ++retry.attempt;
       S3Client::Call call;
       call.target = target_;
       uint64_t from = start + received;
@@ -231,7 +230,7 @@ class S3ObjectSource final : public ByteSource {
         received += data.size();
         return true;
       };
-      S3Client::Attempt a = client_.Once(call, on_headers, sink, cancelled, attempt);
+      S3Client::Attempt a = client_.Once(call, on_headers, sink, cancelled, retry.attempt);
       if (Cancelled()) return Finish(std::nullopt);
       if (a.response) {
         if (!total || received >= *total) return Finish(std::nullopt);
@@ -244,21 +243,13 @@ class S3ObjectSource final : public ByteSource {
           etag.clear();
           received = 0;
           total.reset();
-          attempt = 0;
+          retry.attempt = 0;
           continue;
         }
         return Finish(Changed(etag, seen_etag, start + received));
       }
-      if (a.region_changed && redirects < kMaxRegionRedirects) {
-        ++redirects;
-        --attempt;
-        continue;
-      }
-      if (received > received_before) attempt = 1;  // progress: count failures afresh from here
-      if (client_.retry_->ShouldRetry(a.error, attempt)) {
-        client_.retry_->Wait(attempt, a.retry_after);
-        continue;
-      }
+      if (received > received_before) retry.attempt = 1;  // progress: count failures afresh from here
+      if (client_.TryAgain(a, retry, /*resendable=*/true)) continue;  // a body resumes with Range
       Error e = std::move(a.error);
       if (received > 0 || start > 0) e.offset = static_cast<int64_t>(start + received);
       if (received > 0) e.message += fmt::format(" (at byte {})", start + received);
@@ -327,7 +318,8 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const ClientOptions& options) {
   transport.verify_tls = options.verify_tls;
   transport.ca_bundle = options.ca_bundle;
   transport.resolve = options.resolve;
-  c->http_ = std::make_unique<HttpClient>(std::move(transport));
+  c->http_ = options.transport;
+  if (!c->http_) c->http_ = std::make_shared<HttpClient>(std::move(transport));
   c->retry_ = std::make_unique<RetryPolicy>(options.retry, *c->clock_);
   return c;
 }
@@ -431,25 +423,28 @@ S3Client::Attempt S3Client::Once(const Call& call, const HttpClient::HeadersCall
   return a;
 }
 
+bool S3Client::TryAgain(const Attempt& a, RetryState& state, bool resendable) {
+  if (a.region_changed && state.redirects < kMaxRegionRedirects) {
+    ++state.redirects;
+    --state.attempt;  // a redirect is not a failed attempt
+    return true;
+  }
+  if (!resendable || !retry_->ShouldRetry(a.error, state.attempt)) return false;
+  retry_->Wait(state.attempt, a.retry_after);
+  return true;
+}
+
 Result<HttpResponse> S3Client::Execute(const Call& call) {
-  int attempt = 0;
-  int redirects = 0;
+  RetryState state;
   for (;;) {
-    ++attempt;
-    Attempt a = Once(call, {}, {}, {}, attempt);
+    ++state.attempt;
+    Attempt a = Once(call, {}, {}, {}, state.attempt);
     if (a.response) return std::move(*a.response);
-    if (a.region_changed && redirects < kMaxRegionRedirects) {
-      ++redirects;
-      --attempt;
-      continue;
-    }
-    if (call.body_read != nullptr && *call.body_read > 0) return Fail(std::move(a.error));
-    if (retry_->ShouldRetry(a.error, attempt)) {
-      retry_->Wait(attempt, a.retry_after);
-      continue;
-    }
-    if (RetryPolicy::IsRetryable(a.error) && !a.transport && attempt > 1)
-      a.error.message += fmt::format(" Gave up after {} attempts.", attempt);
+    // A body partly read cannot be sent again (only a region redirect, before any byte, resends it).
+    const bool resendable = call.body_read == nullptr || *call.body_read == 0;
+    if (TryAgain(a, state, resendable)) continue;
+    if (resendable && RetryPolicy::IsRetryable(a.error) && !a.transport && state.attempt > 1)
+      a.error.message += fmt::format(" Gave up after {} attempts.", state.attempt);
     return Fail(std::move(a.error));
   }
 }

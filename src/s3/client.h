@@ -65,6 +65,9 @@ struct ClientOptions {
   Clock* clock = nullptr;    // signing time and backoff; null: Clock::System()
   aws::EnvLookup env;        // environment for the chain and endpoint; empty: the process's
   std::vector<std::string> resolve;  // CURLOPT_RESOLVE "HOST:PORT:ADDRESS" entries (tests)
+  // The HTTP transport; null: a libcurl HttpClient made from the options above. Shared so that a
+  // caller (or a test's fault-injecting wrapper) can keep using it.
+  std::shared_ptr<HttpTransport> transport;
 };
 
 class S3Client final : public ObjectStore {
@@ -126,6 +129,15 @@ class S3Client final : public ObjectStore {
                const std::function<bool()>& cancelled, int attempt);
   // Attempts with retries, region following and backoff. For requests without a streamed body.
   Result<HttpResponse> Execute(const Call& call);
+  // The one place that decides what follows a failed attempt (Execute and streamed reads both ask it):
+  // true to go again — at once after a region redirect (S3 named the bucket's region; at most
+  // kMaxRegionRedirects), or after the retry policy's backoff (waited here) when the error is
+  // retryable, attempts remain and `resendable` (the request can be sent again); false to give up.
+  struct RetryState {
+    int attempt = 0;    // attempts made, counting the current one
+    int redirects = 0;  // region redirects followed
+  };
+  bool TryAgain(const Attempt& a, RetryState& state, bool resendable);
   void RememberRegion(const std::string& bucket, const std::string& region);
   // Before a request whose body cannot be sent twice (PUT): learn the bucket's region with a
   // HeadBucket unless it is known. Errors are left for the real request to report.
@@ -140,7 +152,7 @@ class S3Client final : public ObjectStore {
   std::string endpoint_host_;   // "127.0.0.1:9000"; empty for AWS (derived from the region)
   std::string endpoint_path_;   // a path prefix of a custom endpoint ("" or "/s3")
   Clock* clock_ = nullptr;
-  std::unique_ptr<HttpClient> http_;
+  std::shared_ptr<HttpTransport> http_;
   std::unique_ptr<RetryPolicy> retry_;
   mutable std::mutex mu_;
   std::map<std::string, std::string> bucket_regions_;

@@ -216,6 +216,10 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, nullptr);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  if (options_.total_timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+  }
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   // Stalls are detected in OnProgress rather than with CURLOPT_LOW_SPEED_*: curl averages over several
   // seconds and counts time the sink spent blocked on a slow reader.
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
@@ -233,6 +237,11 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
   } else if (request.method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body_size));
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnUpload);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
+  } else if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body_size));
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnUpload);
     curl_easy_setopt(curl, CURLOPT_READDATA, &t);
   } else if (request.method != "GET") {
@@ -253,6 +262,7 @@ std::expected<HttpResponse, TransportFailure> HttpClient::Perform(const HttpRequ
     TransportFailure f;
     f.curl_code = rc;
     f.message = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    f.reason = curl_easy_strerror(rc);
     if (!t.upload_error.empty()) f.message = "reading the upload body: " + t.upload_error;
     f.retryable = (Retryable(rc) && !t.aborted_by_callback) || t.stalled;
     if (t.stalled)

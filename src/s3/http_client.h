@@ -1,6 +1,8 @@
-// HTTP over libcurl for the S3 client: one request at a time per call, on pooled easy handles so
-// connections (and TLS sessions, DNS) are reused across requests and threads. It knows nothing of S3:
-// no signing, no retries, no error mapping (client.cpp does those).
+// The HTTP transport: one interface (HttpTransport) for every HTTP exchange billpipe makes — the S3
+// client, the failure webhook (sched/failure_notifier.h), the AWS sign-in clients — and its libcurl
+// implementation (HttpClient): one request at a time per call, on pooled easy handles so connections
+// (and TLS sessions, DNS) are reused across requests and threads. It knows nothing of S3: no signing,
+// no retries, no error mapping (s3/client.cpp does those, in one retry loop).
 #pragma once
 
 #include <chrono>
@@ -25,10 +27,10 @@ struct HttpHeaders {
 };
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, HEAD, PUT
+  std::string method = "GET";  // GET, HEAD, PUT, POST
   std::string url;             // already encoded
   std::vector<std::pair<std::string, std::string>> headers;
-  ByteSource* body = nullptr;  // PUT body, body_size bytes
+  ByteSource* body = nullptr;  // PUT or POST body, body_size bytes
   uint64_t body_size = 0;
 };
 
@@ -44,6 +46,8 @@ struct TransportOptions {
   // A transfer that moves no byte for this long (not counting time the body sink blocks) is abandoned
   // as stalled (a retryable TransportFailure).
   std::chrono::seconds low_speed_time{30};
+  // The whole exchange must end within this (a TransportFailure, CURLE_OPERATION_TIMEDOUT); 0: no bound.
+  std::chrono::milliseconds total_timeout{0};
   bool verify_tls = true;
   std::string ca_bundle;                    // PEM file; empty: the system's
   std::vector<std::string> resolve;         // CURLOPT_RESOLVE entries "HOST:PORT:ADDRESS" (tests)
@@ -52,7 +56,8 @@ struct TransportOptions {
 // A failure below HTTP: name resolution, connect, reset, timeout, a body cut short.
 struct TransportFailure {
   int curl_code = 0;
-  std::string message;        // curl's error text
+  std::string message;        // curl's error text (may name the address)
+  std::string reason;         // the kind of failure only ("Couldn't connect to server"), for messages
   bool retryable = true;      // false for TLS verification failures and bad URLs
   bool tls_verification = false;
   uint64_t body_bytes = 0;    // 2xx body bytes handed to the sink before the failure
@@ -61,12 +66,9 @@ struct TransportFailure {
   HttpHeaders headers;        // ... and the headers
 };
 
-class HttpClient {
+class HttpTransport {
  public:
-  explicit HttpClient(TransportOptions options);
-  ~HttpClient();
-  HttpClient(const HttpClient&) = delete;
-  HttpClient& operator=(const HttpClient&) = delete;
+  virtual ~HttpTransport() = default;
 
   // Called once for a 2xx answer, when its headers are complete (before any body). false aborts.
   using HeadersCallback = std::function<bool(const HttpResponse&)>;
@@ -75,10 +77,24 @@ class HttpClient {
 
   // Performs one request. Thread-safe. A 2xx body goes to sink (or into response.body when sink is
   // empty); a non-2xx body into response.body. cancelled, when given, is polled and aborts the transfer.
+  virtual std::expected<HttpResponse, TransportFailure> Perform(const HttpRequest& request,
+                                                                const HeadersCallback& on_headers,
+                                                                const BodySink& sink,
+                                                                const std::function<bool()>& cancelled = {}) = 0;
+};
+
+// HttpTransport over libcurl, for http and https URLs only.
+class HttpClient final : public HttpTransport {
+ public:
+  explicit HttpClient(TransportOptions options);
+  ~HttpClient() override;
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
   std::expected<HttpResponse, TransportFailure> Perform(const HttpRequest& request,
                                                         const HeadersCallback& on_headers,
                                                         const BodySink& sink,
-                                                        const std::function<bool()>& cancelled = {});
+                                                        const std::function<bool()>& cancelled = {}) override;
 
  private:
   void* Acquire();

@@ -6,6 +6,7 @@
 
 #include "s3/retry_policy.h"
 #include "s3/xml.h"
+#include "util/escape.h"
 
 namespace billpipe::s3 {
 namespace {
@@ -40,9 +41,10 @@ constexpr std::string_view kAuthFailedAdvice =
 
 // " (AWS error code: X, request id: Y)" with the parts that are known.
 std::string Detail(const S3ErrorInfo& info) {
-  std::string code = info.code.empty() ? fmt::format("HTTP {}", info.http_status) : info.code;
+  // The code and request id come from the answer's body or headers: shown escaped and bounded.
+  std::string code = info.code.empty() ? fmt::format("HTTP {}", info.http_status) : ShownValue(info.code);
   if (info.request_id.empty()) return fmt::format(" AWS error code: {}.", code);
-  return fmt::format(" AWS error code: {}, request id: {}.", code, info.request_id);
+  return fmt::format(" AWS error code: {}, request id: {}.", code, ShownValue(info.request_id));
 }
 
 // "20261129T081519Z" or ISO "2026-11-29T08:15:19Z" -> seconds since the epoch.
@@ -66,15 +68,15 @@ std::optional<int64_t> ParseAmzTime(std::string s) {
 std::string Describe(const RequestTarget& target) {
   if (target.op == Operation::kListBuckets) return "the buckets of the account";
   if (target.key.empty()) return "s3://" + target.bucket;
-  return "s3://" + target.bucket + "/" + target.key;
+  return "s3://" + target.bucket + "/" + ShownValue(target.key);  // keys come from the bucket's manifests
 }
 
 std::pair<std::string, std::string> RequiredPermission(const RequestTarget& target) {
   switch (target.op) {
     case Operation::kList: return {"s3:ListBucket", "arn:aws:s3:::" + target.bucket};
     case Operation::kHead:
-    case Operation::kGet: return {"s3:GetObject", "s3://" + target.bucket + "/" + target.key};
-    case Operation::kPut: return {"s3:PutObject", "s3://" + target.bucket + "/" + target.key};
+    case Operation::kGet: return {"s3:GetObject", Describe(target)};
+    case Operation::kPut: return {"s3:PutObject", Describe(target)};
     case Operation::kListBuckets: return {"s3:ListAllMyBuckets", "the account (resource *)"};
   }
   return {"", ""};
@@ -133,7 +135,7 @@ Error MapErrorResponse(const RequestTarget& target, const S3ErrorInfo& info) {
   } else if (info.http_status >= 500 || info.http_status == 429 || IsRetryableCode(code)) {
     e.code = ErrorCode::kRetryable;
     e.message = fmt::format("S3 answered HTTP {} to the {} of {}{}{}", info.http_status, Verb(target.op), where,
-                            info.message.empty() ? "." : ": " + info.message, Detail(info));
+                            info.message.empty() ? "." : ": " + ShownValue(info.message), Detail(info));
   } else if (info.http_status == 412 || code == "PreconditionFailed") {
     e.code = ErrorCode::kConflict;
     e.message = fmt::format("{} changed while it was being read (its ETag no longer matches). Read it again from "
@@ -142,7 +144,7 @@ Error MapErrorResponse(const RequestTarget& target, const S3ErrorInfo& info) {
   } else {
     e.code = ErrorCode::kInvalidArgument;
     e.message = fmt::format("S3 refused the {} of {} with HTTP {}{}{}", Verb(target.op), where, info.http_status,
-                            info.message.empty() ? "." : ": " + info.message, Detail(info));
+                            info.message.empty() ? "." : ": " + ShownValue(info.message), Detail(info));
   }
   return e;
 }

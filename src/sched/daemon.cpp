@@ -1,11 +1,12 @@
 #include "sched/daemon.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <system_error>
 
@@ -15,6 +16,7 @@
 #include "catalog/datasets.h"
 #include "catalog/runs.h"
 #include "util/date.h"
+#include "util/escape.h"
 #include "util/home.h"
 
 namespace billpipe::sched {
@@ -43,6 +45,7 @@ std::string_view DaemonEventName(DaemonEvent::Kind kind) {
     case DaemonEvent::Kind::kRunStart: return "run_start";
     case DaemonEvent::Kind::kRunEnd: return "run_end";
     case DaemonEvent::Kind::kNotifyFailed: return "notify_failed";
+    case DaemonEvent::Kind::kCatalogBusy: return "catalog_busy";
   }
   return "run_end";
 }
@@ -51,7 +54,7 @@ std::string RunSummaryJson(const DaemonEvent& e, SysTime started_at) {
   nlohmann::ordered_json j;
   j["run_id"] = e.run_id;
   j["dataset"] = e.dataset;
-  j["trigger"] = std::string(TriggerName(e.trigger));
+  j["trigger"] = std::string(catalog::TriggerName(e.trigger));
   j["attempt"] = e.attempt;
   j["status"] = std::string(catalog::RunStatusName(e.status));
   j["started_at"] = Iso(started_at);
@@ -59,41 +62,28 @@ std::string RunSummaryJson(const DaemonEvent& e, SysTime started_at) {
   j["duration_ms"] = e.duration.count();
   j["periods"] = e.periods;
   j["line_items"] = e.line_items;
-  j["error"] = e.error;
+  j["error"] = ShownMessage(e.error);  // the webhook and the command get it: escaped and bounded
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::unique_ptr<ServeLock>> ServeLock::Acquire(const std::filesystem::path& home) {
-  BP_RETURN_IF_ERROR(EnsurePrivateDir(home));
-  auto path = home / kServeLockFileName;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return Fail(ErrorCode::kIo, fmt::format("cannot open the lock file {}: {}", path.string(),
-                                            std::system_category().message(errno)));
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {};
-    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-    ::close(fd);
-    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return Fail(ErrorCode::kConflict,
-                fmt::format("Another billpipe serve is running for {}{}. Stop it first, or use another --home.",
-                            home.string(), pid.empty() ? "" : fmt::format(" (pid {})", pid)));
-  }
-  std::string pid = fmt::format("{}\n", ::getpid());
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    ::close(fd);
-    return Fail(ErrorCode::kIo, fmt::format("cannot write the lock file {}", path.string()));
-  }
-  return std::unique_ptr<ServeLock>(new ServeLock(fd));
+  BP_ASSIGN_OR_RETURN(auto lock, FileLock::TryAcquire(home / kServeLockFileName, std::to_string(::getpid()),
+                                                      [&](const std::string& pid) {
+                                                        return fmt::format(
+                                                            "Another billpipe serve is running for {}{}. Stop it "
+                                                            "first, or use another --home.",
+                                                            home.string(),
+                                                            pid.empty() ? "" : fmt::format(" (pid {})", pid));
+                                                      }));
+  return std::unique_ptr<ServeLock>(new ServeLock(std::move(lock)));
 }
 
-ServeLock::~ServeLock() {
-  if (::ftruncate(fd_, 0) != 0) {
-    // Nothing to do: the lock itself goes with the descriptor.
+Status DisableCoreDumps() {
+  struct rlimit none {};
+  if (::setrlimit(RLIMIT_CORE, &none) != 0 || ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    return Fail(ErrorCode::kInternal, fmt::format("cannot turn off core dumps: {}", std::strerror(errno)));
   }
-  ::close(fd_);
+  return Ok();
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
@@ -147,9 +137,14 @@ Status Daemon::StoreRetry(int64_t dataset_id, int retries_done, std::optional<Sy
   return stmt->Run();
 }
 
-Status Daemon::Launch(const catalog::DatasetDefinition& def, Trigger trigger, int attempt, int retries_done,
-                      const std::atomic<bool>& stop) {
-  BP_ASSIGN_OR_RETURN(int64_t run_id, catalog::RunHistory(*catalog_).Start(def.name, trigger, attempt));
+Status Daemon::Launch(const catalog::DatasetDefinition& def, catalog::Trigger trigger, int attempt, int retries_done,
+                      const std::atomic<bool>& stop, const std::function<Status()>& before) {
+  int64_t run_id = 0;
+  BP_RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    if (before) BP_RETURN_IF_ERROR(before());
+    BP_ASSIGN_OR_RETURN(run_id, catalog::RunHistory(*catalog_).Start(def.name, trigger, attempt));
+    return Ok();
+  }));
   auto active = std::make_unique<Active>();
   active->run_id = run_id;
   active->dataset = def.name;
@@ -179,70 +174,78 @@ Status Daemon::Launch(const catalog::DatasetDefinition& def, Trigger trigger, in
   return Ok();
 }
 
+Status Daemon::RecordEnd(int64_t dataset_id, const Active& a, DaemonEvent& e) {
+  catalog::DatasetStore datasets(*catalog_);
+  catalog::RunHistory history(*catalog_);
+  const RunOutcome& outcome = *a.outcome;
+  SysTime now = clock_->Now();
+  e = DaemonEvent{};
+  e.kind = DaemonEvent::Kind::kRunEnd;
+  e.at = now;
+  e.run_id = a.run_id;
+  e.dataset = a.dataset;
+  e.trigger = a.trigger;
+  e.attempt = a.attempt;
+  e.duration = std::chrono::duration_cast<milliseconds>(now - a.started_at);
+  if (outcome.status) {
+    e.status = catalog::RunStatus::kSucceeded;
+    e.periods = outcome.periods;
+    e.line_items = outcome.line_items;
+    BP_RETURN_IF_ERROR(history.Finish(a.run_id, e.status, e.periods, e.line_items, ""));
+    if (a.trigger != catalog::Trigger::kManual) BP_RETURN_IF_ERROR(StoreRetry(dataset_id, 0, std::nullopt));
+    return Ok();
+  }
+  const Error& error = outcome.status.error();
+  e.error = error.message;
+  if (error.code == ErrorCode::kCancelled) {
+    // Stopped mid-run (the run rolled back): due again at once, so the next start finishes it.
+    e.status = catalog::RunStatus::kCancelled;
+    BP_RETURN_IF_ERROR(history.Finish(a.run_id, e.status, 0, 0, error.message));
+    if (a.trigger == catalog::Trigger::kSchedule) BP_RETURN_IF_ERROR(datasets.SetNextRun(dataset_id, now));
+    if (a.trigger == catalog::Trigger::kRetry) BP_RETURN_IF_ERROR(StoreRetry(dataset_id, a.retries_done, now));
+    return Ok();
+  }
+  e.status = catalog::RunStatus::kFailed;
+  e.periods = outcome.periods;
+  e.line_items = outcome.line_items;
+  BP_RETURN_IF_ERROR(history.Finish(a.run_id, e.status, e.periods, e.line_items, error.message));
+  if (a.trigger == catalog::Trigger::kManual) return Ok();  // a manual run reports its failure at once
+  auto def = datasets.Get(a.dataset);
+  int retries_so_far = a.trigger == catalog::Trigger::kRetry ? a.retries_done + 1 : 0;
+  e.next_retry_at = def ? catalog::NextRetryAt(def->retry, a.trigger, retries_so_far, now) : std::nullopt;
+  BP_RETURN_IF_ERROR(e.next_retry_at ? StoreRetry(dataset_id, retries_so_far, e.next_retry_at)
+                                     : StoreRetry(dataset_id, 0, std::nullopt));
+  e.final_failure = !e.next_retry_at;
+  return Ok();
+}
+
 Status Daemon::CollectEnded() {
-  std::vector<std::pair<int64_t, std::unique_ptr<Active>>> ended;
+  std::vector<std::pair<int64_t, Active*>> ended;
   {
     std::lock_guard lock(mu_);
-    for (auto it = active_.begin(); it != active_.end();) {
-      if (it->second->outcome) {
-        ended.emplace_back(it->first, std::move(it->second));
-        it = active_.erase(it);
-      } else {
-        ++it;
-      }
+    for (auto& [id, a] : active_) {
+      if (a->outcome) ended.emplace_back(id, a.get());
     }
     ended_ = false;
   }
-  catalog::DatasetStore datasets(*catalog_);
-  catalog::RunHistory history(*catalog_);
   for (auto& [dataset_id, a] : ended) {
-    a->thread.join();
-    const RunOutcome& outcome = *a->outcome;
-    SysTime now = clock_->Now();
+    if (a->thread.joinable()) a->thread.join();
+    // One transaction per run: a busy catalog leaves the run in active_, its outcome kept, so a later
+    // collection records it (never a history row left 'running', never a notice sent twice).
     DaemonEvent e;
-    e.kind = DaemonEvent::Kind::kRunEnd;
-    e.at = now;
-    e.run_id = a->run_id;
-    e.dataset = a->dataset;
-    e.trigger = a->trigger;
-    e.attempt = a->attempt;
-    e.duration = std::chrono::duration_cast<milliseconds>(now - a->started_at);
-    if (outcome.status) {
-      e.status = catalog::RunStatus::kSucceeded;
-      e.periods = outcome.periods;
-      e.line_items = outcome.line_items;
-      BP_RETURN_IF_ERROR(history.Finish(a->run_id, e.status, e.periods, e.line_items, ""));
-      if (a->trigger != Trigger::kManual) BP_RETURN_IF_ERROR(StoreRetry(dataset_id, 0, std::nullopt));
-      Emit(e);
-      continue;
+    Status recorded = catalog_->InTransaction([&]() -> Status { return RecordEnd(dataset_id, *a, e); });
+    if (!recorded) {
+      std::lock_guard lock(mu_);
+      ended_ = true;  // still to record: waiters must not wait for another run to end
+      return recorded;
     }
-    const Error& error = outcome.status.error();
-    e.error = error.message;
-    if (error.code == ErrorCode::kCancelled) {
-      // Stopped mid-run (the run rolled back): due again at once, so the next start finishes it.
-      e.status = catalog::RunStatus::kCancelled;
-      BP_RETURN_IF_ERROR(history.Finish(a->run_id, e.status, 0, 0, error.message));
-      if (a->trigger == Trigger::kSchedule) BP_RETURN_IF_ERROR(datasets.SetNextRun(dataset_id, now));
-      if (a->trigger == Trigger::kRetry) BP_RETURN_IF_ERROR(StoreRetry(dataset_id, a->retries_done, now));
-      Emit(e);
-      continue;
+    SysTime started_at = a->started_at;
+    {
+      std::lock_guard lock(mu_);
+      active_.erase(dataset_id);
     }
-    e.status = catalog::RunStatus::kFailed;
-    e.periods = outcome.periods;
-    e.line_items = outcome.line_items;
-    BP_RETURN_IF_ERROR(history.Finish(a->run_id, e.status, e.periods, e.line_items, error.message));
-    if (a->trigger == Trigger::kManual) {  // a manual run reports its failure at once: no retry, no notice
-      Emit(e);
-      continue;
-    }
-    auto def = datasets.Get(a->dataset);
-    int retries_so_far = a->trigger == Trigger::kRetry ? a->retries_done + 1 : 0;
-    e.next_retry_at = def ? NextRetryAt(def->retry, a->trigger, retries_so_far, now) : std::nullopt;
-    BP_RETURN_IF_ERROR(e.next_retry_at ? StoreRetry(dataset_id, retries_so_far, e.next_retry_at)
-                                       : StoreRetry(dataset_id, 0, std::nullopt));
-    e.final_failure = !e.next_retry_at;
     Emit(e);
-    if (e.final_failure && options_.on_final_failure) options_.on_final_failure(RunSummaryJson(e, a->started_at));
+    if (e.final_failure && options_.on_final_failure) options_.on_final_failure(RunSummaryJson(e, started_at));
   }
   return Ok();
 }
@@ -272,7 +275,7 @@ Result<int> Daemon::Tick(const std::atomic<bool>& stop) {
       waiting.push_back(std::move(name));
       continue;
     }
-    BP_RETURN_IF_ERROR(Launch(*def, Trigger::kManual, 1, 0, stop));
+    BP_RETURN_IF_ERROR(Launch(*def, catalog::Trigger::kManual, 1, 0, stop));
     ++started;
   }
   if (!waiting.empty()) {
@@ -304,15 +307,18 @@ Result<int> Daemon::Tick(const std::atomic<bool>& stop) {
     SysTime now = clock_->Now();
     if (row.retry_at && *row.retry_at <= now) {
       // retry_at stays set while the retry runs, so a daemon killed meanwhile retries again on its next start.
-      BP_RETURN_IF_ERROR(Launch(*def, Trigger::kRetry, row.retries_done + 2, row.retries_done, stop));
+      BP_RETURN_IF_ERROR(Launch(*def, catalog::Trigger::kRetry, row.retries_done + 2, row.retries_done, stop));
       ++started;
       continue;
     }
-    CatchUp c = CatchUpAt(def->schedule, def->next_run_at, now);
+    catalog::CatchUp c = catalog::CatchUpAt(def->schedule, def->next_run_at, now);
     if (!c.run_now) continue;
-    BP_RETURN_IF_ERROR(datasets.SetNextRun(def->id, c.next_run));
-    BP_RETURN_IF_ERROR(StoreRetry(def->id, 0, std::nullopt));  // a new scheduled run ends older retries
-    BP_RETURN_IF_ERROR(Launch(*def, Trigger::kSchedule, 1, 0, stop));
+    // The next slot, the end of older retries (a new scheduled run ends them) and the run's start are
+    // stored together: a busy catalog leaves the dataset due, to start at the next tick.
+    BP_RETURN_IF_ERROR(Launch(*def, catalog::Trigger::kSchedule, 1, 0, stop, [&]() -> Status {
+      BP_RETURN_IF_ERROR(datasets.SetNextRun(def->id, c.next_run));
+      return StoreRetry(def->id, 0, std::nullopt);
+    }));
     ++started;
   }
   return started;
@@ -329,6 +335,20 @@ Status Daemon::AwaitRunEnd() {
 Status Daemon::AwaitIdle() {
   while (ActiveCount() > 0) BP_RETURN_IF_ERROR(AwaitRunEnd());
   return Ok();
+}
+
+void Daemon::BackOff(const Error& busy, milliseconds& backoff, const std::atomic<bool>* stop) {
+  DaemonEvent e;
+  e.kind = DaemonEvent::Kind::kCatalogBusy;
+  e.at = clock_->Now();
+  e.home = options_.home.string();
+  e.error = busy.message;
+  e.retry_in = backoff;
+  Emit(e);
+  for (milliseconds slept{0}; slept < backoff && !(stop != nullptr && stop->load()); slept += options_.sleep_step) {
+    clock_->SleepFor(std::min(options_.sleep_step, backoff - slept));
+  }
+  backoff = std::min<milliseconds>(backoff * 2, std::max(options_.poll, options_.busy_backoff));
 }
 
 Result<std::optional<SysTime>> Daemon::NextDue() {
@@ -355,17 +375,19 @@ Status Daemon::Loop(const std::atomic<bool>& stop) {
   start.max_concurrent = options_.max_concurrent;
   Emit(start);
   Status status = Ok();
+  milliseconds backoff = options_.busy_backoff;
   while (!stop.load()) {
     auto ticked = Tick(stop);
-    if (!ticked) {
-      status = Fail(std::move(ticked).error());
-      break;
-    }
-    auto next = NextDue();
+    auto next = ticked ? NextDue() : Result<std::optional<SysTime>>(Fail(ticked.error()));
     if (!next) {
+      if (next.error().code == ErrorCode::kConflict) {  // another process holds the catalog's write lock
+        BackOff(next.error(), backoff, &stop);
+        continue;
+      }
       status = Fail(std::move(next).error());
       break;
     }
+    backoff = options_.busy_backoff;
     SysTime now = clock_->Now();
     SysTime until = now + options_.poll;
     if (*next) until = std::clamp(**next, now, until);
@@ -389,8 +411,13 @@ Status Daemon::Loop(const std::atomic<bool>& stop) {
       clock_->SleepFor(std::min<milliseconds>(options_.sleep_step, until - now));
     }
   }
-  // Stopping: runs in progress see `stop`, roll back and end; record them.
+  // Stopping: runs in progress see `stop`, roll back and end; record them, waiting out a busy catalog.
   Status idle = AwaitIdle();
+  for (int tries = 0; !idle && idle.error().code == ErrorCode::kConflict && tries < kMaxBusyRetriesWhenStopping;
+       ++tries) {
+    BackOff(idle.error(), backoff, nullptr);
+    idle = AwaitIdle();
+  }
   if (status && !idle) status = idle;
   DaemonEvent end;
   end.kind = DaemonEvent::Kind::kDaemonStop;

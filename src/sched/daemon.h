@@ -27,19 +27,22 @@
 #include "catalog/catalog.h"
 #include "catalog/dataset_definition.h"
 #include "catalog/runs.h"
-#include "sched/retry.h"
+#include "catalog/retry.h"
 #include "util/clock.h"
+#include "util/file_lock.h"
 #include "util/status.h"
 
 namespace billpipe::sched {
 
 inline constexpr const char* kServeLockFileName = "serve.lock";
 
-// One run at a time by default: every catalog dataset loads into the data directory's one SQLite file,
-// and the SQLite sink holds its write transaction for the whole run, so a second run at once would
-// only wait for the first (and fail after SQLite's busy timeout).
+// Two runs at once by default (`serve --help` shows it). Every catalog dataset loads into the data
+// directory's one SQLite file, so runs overlap in downloading and decoding while their writes take
+// turns on the file's write lock.
 inline constexpr int kDefaultMaxConcurrentRuns = 2;
 inline constexpr int kMaxConcurrentRunsLimit = 64;
+// While stopping, how often the daemon tries again to record the end of its runs in a busy catalog.
+inline constexpr int kMaxBusyRetriesWhenStopping = 10;
 
 struct RunOutcome {
   Status status;                 // failed runs carry their error
@@ -49,13 +52,13 @@ struct RunOutcome {
 
 // Runs one dataset to the end (commit or roll back). Called on a worker thread, at most once at a time
 // per dataset. Must return promptly once `stop` is set.
-using DatasetRunner = std::function<RunOutcome(const catalog::DatasetDefinition& dataset, Trigger trigger,
+using DatasetRunner = std::function<RunOutcome(const catalog::DatasetDefinition& dataset, catalog::Trigger trigger,
                                                int attempt, const std::atomic<bool>& stop)>;
 
 // What the daemon reports: its start and stop, each run's start and end. Never holds a secret (run
 // errors never do).
 struct DaemonEvent {
-  enum class Kind { kDaemonStart, kDaemonStop, kRunStart, kRunEnd, kNotifyFailed };
+  enum class Kind { kDaemonStart, kDaemonStop, kRunStart, kRunEnd, kNotifyFailed, kCatalogBusy };
   Kind kind = Kind::kRunStart;
   SysTime at;
   // kDaemonStart: where, which process, the limit.
@@ -65,14 +68,16 @@ struct DaemonEvent {
   // Runs.
   int64_t run_id = 0;
   std::string dataset;
-  Trigger trigger = Trigger::kSchedule;
+  catalog::Trigger trigger = catalog::Trigger::kSchedule;
   int attempt = 1;
   // kRunEnd.
   catalog::RunStatus status = catalog::RunStatus::kRunning;
   int64_t periods = 0;
   int64_t line_items = 0;
   std::chrono::milliseconds duration{0};
-  std::string error;                     // kRunEnd: the run's error; kNotifyFailed: why the notice failed
+  std::string error;                     // kRunEnd: the run's error; kNotifyFailed: why the notice failed;
+                                         // kCatalogBusy: the catalog's error
+  std::chrono::milliseconds retry_in{0};  // kCatalogBusy: the wait before the daemon tries again
   std::optional<SysTime> next_retry_at;  // kRunEnd of a failed run that will be retried
   bool final_failure = false;            // kRunEnd: failed with no retry left (the notifier is called)
 };
@@ -95,6 +100,10 @@ struct DaemonOptions {
   // Called on the loop thread after a scheduled or retry run failed with no retry left, with
   // RunSummaryJson. Must not block for long (hand slow work to another thread). Optional.
   std::function<void(const std::string& summary_json)> on_final_failure;
+  // While another process holds the catalog's write lock (SQLite answers busy after its timeout, a
+  // kConflict), the daemon waits this long, doubling up to `poll`, and tries again: a busy catalog is
+  // transient, never a reason to stop.
+  std::chrono::milliseconds busy_backoff{1'000};
 };
 
 // An exclusive lock on `home`/serve.lock held for the object's life (flock: released if the process
@@ -102,14 +111,17 @@ struct DaemonOptions {
 class ServeLock {
  public:
   static Result<std::unique_ptr<ServeLock>> Acquire(const std::filesystem::path& home);
-  ~ServeLock();
   ServeLock(const ServeLock&) = delete;
   ServeLock& operator=(const ServeLock&) = delete;
 
  private:
-  explicit ServeLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit ServeLock(std::unique_ptr<FileLock> lock) : lock_(std::move(lock)) {}
+  std::unique_ptr<FileLock> lock_;
 };
+
+// Turns off core dumps of this process (RLIMIT_CORE 0 and PR_SET_DUMPABLE 0): a daemon's core would
+// hold decrypted secrets. `billpipe serve` calls it before starting the daemon.
+Status DisableCoreDumps();
 
 class Daemon {
  public:
@@ -127,12 +139,15 @@ class Daemon {
   // limit stay due and start when a slot frees. Returns how many runs were started.
   Result<int> Tick(const std::atomic<bool>& stop);
   // Waits (real time) until a run in progress ends, then records every ended run. Returns at once
-  // when none is in progress.
+  // when none is in progress. A run whose end cannot be recorded (the catalog is busy) stays in
+  // progress, its outcome kept, and is recorded by a later call.
   Status AwaitRunEnd();
   // Waits until no run is in progress, recording each as it ends.
   Status AwaitIdle();
   // Ticks until stop is set, sleeping on the clock until the next due time (at most `poll`) or until a
-  // run ends; then waits for the runs in progress (they see `stop`) and records them.
+  // run ends; then waits for the runs in progress (they see `stop`) and records them. A busy catalog
+  // (kConflict) is reported as a kCatalogBusy event and retried after a backoff, also while stopping
+  // (up to kMaxBusyRetriesWhenStopping times); other catalog errors end the loop (its runs joined).
   Status Loop(const std::atomic<bool>& stop);
 
   // Asks for a manual run of `dataset` at the next tick (thread-safe). It does not retry on failure. A
@@ -148,7 +163,7 @@ class Daemon {
   struct Active {
     int64_t run_id = 0;
     std::string dataset;
-    Trigger trigger = Trigger::kSchedule;
+    catalog::Trigger trigger = catalog::Trigger::kSchedule;
     int attempt = 1;
     int retries_done = 0;  // retries made before this run (retry runs)
     SysTime started_at;
@@ -158,9 +173,14 @@ class Daemon {
 
   Daemon() = default;
   Result<std::optional<SysTime>> NextDue();
-  Status Launch(const catalog::DatasetDefinition& def, Trigger trigger, int attempt, int retries_done,
-                const std::atomic<bool>& stop);
+  // Records the run's start (after `before`, in the same catalog transaction), then starts its worker.
+  Status Launch(const catalog::DatasetDefinition& def, catalog::Trigger trigger, int attempt, int retries_done,
+                const std::atomic<bool>& stop, const std::function<Status()>& before = {});
   Status CollectEnded();
+  // Records one ended run in the catalog (one transaction); fills the run_end event.
+  Status RecordEnd(int64_t dataset_id, const Active& run, DaemonEvent& e);
+  // Reports a busy catalog and sleeps on the clock for the backoff, which it doubles (up to poll).
+  void BackOff(const Error& busy, std::chrono::milliseconds& backoff, const std::atomic<bool>* stop);
   Status StoreRetry(int64_t dataset_id, int retries_done, std::optional<SysTime> at);
   void Emit(const DaemonEvent& event);
   size_t ActiveCount();

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/date.h"
+#include "util/escape.h"
 
 namespace billpipe::sched {
 namespace {
@@ -26,26 +27,30 @@ nlohmann::ordered_json Fields(const DaemonEvent& e) {
     case Kind::kDaemonStop:
       j["home"] = e.home;
       j["pid"] = e.pid;
-      if (!e.error.empty()) j["error"] = e.error;
+      if (!e.error.empty()) j["error"] = ShownMessage(e.error);
       break;
     case Kind::kRunStart:
     case Kind::kRunEnd:
       j["run_id"] = e.run_id;
       j["dataset"] = e.dataset;
-      j["trigger"] = std::string(TriggerName(e.trigger));
+      j["trigger"] = std::string(catalog::TriggerName(e.trigger));
       j["attempt"] = e.attempt;
       if (e.kind == Kind::kRunStart) break;
       j["status"] = std::string(catalog::RunStatusName(e.status));
       j["periods"] = e.periods;
       j["line_items"] = e.line_items;
       j["duration_ms"] = e.duration.count();
-      if (!e.error.empty()) j["error"] = e.error;
+      if (!e.error.empty()) j["error"] = ShownMessage(e.error);
       if (e.next_retry_at) j["next_retry_at"] = Iso(*e.next_retry_at);
       if (e.final_failure) j["final_failure"] = true;
       break;
     case Kind::kNotifyFailed:
       if (!e.dataset.empty()) j["dataset"] = e.dataset;
-      j["error"] = e.error;
+      j["error"] = ShownMessage(e.error);
+      break;
+    case Kind::kCatalogBusy:
+      j["error"] = ShownMessage(e.error);
+      j["retry_in_ms"] = e.retry_in.count();
       break;
   }
   return j;

@@ -3,14 +3,20 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "catalog/secret_box.h"
+#include "util/byte_source.h"
 
 namespace billpipe::sched {
 namespace {
@@ -40,37 +46,62 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
-size_t DiscardBody(char*, size_t size, size_t n, void*) { return size * n; }
-
 }  // namespace
 
+// The command's environment: the daemon's, without the master key (it opens every stored secret) and
+// with the run's JSON. Built before the command starts: nothing is allocated between fork and exec.
+std::vector<std::string> NoticeEnvironment(const std::string& json) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    if (name == catalog::kMasterKeyEnv || name == kRunJsonEnv) continue;
+    env.emplace_back(entry);
+  }
+  if (json.size() <= kRunJsonEnvMaxBytes) env.push_back(fmt::format("{}={}", kRunJsonEnv, json));
+  return env;
+}
+
 Status RunNoticeCommand(const std::string& command, const std::string& json, milliseconds timeout) {
+  auto failed_to_start = [](int err) {
+    return Fail(ErrorCode::kIo, fmt::format("the failure command could not start: {}", std::strerror(err)));
+  };
   int in[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) {
-    return Fail(ErrorCode::kIo, fmt::format("the failure command could not start: {}", std::strerror(errno)));
-  }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(in[0]);
-    ::close(in[1]);
-    return Fail(ErrorCode::kIo, fmt::format("the failure command could not start: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(in[0], STDIN_FILENO);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      ::dup2(devnull, STDOUT_FILENO);
-      ::dup2(devnull, STDERR_FILENO);
-    }
-    if (json.size() <= kRunJsonEnvMaxBytes) ::setenv(kRunJsonEnv, json.c_str(), 1);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  if (::pipe2(in, O_CLOEXEC) != 0) return failed_to_start(errno);
+  std::vector<std::string> env = NoticeEnvironment(json);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string sh = "sh", dash_c = "-c", cmd = command;
+  char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
+
+  // posix_spawn, not fork: this process has threads, and a forked child that allocates (setenv) can
+  // hang on a lock another thread held. The child gets its own process group (killed whole at the
+  // timeout), no blocked signals, the JSON on stdin, /dev/null for stdout and stderr.
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) sigaddset(&defaults, sig);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setsigdefault(&attr, &defaults);
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
   ::close(in[0]);
+  if (rc != 0) {
+    ::close(in[1]);
+    return failed_to_start(rc);
+  }
   // A command that does not read its input closes the pipe: that is EPIPE here, not a SIGPIPE that
   // would end the daemon. SIGPIPE is blocked on this thread and a pending one is taken back.
   sigset_t pipe_set, old;
@@ -108,32 +139,33 @@ Status RunNoticeCommand(const std::string& command, const std::string& json, mil
   return Fail(ErrorCode::kIo, fmt::format("the failure command was ended by signal {}", WTERMSIG(status)));
 }
 
-Status PostNoticeWebhook(const std::string& url, const std::string& json, milliseconds timeout) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return Fail(ErrorCode::kInternal, "libcurl could not start");
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
-      curl_slist_append(nullptr, "Content-Type: application/json"), &curl_slist_free_all);
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, json.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &DiscardBody);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    return Fail(rc == CURLE_OPERATION_TIMEDOUT ? ErrorCode::kRetryable : ErrorCode::kIo,
-                fmt::format("the failure webhook {} could not be reached: {}", UrlOrigin(url),
-                            curl_easy_strerror(rc)));
+Status PostNoticeWebhook(const std::string& url, const std::string& json, milliseconds timeout,
+                         s3::HttpTransport* transport) {
+  std::unique_ptr<s3::HttpTransport> own;
+  if (transport == nullptr) {
+    s3::TransportOptions options;
+    options.connect_timeout = timeout;
+    options.total_timeout = timeout;
+    own = std::make_unique<s3::HttpClient>(std::move(options));
+    transport = own.get();
   }
-  long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  if (code < 200 || code > 299) {
-    return Fail(ErrorCode::kIo, fmt::format("the failure webhook {} answered HTTP {}", UrlOrigin(url), code));
+  StringSource body(json, "the run summary");
+  s3::HttpRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.body = &body;
+  request.body_size = json.size();
+  auto answer = transport->Perform(request, {}, [](std::string_view) { return true; });
+  if (!answer) {
+    const s3::TransportFailure& f = answer.error();
+    return Fail(f.curl_code == CURLE_OPERATION_TIMEDOUT ? ErrorCode::kRetryable : ErrorCode::kIo,
+                fmt::format("the failure webhook {} could not be reached: {}", UrlOrigin(url),
+                            f.reason.empty() ? f.message : f.reason));
+  }
+  if (answer->status < 200 || answer->status > 299) {
+    return Fail(ErrorCode::kIo,
+                fmt::format("the failure webhook {} answered HTTP {}", UrlOrigin(url), answer->status));
   }
   return Ok();
 }

@@ -6,8 +6,8 @@
 //   command: run as `/bin/sh -c COMMAND` in its own process group, the JSON on standard input and in
 //            the environment variable BILLPIPE_RUN_JSON (up to 64 KiB); standard output and error go to /dev/null.
 //            Exit status 0 is success; past the timeout (15 s) the group is killed (SIGKILL).
-//   webhook: HTTP POST of the JSON (Content-Type: application/json) with libcurl; a 2xx answer is
-//            success; a total timeout of 10 s.
+//   webhook: HTTP POST of the JSON (Content-Type: application/json) over the HTTP transport
+//            (s3/http_client.h); a 2xx answer is success; a total timeout of 10 s.
 // Errors name the target without its path or query (a webhook URL often carries a token):
 // "the failure webhook http://127.0.0.1:8080 could not be reached: Couldn't connect to server".
 #pragma once
@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "s3/http_client.h"
 #include "util/status.h"
 
 namespace billpipe::sched {
@@ -32,10 +33,14 @@ inline constexpr const char* kRunJsonEnv = "BILLPIPE_RUN_JSON";
 // Linux refuses an environment string over 128 KiB (MAX_ARG_STRLEN); a larger summary goes on stdin only.
 inline constexpr size_t kRunJsonEnvMaxBytes = 64 * 1024;
 
-// Runs the command to its end (or the timeout). Blocking.
+// Runs the command to its end (or the timeout). Blocking. Started with posix_spawn (never fork in this
+// threaded process) and an environment built beforehand: the daemon's without BILLPIPE_MASTER_KEY,
+// plus BILLPIPE_RUN_JSON.
 Status RunNoticeCommand(const std::string& command, const std::string& json, std::chrono::milliseconds timeout);
-// Posts the JSON and reads the answer (or times out). Blocking.
-Status PostNoticeWebhook(const std::string& url, const std::string& json, std::chrono::milliseconds timeout);
+// Posts the JSON and reads the answer (or times out), over `transport` (null: a libcurl client with
+// `timeout` as its connect and total timeout; s3/http_client.h). Blocking.
+Status PostNoticeWebhook(const std::string& url, const std::string& json, std::chrono::milliseconds timeout,
+                         s3::HttpTransport* transport = nullptr);
 
 struct FailureNotifierOptions {
   std::string command;      // empty: none

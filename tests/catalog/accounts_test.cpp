@@ -94,9 +94,16 @@ TEST_F(AccountsTest, SecretsAreSealedAndOpenBack) {
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->secret_access_key, kSecret);
   EXPECT_EQ(s->session_token, kToken);
+  // The WAL holds the newest pages while the catalog is open (it is checkpointed away on close): check it
+  // now, and that it really holds the account (its name), so that this check can fail.
+  std::string wal = ReadAll(tmp_.path() / "catalog.db-wal");
+  ASSERT_NE(wal.find("prod"), std::string::npos) << "the WAL does not hold the account: the check below is empty";
+  EXPECT_EQ(wal.find(kSecret), std::string::npos);
+  EXPECT_EQ(wal.find(kToken), std::string::npos);
   catalog_.reset();
-  for (const char* f : {"catalog.db", "catalog.db-wal", "master.key"}) {
+  for (const char* f : {"catalog.db", "master.key"}) {
     std::string bytes = ReadAll(tmp_.path() / f);
+    ASSERT_FALSE(bytes.empty()) << f;
     EXPECT_EQ(bytes.find(kSecret), std::string::npos) << f;
     EXPECT_EQ(bytes.find(kToken), std::string::npos) << f;
   }
@@ -237,6 +244,58 @@ TEST_F(AccountsTest, SecretsWithWrongKeyAreAnErrorNotGarbage) {
                                    " is not the key this catalog's secrets were encrypted with. Restore the "
                                    "original master key (the file master.key in the data directory, or "
                                    "BILLPIPE_MASTER_KEY).");
+}
+
+}  // namespace
+}  // namespace billpipe::catalog
+
+namespace billpipe::catalog {
+namespace {
+
+// Issue 11 l: a lost master key has a way back once no sealed secret remains.
+TEST_F(AccountsTest, ResetKeyAfterALostKeyWhenNoSealedSecretRemains) {
+  AccountStore store(*catalog_);
+  ASSERT_TRUE(store.Add(Keys("prod")));
+  AccountInput profile;
+  profile.name = "shared";
+  profile.profile = "billing";
+  ASSERT_TRUE(store.Add(profile));
+  catalog_.reset();
+  std::filesystem::rename(tmp_.path() / kMasterKeyFileName, tmp_.path() / "lost");  // the key is gone
+  auto reopened = Catalog::Open(tmp_.path(), clock_);
+  ASSERT_TRUE(reopened);
+  catalog_ = std::move(*reopened);
+
+  auto refused = catalog_->ResetMasterKey();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(refused.error().message,
+            "The master key cannot be reset: the secrets of account 'prod' are sealed with it. Restore the original "
+            "key (the file master.key in the data directory, or BILLPIPE_MASTER_KEY), or delete it with billpipe "
+            "account delete NAME --force and add it again.");
+
+  ASSERT_TRUE(AccountStore(*catalog_).Delete("prod", false));
+  auto reset = catalog_->ResetMasterKey();
+  ASSERT_TRUE(reset) << reset.error().message;
+  EXPECT_EQ(reset->key_source, "the key file " + (tmp_.path() / kMasterKeyFileName).string());
+  EXPECT_TRUE(reset->old_key_file.empty());  // there was no key file to keep
+  EXPECT_TRUE(std::filesystem::exists(tmp_.path() / kMasterKeyFileName));
+  // The new key works: a new account's secret seals and opens, also after reopening.
+  auto added = AccountStore(*catalog_).Add(Keys("again"));
+  ASSERT_TRUE(added) << added.error().message;
+  catalog_.reset();
+  catalog_ = std::move(*Catalog::Open(tmp_.path(), clock_));
+  auto again = AccountStore(*catalog_).Get("again");
+  ASSERT_TRUE(again);
+  auto secrets = AccountStore(*catalog_).Secrets(*again);
+  ASSERT_TRUE(secrets) << secrets.error().message;
+  EXPECT_EQ(secrets->secret_access_key, kSecret);
+  // With the key there, there is nothing to reset.
+  auto nothing = catalog_->ResetMasterKey();
+  ASSERT_FALSE(nothing);
+  EXPECT_EQ(nothing.error().message, "The master key from the key file " +
+                                         (tmp_.path() / kMasterKeyFileName).string() +
+                                         " opens this catalog: there is nothing to reset.");
 }
 
 }  // namespace

@@ -183,8 +183,8 @@ TEST_F(CatalogCliTest, WrongMasterKeyIsAClearErrorNotGarbage) {
 TEST_F(CatalogCliTest, DatasetLifecycle) {
   ASSERT_EQ(AddKeys("prod").exit_code, 0);
   auto create = Run({"dataset", "create", "aws_costs", "--account", "prod", "--bucket", "billing", "--prefix", "cur",
-                     "--report", "daily", "--days-back", "30", "--schedule", "manual", "--retry", "never",
-                     "--description", "Daily costs", "--no-check"});
+                     "--report", "daily", "--start", "30d", "--end", "0d", "--schedule", "manual",
+                     "--retry", "never", "--description", "Daily costs", "--no-check"});
   EXPECT_EQ(create.exit_code, 0) << create.err;
   EXPECT_EQ(create.out, "Created dataset 'aws_costs'. Next run: manual.\n");
   auto show = Run({"dataset", "show", "aws_costs"});
@@ -206,8 +206,15 @@ TEST_F(CatalogCliTest, DatasetLifecycle) {
   auto no_duration = Run({"dataset", "create", "x_costs", "--account", "prod", "--bucket", "billing", "--report", "d"});
   EXPECT_EQ(no_duration.exit_code, 2);
   EXPECT_EQ(no_duration.err,
-            "billpipe: The duration is missing. Give one of: --date D (a single day), --days-back N (from N days back "
-            "to today), or --start S --end E; each date is YYYY-MM-DD or Nd (N days back).\n");
+            "billpipe: The duration is missing. Give one of: --date D (a single day), --days-back N (the single day N "
+            "days back), or --start S --end E (a range, both days included); each date is YYYY-MM-DD or Nd (N days "
+            "back).\n");
+  // --days-back means what it means for `billpipe run`: the single day N days back (issue 11 n).
+  auto one_day = Run({"dataset", "create", "y_costs", "--account", "prod", "--bucket", "billing", "--report", "daily",
+                      "--days-back", "3", "--no-check"});
+  EXPECT_EQ(one_day.exit_code, 0) << one_day.err;
+  EXPECT_NE(Run({"dataset", "show", "y_costs"}).out.find("Duration:      3d\n"), std::string::npos);
+  ASSERT_EQ(Run({"dataset", "delete", "y_costs", "--keep-data"}).exit_code, 0);
 
   auto exported = Run({"dataset", "export", "aws_costs", "-o", (tmp_.path() / "d.toml").string()});
   EXPECT_EQ(exported.exit_code, 0) << exported.err;

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/migrations.h"
+#include "catalog/runs.h"
 #include "test_support.h"
 
 namespace billpipe::catalog {
@@ -165,6 +166,24 @@ TEST_F(CatalogTest, MasterKeyFromEnvironmentOpensWhatItSealed) {
   ::unsetenv(kMasterKeyEnv);
   ASSERT_TRUE(box) << box.error().message;
   EXPECT_FALSE(std::filesystem::exists(home / "master.key"));
+}
+
+// Issue 11 f: an error that quotes S3 (an escape sequence in a key, a 5 MB value) is kept in the history
+// escaped and bounded: it is shown on terminals and sent to the webhook from there.
+TEST_F(CatalogTest, RunHistoryKeepsErrorsEscapedAndBounded) {
+  auto catalog = Catalog::Open(tmp_.path(), clock_);
+  ASSERT_TRUE(catalog);
+  RunHistory history(**catalog);
+  auto id = history.Start("daily", Trigger::kManual, 1);
+  ASSERT_TRUE(id);
+  std::string error = "s3://b/cur/\x1b]0;owned\x07\x1b[2J.csv.gz: bad value '" + std::string(5 << 20, 'x') + "'";
+  ASSERT_TRUE(history.Finish(*id, RunStatus::kFailed, 0, 0, error));
+  auto runs = history.List("daily", 1);
+  ASSERT_TRUE(runs);
+  const std::string& kept = (*runs)[0].error;
+  EXPECT_TRUE(kept.starts_with("s3://b/cur/\\x1b]0;owned\\x07\\x1b[2J.csv.gz: bad value 'xxx")) << kept.substr(0, 80);
+  EXPECT_TRUE(kept.ends_with("… (5242926 bytes)")) << kept.substr(kept.size() - 40);
+  EXPECT_EQ(kept.size(), 4096u);
 }
 
 }  // namespace

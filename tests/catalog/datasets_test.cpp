@@ -40,7 +40,7 @@ class DatasetsTest : public ::testing::Test {
     d.report_name = "daily";
     d.duration.start = *pipeline::DateSpec::Parse("30d");
     d.duration.end = *pipeline::DateSpec::Parse("0d");
-    d.schedule = *sched::Schedule::Parse("every day at 06:00");
+    d.schedule = *catalog::Schedule::Parse("every day at 06:00");
     return d;
   }
   TempDir tmp_;
@@ -54,7 +54,7 @@ TEST_F(DatasetsTest, CreateStoresEveryFieldAndTheFirstRun) {
   def.description = "Daily costs";
   def.filter = pipeline::Filter::kInvoiced;
   def.update_method = pipeline::UpdateMethod::kPartition;
-  def.retry = *sched::RetryPolicy::Parse("always 3 every 10m");
+  def.retry = *catalog::RetryPolicy::Parse("always 3 every 10m");
   auto saved = store.Create(def);
   ASSERT_TRUE(saved) << saved.error().message;
   EXPECT_TRUE(saved->warnings.empty());
@@ -107,7 +107,7 @@ TEST_F(DatasetsTest, ValidationSaysWhatIsWrong) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(missing.error().message, "No account named 'nobody'. The accounts are: 'prod'.");
   d = Def();
-  d.schedule = *sched::Schedule::Parse("cron */5 * * * *");
+  d.schedule = *catalog::Schedule::Parse("cron */5 * * * *");
   EXPECT_EQ(e(d), "The schedule 'cron */5 * * * *' runs every 5 minutes at its most frequent; the shortest interval "
                   "allowed is 15 minutes.");
   EXPECT_TRUE(store.List()->empty());
@@ -125,7 +125,7 @@ TEST_F(DatasetsTest, NameTakenIsConflict) {
 TEST_F(DatasetsTest, FrequentScheduleWarns) {
   DatasetStore store(*catalog_);
   auto d = Def();
-  d.schedule = *sched::Schedule::Parse("every 4 hours");
+  d.schedule = *catalog::Schedule::Parse("every 4 hours");
   auto saved = store.Create(d);
   ASSERT_TRUE(saved);
   ASSERT_EQ(saved->warnings.size(), 1u);
@@ -139,7 +139,7 @@ TEST_F(DatasetsTest, UpdateRenamesAndRecomputesTheNextRun) {
   ASSERT_TRUE(store.Create(Def()));
   auto d = *store.Get("aws_costs");
   d.name = "costs";
-  d.schedule = *sched::Schedule::Parse("manual");
+  d.schedule = *catalog::Schedule::Parse("manual");
   auto saved = store.Update("aws_costs", d);
   ASSERT_TRUE(saved) << saved.error().message;
   EXPECT_EQ(saved->dataset.name, "costs");
@@ -175,10 +175,47 @@ TEST_F(DatasetsTest, DeleteRemovesTheDataset) {
   EXPECT_EQ(store.Delete("aws_costs").error().code, ErrorCode::kNotFound);
 }
 
+// Issue 11 p: a saved dataset keeps what `billpipe run` can set, and a schedule in a time zone.
+TEST_F(DatasetsTest, RunSettingsAndAZonedScheduleAreStored) {
+  DatasetStore store(*catalog_);
+  auto def = Def();
+  def.update_method = pipeline::UpdateMethod::kPartition;
+  def.keep_versions = 5;
+  def.retention_months = 13;
+  def.skip_bad_rows = true;
+  def.schedule = *catalog::Schedule::Parse("every day at 06:00 in Europe/Paris");
+  auto saved = store.Create(def);
+  ASSERT_TRUE(saved) << saved.error().message;
+  // kNow is 2025-11-29 08:00 UTC; 06:00 in Paris (winter, +1) is 05:00 UTC tomorrow.
+  EXPECT_EQ(saved->dataset.next_run_at, SysTime(milliseconds(kNow + 21 * 3'600'000)));
+  auto back = store.Get("aws_costs");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->keep_versions, 5);
+  EXPECT_EQ(back->retention_months, 13);
+  EXPECT_TRUE(back->skip_bad_rows);
+  EXPECT_EQ(back->schedule.ToString(), "every day at 06:00 in Europe/Paris");
+  auto text = DatasetToToml(*back);
+  auto from_toml = DatasetFromToml(text, "x.toml");
+  ASSERT_TRUE(from_toml) << from_toml.error().message << "\n" << text;
+  EXPECT_EQ(from_toml->keep_versions, 5);
+  EXPECT_EQ(from_toml->retention_months, 13);
+  EXPECT_TRUE(from_toml->skip_bad_rows);
+  EXPECT_EQ(from_toml->schedule.ToString(), "every day at 06:00 in Europe/Paris");
+  def.name = "too_many";
+  def.keep_versions = 1001;
+  auto refused = store.Create(def);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "The number of kept versions is 0 to 1000, not 1001.");
+}
+
 TEST(DurationFlagsTest, OneFormEachDateSpecificOrRelative) {
   DurationFlags f;
   f.days_back = 30;
-  EXPECT_EQ(DurationToString(*ParseDurationFlags(f)), "30d to 0d");
+  EXPECT_EQ(DurationToString(*ParseDurationFlags(f)), "30d");  // one day, as `run --days-back 30` (issue 11 n)
+  f = {};
+  f.start = "10d";
+  f.end = "5d";
+  EXPECT_EQ(DurationToString(*ParseDurationFlags(f)), "10d to 5d");
   f = {};
   f.date = "2024-02-29";
   EXPECT_EQ(DurationToString(*ParseDurationFlags(f)), "2024-02-29");
@@ -187,8 +224,8 @@ TEST(DurationFlagsTest, OneFormEachDateSpecificOrRelative) {
   f.end = "5d";
   EXPECT_EQ(DurationToString(*ParseDurationFlags(f)), "2024-01-01 to 5d");
   const std::string forms =
-      " Give one of: --date D (a single day), --days-back N (from N days back to today), or --start S --end E; each "
-      "date is YYYY-MM-DD or Nd (N days back).";
+      " Give one of: --date D (a single day), --days-back N (the single day N days back), or --start S --end E (a "
+      "range, both days included); each date is YYYY-MM-DD or Nd (N days back).";
   EXPECT_EQ(ParseDurationFlags({}).error().message, "The duration is missing." + forms);
   f = {};
   f.date = "1d";
@@ -215,9 +252,9 @@ TEST(DatasetTomlTest, RoundTripsEveryField) {
   d.report_name = "daily";
   d.duration.start = *pipeline::DateSpec::Parse("2024-01-01");
   d.duration.end = *pipeline::DateSpec::Parse("5d");
-  d.schedule = *sched::Schedule::Parse("every month on the 2nd,4th sun at 06:00");
+  d.schedule = *catalog::Schedule::Parse("every month on the 2nd,4th sun at 06:00");
   d.schedule.start_at = SysTime(milliseconds(kNow + 1500));
-  d.retry = *sched::RetryPolicy::Parse("always 2 every 1h");
+  d.retry = *catalog::RetryPolicy::Parse("always 2 every 1h");
   d.update_method = pipeline::UpdateMethod::kAppend;
   std::string text = DatasetToToml(d);
   EXPECT_EQ(text.find("secret"), std::string::npos);

@@ -5,9 +5,11 @@
 #include <cstdlib>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "catalog/accounts.h"
 #include "catalog/datasets.h"
@@ -28,7 +30,7 @@ constexpr int64_t kStart = 1'795'939'200'000;  // 2026-11-29T08:00:00Z
 
 struct Call {
   std::string dataset;
-  Trigger trigger;
+  catalog::Trigger trigger;
   int attempt;
   std::string at;
 };
@@ -53,7 +55,7 @@ class DaemonTest : public ::testing::Test {
     options.max_concurrent = max_concurrent;
     options.on_event = [this](const DaemonEvent& e) { events_.push_back(FormatEventText(e)); };
     options.on_final_failure = [this](const std::string& json) { notices_.push_back(json); };
-    options.runner = [this](const catalog::DatasetDefinition& d, Trigger t, int attempt, const std::atomic<bool>&) {
+    options.runner = [this](const catalog::DatasetDefinition& d, catalog::Trigger t, int attempt, const std::atomic<bool>&) {
       {
         std::unique_lock lock(mu_);
         calls_.push_back({d.name, t, attempt, FormatTimestamp(clock_.Now())});
@@ -109,8 +111,8 @@ class DaemonTest : public ::testing::Test {
     d.bucket = "billing";
     d.report_name = "daily";
     d.duration.start = *pipeline::DateSpec::Parse("1d");
-    d.schedule = *Schedule::Parse(schedule);
-    d.retry = *RetryPolicy::Parse(retry);
+    d.schedule = *catalog::Schedule::Parse(schedule);
+    d.retry = *catalog::RetryPolicy::Parse(retry);
     auto saved = catalog::DatasetStore(daemon_->catalog()).Create(d);
     ASSERT_TRUE(saved) << saved.error().message;
   }
@@ -125,7 +127,7 @@ class DaemonTest : public ::testing::Test {
     std::vector<std::string> out;
     for (auto it = runs->rbegin(); it != runs->rend(); ++it) {
       out.push_back(fmt::format("{} {} {} #{} {}", FormatTimestamp(it->started_at), it->dataset,
-                                TriggerName(it->trigger), it->attempt, catalog::RunStatusName(it->status)));
+                                catalog::TriggerName(it->trigger), it->attempt, catalog::RunStatusName(it->status)));
     }
     return out;
   }
@@ -153,6 +155,85 @@ class DaemonTest : public ::testing::Test {
   int stop_after_ = -1;
   std::atomic<bool> stop_{false};
 };
+
+// Another process holding the catalog's write lock (BEGIN IMMEDIATE on its own connection).
+class CatalogWriter {
+ public:
+  explicit CatalogWriter(const std::filesystem::path& file) {
+    EXPECT_EQ(sqlite3_open(file.c_str(), &db_), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  void Release() {
+    if (db_ == nullptr) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+  ~CatalogWriter() { Release(); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// Issue 11 c: a run whose end cannot be written (the catalog is busy) is kept and recorded later; its
+// history row never stays 'running'.
+TEST_F(DaemonTest, RunEndIsRecordedOnceTheBusyCatalogFreesUp) {
+  blocking_ = true;
+  ASSERT_TRUE(daemon_->catalog().db().Exec("PRAGMA busy_timeout = 50"));
+  Create("daily", "every day at 06:00");
+  SetNow("2026-11-30T06:00");
+  EXPECT_EQ(*daemon_->Tick(stop_), 1);
+  WaitRunning({"daily"});
+  CatalogWriter other(tmp_.path() / catalog::kCatalogFileName);
+  Release("daily");
+  auto busy = daemon_->AwaitRunEnd();
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(daemon_->Running(), (std::vector<std::string>{"daily"}));  // kept until recorded
+  EXPECT_EQ(History(), (std::vector<std::string>{"2026-11-30T06:00:00Z daily schedule #1 running"}));
+  other.Release();
+  ASSERT_TRUE(daemon_->AwaitIdle());
+  EXPECT_EQ(History(), (std::vector<std::string>{"2026-11-30T06:00:00Z daily schedule #1 succeeded"}));
+  EXPECT_EQ(events_.back(), "2026-11-30T06:00:00Z run_end run=1 dataset=daily trigger=schedule attempt=1 "
+                            "status=succeeded periods=2 line_items=100 duration_ms=0");
+}
+
+// Issue 11 c: the loop logs a busy catalog, backs off and goes on; it does not end.
+TEST_F(DaemonTest, LoopWaitsOutABusyCatalog) {
+  ASSERT_TRUE(daemon_->catalog().db().Exec("PRAGMA busy_timeout = 50"));
+  Create("daily", "every day at 06:00");
+  SetNow("2026-11-30T06:00");
+  std::atomic<int> busy_events{0};
+  daemon_.reset();  // this test's own daemon: a runner that does not block, events counted
+  DaemonOptions options;
+  options.home = tmp_.path();
+  options.clock = &clock_;
+  options.poll = minutes(1);
+  options.busy_backoff = milliseconds(1'000);
+  options.sleep_step = milliseconds(10);
+  options.on_event = [&](const DaemonEvent& e) {
+    if (e.kind == DaemonEvent::Kind::kCatalogBusy) ++busy_events;
+    if (e.kind == DaemonEvent::Kind::kRunEnd) stop_.store(true);
+  };
+  options.runner = [](const catalog::DatasetDefinition&, catalog::Trigger, int, const std::atomic<bool>&) {
+    return RunOutcome{Ok(), 1, 7};
+  };
+  auto started = Daemon::Start(std::move(options));
+  ASSERT_TRUE(started) << started.error().message;  // reading and the stale-run check need no write lock
+  daemon_ = std::move(*started);
+  ASSERT_TRUE(daemon_->catalog().db().Exec("PRAGMA busy_timeout = 50"));
+  auto other = std::make_unique<CatalogWriter>(tmp_.path() / catalog::kCatalogFileName);
+  std::thread loop([&] { EXPECT_TRUE(daemon_->Loop(stop_)); });
+  while (busy_events.load() < 2) std::this_thread::sleep_for(milliseconds(5));
+  other->Release();
+  loop.join();
+  EXPECT_GE(busy_events.load(), 2);
+  auto runs = catalog::RunHistory(daemon_->catalog()).List("", 10);
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 1u);  // started once the lock was free (the clock moved with the backoff)
+  EXPECT_EQ((*runs)[0].status, catalog::RunStatus::kSucceeded);
+  EXPECT_EQ((*runs)[0].line_items, 7);
+}
 
 TEST_F(DaemonTest, ScheduleFiresAtItsTime) {
   Create("daily", "every day at 06:00");
@@ -265,7 +346,7 @@ TEST_F(DaemonTest, SecondDaemonForTheSameHomeIsRefused) {
   DaemonOptions options;
   options.home = tmp_.path();
   options.clock = &clock_;
-  options.runner = [](const catalog::DatasetDefinition&, Trigger, int, const std::atomic<bool>&) {
+  options.runner = [](const catalog::DatasetDefinition&, catalog::Trigger, int, const std::atomic<bool>&) {
     return RunOutcome{};
   };
   auto second = Daemon::Start(std::move(options));
@@ -283,7 +364,7 @@ TEST_F(DaemonTest, StartLaterRunsOnceNowThenFromTheStart) {
   d.bucket = "billing";
   d.report_name = "daily";
   d.duration.start = *pipeline::DateSpec::Parse("1d");
-  d.schedule = *Schedule::Parse("every day at 06:00");
+  d.schedule = *catalog::Schedule::Parse("every day at 06:00");
   d.schedule.start_at = SysTime(milliseconds(kStart)) + hours(24 * 7);
   ASSERT_TRUE(catalog::DatasetStore(daemon_->catalog()).Create(d));
   EXPECT_EQ(TickAll(), 1);
@@ -393,7 +474,7 @@ TEST(DaemonLogTest, JsonLinesAndQuoting) {
   e.at = SysTime(milliseconds(kStart));
   e.run_id = 4;
   e.dataset = "daily";
-  e.trigger = Trigger::kManual;
+  e.trigger = catalog::Trigger::kManual;
   e.status = catalog::RunStatus::kCancelled;
   e.duration = milliseconds(1234);
   e.error = "the run was stopped; the dataset is unchanged";
@@ -401,10 +482,12 @@ TEST(DaemonLogTest, JsonLinesAndQuoting) {
             R"({"time":"2026-11-29T08:00:00Z","event":"run_end","run_id":4,"dataset":"daily","trigger":"manual",)"
             R"("attempt":1,"status":"cancelled","periods":0,"line_items":0,"duration_ms":1234,)"
             R"("error":"the run was stopped; the dataset is unchanged"})");
-  e.error = "bad \"row\"\nline 2 \xff";
+  // Issue 11 f: an error is escaped before it is logged (control characters, invalid UTF-8), then
+  // quoted with JSON escapes where it needs quotes.
+  e.error = "bad \"row\"\nline 2 \xff \x1b[2J";
   EXPECT_EQ(FormatEventText(e),
             "2026-11-29T08:00:00Z run_end run=4 dataset=daily trigger=manual attempt=1 status=cancelled periods=0 "
-            "line_items=0 duration_ms=1234 error=\"bad \\\"row\\\"\\nline 2 \xef\xbf\xbd\"");
+            "line_items=0 duration_ms=1234 error=\"bad \\\"row\\\"\\\\nline 2 \\\\xff \\\\x1b[2J\"");
   DaemonEvent n;
   n.kind = DaemonEvent::Kind::kNotifyFailed;
   n.at = SysTime(milliseconds(kStart));
@@ -420,7 +503,7 @@ TEST_F(DaemonTest, MaxConcurrentOutOfRangeIsRefused) {
   options.home = tmp_.path();
   options.clock = &clock_;
   options.max_concurrent = 0;
-  options.runner = [](const catalog::DatasetDefinition&, Trigger, int, const std::atomic<bool>&) {
+  options.runner = [](const catalog::DatasetDefinition&, catalog::Trigger, int, const std::atomic<bool>&) {
     return RunOutcome{};
   };
   auto d = Daemon::Start(std::move(options));

@@ -2,6 +2,7 @@
 // on 127.0.0.1 run by the test.
 #include "sched/failure_notifier.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -34,6 +35,24 @@ TEST(NoticeCommandTest, GetsTheJsonOnStdinAndInTheEnvironment) {
   ASSERT_TRUE(RunNoticeCommand(cmd, kJson, milliseconds(10'000)));
   EXPECT_EQ(ReadFile(in), kJson);
   EXPECT_EQ(ReadFile(env), kJson);
+}
+
+// Issue 11 e: the command does not get the master key (it opens every stored secret); it is started with
+// posix_spawn and an environment built for it.
+TEST(NoticeCommandTest, TheEnvironmentHasNoMasterKey) {
+  TempDir tmp;
+  ::setenv("BILLPIPE_MASTER_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
+  ::setenv("BILLPIPE_TEST_KEPT", "kept", 1);
+  auto out = tmp.path() / "env.txt";
+  Status run = RunNoticeCommand(fmt::format("env > '{}'", out.string()), kJson, milliseconds(10'000));
+  ::unsetenv("BILLPIPE_MASTER_KEY");
+  ::unsetenv("BILLPIPE_TEST_KEPT");
+  ASSERT_TRUE(run) << run.error().message;
+  std::string env = ReadFile(out);
+  EXPECT_EQ(env.find("BILLPIPE_MASTER_KEY"), std::string::npos) << env;
+  EXPECT_EQ(env.find("00112233445566778899aabbccddeeff"), std::string::npos);
+  EXPECT_NE(env.find("BILLPIPE_TEST_KEPT=kept\n"), std::string::npos) << env;  // the rest is passed on
+  EXPECT_NE(env.find(std::string("BILLPIPE_RUN_JSON=") + kJson + "\n"), std::string::npos) << env;
 }
 
 TEST(NoticeCommandTest, FailuresSayWhat) {

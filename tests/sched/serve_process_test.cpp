@@ -279,6 +279,40 @@ TEST_F(ServeS3Test, FailureAfterTheLastRetryCallsTheCommandAndTheWebhook) {
   EXPECT_TRUE(LogEvents("notify_failed").empty());
 }
 
+// Issue 11 e, k, l: the webhook URL (with its token) comes from a file, so it is not on the daemon's
+// command line; the failure command gets no master key; the daemon cannot dump core.
+TEST_F(ServeS3Test, WebhookFromAFileCommandWithoutTheKeyAndNoCoreDumps) {
+  Upload([](CurFixture& f) { f.WritePeriod(2026, 11, "h1", {Days(11, 1, 2, "1")}, false, false, "hidden"); });
+  Setup("hidden", "every day at 06:00", "never", /*start_later=*/true);
+  proxy_->SetFaults(R"([{"action":"denied","method":"GET","path":"/billing/cur/hidden/","times":1}])");
+  OneRequestServer hook(200);
+  auto url_file = tmp_.path() / "webhook.url";
+  {
+    std::ofstream out(url_file);
+    out << fmt::format("http://127.0.0.1:{}/hook?token=t0k3n\n", hook.port());
+  }
+  auto env_file = tmp_.path() / "notice-env.txt";
+  pid_t pid = Serve({"--on-failure-webhook-file", url_file.string(), "--on-failure-command",
+                     fmt::format("env > '{}.tmp' && mv '{}.tmp' '{}'", env_file.string(), env_file.string(),
+                                 env_file.string())});
+  std::string cmdline = ReadFile(fmt::format("/proc/{}/cmdline", pid));
+  EXPECT_FALSE(cmdline.empty());
+  EXPECT_EQ(cmdline.find("t0k3n"), std::string::npos) << cmdline;
+  std::string limits = ReadFile(fmt::format("/proc/{}/limits", pid));
+  EXPECT_NE(limits.find("Max core file size        0                    0"), std::string::npos) << limits;
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(env_file) && !hook.request().empty(); }))
+      << ReadFile(log());
+  Stop(pid);
+  std::string req = hook.request();
+  EXPECT_EQ(req.substr(0, req.find("\r\n")), "POST /hook?token=t0k3n HTTP/1.1");
+  std::string env = ReadFile(env_file);
+  EXPECT_NE(env.find("BILLPIPE_RUN_JSON="), std::string::npos) << env;
+  EXPECT_EQ(env.find("BILLPIPE_MASTER_KEY"), std::string::npos) << env;
+  EXPECT_EQ(env.find(kMasterKey), std::string::npos);
+  EXPECT_TRUE(LogEvents("notify_failed").empty());
+  std::filesystem::remove(env_file);  // it holds the test's TEST_SECRET variable (TearDown looks for it)
+}
+
 TEST_F(ServeS3Test, AWebhookThatCannotBeReachedIsLogged) {
   Upload([](CurFixture& f) { f.WritePeriod(2026, 11, "u1", {Days(11, 1, 2, "1")}, false, false, "unlucky"); });
   Setup("unlucky", "every day at 06:00", "never", /*start_later=*/true);

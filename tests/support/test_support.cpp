@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,9 +26,19 @@ namespace fs = std::filesystem;
 fs::path SourceDir() { return fs::path(BILLPIPE_SOURCE_DIR); }
 
 fs::path SharedDir() {
-  if (const char* env = std::getenv("BILLPIPE_SHARED_DIR")) return fs::path(env);
-  fs::path p = SourceDir().parent_path() / "shared";
-  return fs::exists(p / "testdata") ? p : fs::path();
+  const char* env = std::getenv("BILLPIPE_SHARED_DIR");
+  fs::path p = env != nullptr ? fs::path(env) : SourceDir().parent_path() / "shared";
+  if (fs::exists(p / "testdata")) return p;
+  MissingShared(p.string() + "/testdata");
+  return fs::path();
+}
+
+void MissingShared(const std::string& what) {
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string_view(ci) == "true") {
+    ADD_FAILURE() << what << " is missing and CI=true: the tests that read ../shared must run in CI, not skip. "
+                  << "Check out the shared test data beside the repository (or set BILLPIPE_SHARED_DIR).";
+  }
 }
 
 fs::path BillpipeBinary() { return fs::path(BILLPIPE_BINARY); }

@@ -10,9 +10,13 @@
 
 namespace billpipe::testing {
 
-// The source tree and ../shared (empty path when shared/ is not beside the checkout).
+// The source tree and ../shared (empty path when shared/ is not beside the checkout, or
+// BILLPIPE_SHARED_DIR names a folder without testdata/). A missing ../shared makes the calling test
+// skip — except under CI=true, where it is a failure (MissingShared).
 std::filesystem::path SourceDir();
 std::filesystem::path SharedDir();
+// Under CI=true, records a failure of the running test saying `what` of ../shared is missing.
+void MissingShared(const std::string& what);
 // The billpipe binary built with these tests.
 std::filesystem::path BillpipeBinary();
 

@@ -1,8 +1,8 @@
-#include "sched/retry.h"
+#include "catalog/retry.h"
 
 #include <gtest/gtest.h>
 
-namespace billpipe::sched {
+namespace billpipe::catalog {
 namespace {
 
 using std::chrono::hours;
@@ -52,4 +52,4 @@ TEST(RetryPolicyTest, OnlyScheduledRunsRetry) {
 }
 
 }  // namespace
-}  // namespace billpipe::sched
+}  // namespace billpipe::catalog

@@ -1,4 +1,4 @@
-#include "sched/schedule.h"
+#include "catalog/schedule.h"
 
 #include <cstdlib>
 #include <ctime>
@@ -7,7 +7,7 @@
 
 #include "util/date.h"
 
-namespace billpipe::sched {
+namespace billpipe::catalog {
 namespace {
 
 using std::chrono::milliseconds;
@@ -68,7 +68,8 @@ TEST(ScheduleParseTest, ErrorsSayWhatIsWrongAndWhatIsAllowed) {
   const std::string examples =
       ". Examples: 'manual', 'every 6 hours', 'every 2 hours at :30 between 8 and 18', 'every day at 06:00', "
       "'every weekday at 06:00', 'every 2 weeks on mon,thu at 06:00', 'every month on day 31 at 06:00', "
-      "'every month on the 2nd,4th sun at 06:00', 'cron 0 6 * * 1-5' (times in UTC).";
+      "'every month on the 2nd,4th sun at 06:00', 'cron 0 6 * * 1-5'; times in UTC unless the schedule ends with a "
+      "time zone: 'every day at 06:00 in Europe/Paris'.";
   auto e = [](std::string_view text) { return Schedule::Parse(text).error().message; };
   EXPECT_EQ(e("every 25 hours"), "The schedule 'every 25 hours' is not valid: every 25 hours: the number is 1 to 23" + examples);
   EXPECT_EQ(e("every day at 24:00"),
@@ -286,4 +287,50 @@ TEST(FormatTest, UtcWithLocalTimeBeside) {
 }
 
 }  // namespace
-}  // namespace billpipe::sched
+namespace {
+
+std::string Fmt(std::optional<SysTime> t) { return t ? FormatTimestamp(*t) : "none"; }
+
+// Issue 11 p: a schedule in a time zone runs at the zone's wall-clock time, across daylight saving.
+TEST(ScheduleZoneTest, DailyInParisFollowsSummerTime) {
+  auto s = Schedule::Parse("every day at 06:00 in Europe/Paris");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->ToString(), "every day at 06:00 in Europe/Paris");
+  EXPECT_EQ(Schedule::Parse(s->ToString())->ToString(), s->ToString());  // round trip
+  s->anchor = T("2026-03-01T00:00");
+  // 06:00 in Paris is 05:00 UTC in winter and 04:00 UTC in summer (from 2026-03-29).
+  EXPECT_EQ(Fmt(NextRun(*s, T("2026-03-27T12:00"))), "2026-03-28T05:00:00Z");
+  EXPECT_EQ(Fmt(NextRun(*s, T("2026-03-28T05:00"))), "2026-03-29T04:00:00Z");
+  EXPECT_EQ(Fmt(NextRun(*s, T("2026-10-24T04:00"))), "2026-10-25T05:00:00Z");
+  auto warnings = Validate(*s);  // daily: no warning, 23- and 25-hour days are fine
+  ASSERT_TRUE(warnings) << warnings.error().message;
+  EXPECT_EQ(warnings->size(), 0u) << (warnings->empty() ? "" : warnings->front());
+}
+
+TEST(ScheduleZoneTest, SkippedAndRepeatedHoursRunOnce) {
+  auto s = Schedule::Parse("every day at 02:30 IN America/New_York");
+  ASSERT_TRUE(s) << s.error().message;
+  s->anchor = T("2026-03-01T00:00");
+  // 2026-03-08: clocks go from 02:00 to 03:00; 02:30 runs as 03:30 EDT (07:30 UTC).
+  EXPECT_EQ(Fmt(NextRun(*s, T("2026-03-07T12:00"))), "2026-03-08T07:30:00Z");
+  EXPECT_EQ(Fmt(NextRun(*s, T("2026-03-08T07:30"))), "2026-03-09T06:30:00Z");
+  auto hourly = Schedule::Parse("every hour at :30 in America/New_York");
+  ASSERT_TRUE(hourly);
+  hourly->anchor = T("2026-10-01T00:00");
+  // 2026-11-01: 01:30 happens twice (EDT 05:30 UTC, EST 06:30 UTC); the hour list runs 01:30 once, then 02:30 EST.
+  EXPECT_EQ(Fmt(NextRun(*hourly, T("2026-11-01T05:00"))), "2026-11-01T05:30:00Z");
+  EXPECT_EQ(Fmt(NextRun(*hourly, T("2026-11-01T05:30"))), "2026-11-01T07:30:00Z");
+}
+
+TEST(ScheduleZoneTest, UnknownZoneIsRefused) {
+  auto s = Schedule::Parse("every day at 06:00 in Mars/Base");
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(s.error().message.starts_with(
+      "The schedule 'every day at 06:00 in Mars/Base' is not valid: 'Mars/Base' is not a time zone of the tz "
+      "database (/usr/share/zoneinfo): give an IANA name such as Europe/Paris, America/New_York or UTC. Examples:"))
+      << s.error().message;
+  EXPECT_EQ(Schedule::Parse("every day at 06:00")->ToString(), "every day at 06:00");  // UTC: no suffix
+}
+
+}  // namespace
+}  // namespace billpipe::catalog

@@ -13,7 +13,7 @@
 
 #include "util/status.h"
 
-namespace billpipe::sched {
+namespace billpipe::catalog {
 
 struct CronExpr {
   std::bitset<60> minutes;
@@ -32,4 +32,4 @@ struct CronExpr {
   bool MatchesDay(int month, int day, int weekday) const;
 };
 
-}  // namespace billpipe::sched
+}  // namespace billpipe::catalog

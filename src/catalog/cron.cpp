@@ -1,4 +1,4 @@
-#include "sched/cron.h"
+#include "catalog/cron.h"
 
 #include <array>
 #include <cctype>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace billpipe::sched {
+namespace billpipe::catalog {
 namespace {
 
 struct FieldSpec {
@@ -144,4 +144,4 @@ bool CronExpr::MatchesDay(int month, int day, int weekday) const {
   return dom && dow;
 }
 
-}  // namespace billpipe::sched
+}  // namespace billpipe::catalog

@@ -1,4 +1,4 @@
-#include "sched/schedule.h"
+#include "catalog/schedule.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 
 #include "util/date.h"
 
-namespace billpipe::sched {
+namespace billpipe::catalog {
 namespace {
 
 using std::chrono::milliseconds;
@@ -35,7 +35,7 @@ bool DayMatches(const Schedule& s, int64_t day) {
   using K = Schedule::Kind;
   Date date = Date::FromDays(day);
   int wd = Weekday(day);
-  int64_t anchor_day = DayOf(s.anchor);
+  int64_t anchor_day = DayOf(s.zone.utc() ? s.anchor : s.anchor + s.zone.OffsetAt(s.anchor));
   switch (s.kind) {
     case K::kManual: return false;
     case K::kHours: return true;
@@ -84,7 +84,8 @@ Error Invalid(std::string_view text, std::string_view why) {
                fmt::format("The schedule '{}' is not valid: {}. Examples: 'manual', 'every 6 hours', "
                            "'every 2 hours at :30 between 8 and 18', 'every day at 06:00', 'every weekday at 06:00', "
                            "'every 2 weeks on mon,thu at 06:00', 'every month on day 31 at 06:00', "
-                           "'every month on the 2nd,4th sun at 06:00', 'cron 0 6 * * 1-5' (times in UTC).",
+                           "'every month on the 2nd,4th sun at 06:00', 'cron 0 6 * * 1-5'; times in UTC unless the schedule ends "
+                           "with a time zone: 'every day at 06:00 in Europe/Paris'.",
                            text, why));
 }
 
@@ -132,8 +133,11 @@ bool IsKeyword(std::string_view w) { return w == "at" || w == "between" || w == 
 
 }  // namespace
 
-Result<Schedule> Schedule::Parse(std::string_view text) {
-  using K = Kind;
+namespace {
+
+// The schedule without its "in ZONE" suffix.
+Result<Schedule> ParseRules(std::string_view text) {
+  using K = Schedule::Kind;
   Schedule s;
   auto words = Words(text);
   if (words.empty()) return Fail(Invalid(text, "it is empty"));
@@ -272,7 +276,43 @@ Result<Schedule> Schedule::Parse(std::string_view text) {
   return s;
 }
 
+}  // namespace
+
+Result<Schedule> Schedule::Parse(std::string_view text) {
+  // "... in ZONE": the last word is the zone, the word before it "in" (any case).
+  std::string_view body = text;
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back()))) body.remove_suffix(1);
+  std::string zone_name;
+  size_t last = body.find_last_of(" \t");
+  if (last != std::string_view::npos) {
+    std::string_view before = body.substr(0, last);
+    while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back()))) before.remove_suffix(1);
+    if (before.size() > 3 && std::isspace(static_cast<unsigned char>(before[before.size() - 3])) &&
+        std::tolower(static_cast<unsigned char>(before[before.size() - 2])) == 'i' &&
+        std::tolower(static_cast<unsigned char>(before[before.size() - 1])) == 'n') {
+      zone_name = std::string(body.substr(last + 1));
+      body = before.substr(0, before.size() - 2);
+    }
+  }
+  BP_ASSIGN_OR_RETURN(Schedule s, ParseRules(body));
+  if (!zone_name.empty() && !s.manual()) {
+    auto zone = TimeZone::Load(zone_name);
+    if (!zone) {
+      std::string why = zone.error().message;
+      if (!why.empty() && why.back() == '.') why.pop_back();
+      return Fail(Invalid(text, why));
+    }
+    s.zone = std::move(*zone);
+  }
+  return s;
+}
+
 std::string Schedule::ToString() const {
+  std::string rules = RulesToString();
+  return zone.utc() || manual() ? rules : rules + " in " + zone.name();
+}
+
+std::string Schedule::RulesToString() const {
   using K = Kind;
   auto at = [&] { return fmt::format(" at {:02}:{:02}", hour, minute); };
   auto every_unit = [&](const char* unit) {
@@ -317,11 +357,19 @@ std::optional<SysTime> NextRun(const Schedule& s, SysTime after) {
   int64_t from = after.time_since_epoch().count();
   if (s.start_at) from = std::max(from, s.start_at->time_since_epoch().count() - 1);
   auto minutes = MinutesOfDay(s);
-  int64_t first_day = FloorDiv(from, kMsPerDay);
+  // Days and times are the zone's (local); each candidate is turned into its UTC instant.
+  const bool utc = s.zone.utc();
+  auto local_ms = [&](int64_t utc_ms) {
+    return utc ? utc_ms : utc_ms + s.zone.OffsetAt(SysTime(milliseconds(utc_ms))).count() * 1000;
+  };
+  auto to_utc = [&](int64_t local) {
+    return utc ? local : s.zone.FromLocal(FloorDiv(local, 1000)).time_since_epoch().count() + FloorMod(local, 1000);
+  };
+  int64_t first_day = FloorDiv(local_ms(from), kMsPerDay) - (utc ? 0 : 1);
   for (int64_t day = first_day; day <= first_day + kSearchDays; ++day) {
     if (!DayMatches(s, day)) continue;
     for (int m : minutes) {
-      int64_t t = day * kMsPerDay + m * kMsPerMinute;
+      int64_t t = to_utc(day * kMsPerDay + m * kMsPerMinute);
       if (t > from) return SysTime(milliseconds(t));
     }
   }
@@ -376,7 +424,9 @@ Result<std::vector<std::string>> Validate(const Schedule& s) {
                             "is 15 minutes.",
                             s.ToString(), FormatInterval(*shortest)));
   }
-  if (shortest && *shortest < kWarnInterval) {
+  // In a zone with daylight saving a daily schedule has one 23-hour day a year: not "more often".
+  const milliseconds dst_slack = s.zone.utc() ? milliseconds(0) : milliseconds(std::chrono::hours(1));
+  if (shortest && *shortest + dst_slack < kWarnInterval) {
     warnings.push_back(fmt::format("The schedule '{}' runs more often than once a day (every {} at its most "
                                    "frequent). AWS updates the report a few times a day at most, so many runs will "
                                    "find nothing new.",
@@ -412,4 +462,4 @@ std::string FormatUtcAndLocal(SysTime t) {
   return fmt::format("{} ({} {})", out, local_text, local.tm_zone ? local.tm_zone : "local");
 }
 
-}  // namespace billpipe::sched
+}  // namespace billpipe::catalog

@@ -14,7 +14,7 @@
 #include "util/clock.h"
 #include "util/status.h"
 
-namespace billpipe::sched {
+namespace billpipe::catalog {
 
 inline constexpr int kMaxRetryAttempts = 10;
 inline constexpr std::chrono::minutes kMinRetryInterval{1};
@@ -44,4 +44,4 @@ std::optional<SysTime> NextRetryAt(const RetryPolicy& policy, Trigger trigger, i
 Result<std::chrono::milliseconds> ParseInterval(std::string_view text);
 std::string FormatIntervalShort(std::chrono::milliseconds d);  // "10m", "90s", "2h"
 
-}  // namespace billpipe::sched
+}  // namespace billpipe::catalog

@@ -1,4 +1,4 @@
-#include "sched/retry.h"
+#include "catalog/retry.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace billpipe::sched {
+namespace billpipe::catalog {
 
 using std::chrono::milliseconds;
 
@@ -103,4 +103,4 @@ std::optional<SysTime> NextRetryAt(const RetryPolicy& policy, Trigger trigger, i
   return failed_at + *delay;
 }
 
-}  // namespace billpipe::sched
+}  // namespace billpipe::catalog

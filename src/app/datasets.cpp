@@ -1,0 +1,217 @@
+#include "app/datasets.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "catalog/accounts.h"
+#include "catalog/credential_check.h"
+#include "catalog/dataset_toml.h"
+#include "pipeline/plan.h"
+#include "pipeline/run_lock.h"
+#include "sink/open_sink.h"
+#include "util/date.h"
+
+namespace billpipe::app {
+
+Status ApplyDatasetFields(const DatasetFields& f, catalog::DatasetDefinition& def) {
+  if (f.description) def.description = *f.description;
+  if (f.account) def.account = *f.account;
+  if (f.report_type) def.report_type = *f.report_type;
+  if (f.filter) {
+    BP_ASSIGN_OR_RETURN(def.filter, pipeline::ParseFilter(*f.filter));
+  }
+  if (f.bucket) def.bucket = *f.bucket;
+  if (f.prefix) def.prefix = *f.prefix;
+  if (f.report_name) def.report_name = *f.report_name;
+  if (f.duration.any()) {
+    BP_ASSIGN_OR_RETURN(def.duration, catalog::ParseDurationFlags(f.duration));
+  }
+  if (f.schedule) {
+    auto start_at = def.schedule.start_at;
+    BP_ASSIGN_OR_RETURN(def.schedule, catalog::Schedule::Parse(*f.schedule));
+    def.schedule.start_at = start_at;
+  }
+  if (f.start_later) def.schedule.start_at = *f.start_later;
+  if (f.no_start_later) def.schedule.start_at.reset();
+  if (f.retry) {
+    BP_ASSIGN_OR_RETURN(def.retry, catalog::RetryPolicy::Parse(*f.retry));
+  }
+  if (f.update_method) {
+    BP_ASSIGN_OR_RETURN(def.update_method, pipeline::ParseUpdateMethod(*f.update_method));
+  }
+  if (f.keep_versions) def.keep_versions = *f.keep_versions;
+  if (f.retention_months) def.retention_months = *f.retention_months;
+  if (f.skip_bad_rows) def.skip_bad_rows = *f.skip_bad_rows;
+  return Ok();
+}
+
+namespace {
+
+// Saving and checking share one catalog transaction, rolled back when the check fails: every field is
+// validated before any request, and the check reads the stored (normalised) definition.
+Result<catalog::DatasetStore::Saved> SaveChecked(catalog::Catalog& cat, const catalog::DatasetDefinition& def,
+                                                 const std::optional<std::string>& existing, bool check) {
+  catalog::DatasetStore store(cat);
+  catalog::DatasetStore::Saved saved;
+  BP_RETURN_IF_ERROR(cat.InTransaction([&]() -> Status {
+    BP_ASSIGN_OR_RETURN(saved, existing ? store.Update(*existing, def) : store.Create(def));
+    if (!check) return Ok();
+    return CheckDatasetReport(cat, saved.dataset);
+  }));
+  return saved;
+}
+
+}  // namespace
+
+Result<catalog::DatasetStore::Saved> CreateDataset(catalog::Catalog& catalog, const std::string& name,
+                                                   const DatasetFields& fields, bool check) {
+  catalog::DatasetDefinition def;
+  def.name = name;
+  BP_ASSIGN_OR_RETURN(def.duration, catalog::ParseDurationFlags(fields.duration));  // required on create
+  BP_RETURN_IF_ERROR(ApplyDatasetFields(fields, def));
+  return SaveChecked(catalog, def, std::nullopt, check);
+}
+
+Result<catalog::DatasetStore::Saved> EditDataset(catalog::Catalog& catalog, const std::string& name,
+                                                 const DatasetEdit& edit) {
+  if (edit.pause && edit.resume) return Fail(ErrorCode::kInvalidArgument, "Give --pause or --resume, not both.");
+  BP_ASSIGN_OR_RETURN(auto def, catalog::DatasetStore(catalog).Get(name));
+  BP_RETURN_IF_ERROR(ApplyDatasetFields(edit.fields, def));
+  if (!edit.new_name.empty()) def.name = edit.new_name;
+  if (edit.pause) {
+    def.paused = true;
+    def.pause_reason = "paused by the user";
+  }
+  if (edit.resume) {
+    def.paused = false;
+    def.pause_reason.clear();
+  }
+  return SaveChecked(catalog, def, name, edit.fields.Locates() && !edit.no_check);
+}
+
+Result<ImportedDataset> ImportDataset(catalog::Catalog& catalog, std::string_view toml, std::string_view source,
+                                      bool replace, bool check) {
+  BP_ASSIGN_OR_RETURN(auto def, catalog::DatasetFromToml(toml, source));
+  ImportedDataset out;
+  out.replaced = static_cast<bool>(catalog::DatasetStore(catalog).Get(def.name));
+  if (out.replaced && !replace) {
+    return Fail(ErrorCode::kConflict,
+                fmt::format("A dataset named '{}' already exists. Use --replace to update it from the file.",
+                            def.name));
+  }
+  BP_ASSIGN_OR_RETURN(out.saved,
+                      SaveChecked(catalog, def, out.replaced ? std::optional<std::string>(def.name) : std::nullopt,
+                                  check));
+  return out;
+}
+
+Result<std::string> ExportDataset(catalog::Catalog& catalog, const std::string& name) {
+  BP_ASSIGN_OR_RETURN(auto def, catalog::DatasetStore(catalog).Get(name));
+  return catalog::DatasetToToml(def);
+}
+
+Result<std::string> DeleteDataset(catalog::Catalog& catalog, const std::string& name, bool drop_data) {
+  catalog::DatasetStore store(catalog);
+  BP_ASSIGN_OR_RETURN(auto def, store.Get(name));
+  std::string dropped_from;
+  if (drop_data) {
+    BP_ASSIGN_OR_RETURN(dropped_from, DropCatalogDatasetData(catalog.home(), def.name));
+  }
+  BP_RETURN_IF_ERROR(store.Delete(def.name));
+  return dropped_from;
+}
+
+Result<std::vector<catalog::DatasetDefinition>> ListDatasets(catalog::Catalog& catalog) {
+  return catalog::DatasetStore(catalog).List();
+}
+
+Result<catalog::DatasetDefinition> GetDataset(catalog::Catalog& catalog, const std::string& name) {
+  return catalog::DatasetStore(catalog).Get(name);
+}
+
+nlohmann::json DatasetJson(const catalog::DatasetDefinition& d) {
+  nlohmann::json j = {
+      {"name", d.name},
+      {"description", d.description},
+      {"account", d.account.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.account)},
+      {"report_type", d.report_type},
+      {"filter", std::string(pipeline::FilterName(d.filter))},
+      {"bucket", d.bucket},
+      {"prefix", d.prefix},
+      {"report_name", d.report_name},
+      {"duration", {{"start", d.duration.start.ToString()}}},
+      {"schedule", d.schedule.ToString()},
+      {"retry", d.retry.ToString()},
+      {"update_method", std::string(pipeline::UpdateMethodName(d.update_method))},
+      {"keep_versions", d.keep_versions},
+      {"retention_months", d.retention_months},
+      {"skip_bad_rows", d.skip_bad_rows},
+      {"paused", d.paused},
+      {"pause_reason", d.pause_reason},
+      {"created_at", FormatTimestamp(d.created_at)},
+      {"updated_at", FormatTimestamp(d.updated_at)},
+  };
+  if (d.duration.end) j["duration"]["end"] = d.duration.end->ToString();
+  j["start_at"] = d.schedule.start_at ? nlohmann::json(FormatTimestamp(*d.schedule.start_at)) : nlohmann::json(nullptr);
+  j["next_run_at"] = d.next_run_at ? nlohmann::json(FormatTimestamp(*d.next_run_at)) : nlohmann::json(nullptr);
+  return j;
+}
+
+Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const catalog::DatasetDefinition& def) {
+  if (def.account.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("Dataset '{}' has no account (its account was deleted). Attach one with billpipe dataset "
+                            "edit {} --account NAME.",
+                            def.name, def.name));
+  }
+  catalog::AccountStore accounts(catalog);
+  BP_ASSIGN_OR_RETURN(catalog::Account account, accounts.Get(def.account));
+  catalog::AccountSecrets secrets;
+  if (account.source == catalog::CredentialSource::kKeys) {
+    BP_ASSIGN_OR_RETURN(secrets, accounts.Secrets(account));
+  }
+  CatalogJob job;
+  job.request.dataset = def.name;
+  job.request.bucket = def.bucket;
+  job.request.prefix = def.prefix;
+  job.request.report_name = def.report_name;
+  job.request.filter = def.filter;
+  job.request.duration = def.duration;
+  job.request.update = def.update_method;
+  job.request.keep_versions = def.keep_versions;
+  job.request.partition_retention_months = def.retention_months;
+  job.request.bad_rows = def.skip_bad_rows ? pipeline::BadRowPolicy::kSkip : pipeline::BadRowPolicy::kFail;
+  job.client = catalog::AccountClientOptions(account, secrets);
+  return job;
+}
+
+Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const std::string& name) {
+  BP_ASSIGN_OR_RETURN(catalog::DatasetDefinition def, catalog::DatasetStore(catalog).Get(name));
+  return LoadCatalogJob(catalog, def);
+}
+
+std::string CatalogDestination(const std::filesystem::path& data_home) { return sink::DefaultDestination(data_home); }
+
+Status CheckDatasetReport(catalog::Catalog& catalog, const catalog::DatasetDefinition& def) {
+  BP_ASSIGN_OR_RETURN(CatalogJob job, LoadCatalogJob(catalog, def));
+  job.client.retry.max_attempts = 2;  // a person is waiting
+  BP_ASSIGN_OR_RETURN(auto store, s3::MakeClient(job.client));
+  return pipeline::CheckReportExists(*store, job.request);
+}
+
+Result<std::string> DropCatalogDatasetData(const std::filesystem::path& data_home, const std::string& dataset) {
+  std::string destination = CatalogDestination(data_home);
+  // Opening a SQLite destination creates its file: when there is none, nothing was ever loaded.
+  std::filesystem::path file = destination.substr(destination.find(':') + 1);
+  if (!std::filesystem::exists(file)) return std::string();
+  BP_ASSIGN_OR_RETURN(auto lock, pipeline::RunLock::Acquire(
+                                     data_home / "locks", dataset,
+                                     fmt::format("billpipe dataset delete, pid {}, started {}", getpid(),
+                                                 FormatTimestamp(Clock::System().Now()))));
+  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(destination));
+  BP_ASSIGN_OR_RETURN(bool dropped, sink->DropDataset(dataset));
+  return dropped ? sink->Describe() : std::string();
+}
+
+}  // namespace billpipe::app
