@@ -114,6 +114,14 @@ Result<ExportColumnRoles> ResolveColumnRoles(ExportKind kind, std::span<const Ex
   return roles;
 }
 
+Status CheckInvoiceFilter(ExportKind kind, std::string_view filter) {
+  if (filter == "All" || !ColumnRoles(kind).invoice_id.empty()) return Ok();
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("the {} filter needs an invoice column, and {} exports have none (InvoiceId came with "
+                          "FOCUS 1.2): use the All filter, or a FOCUS 1.2 or CUR 2.0 export",
+                          filter, ExportKindName(kind)));
+}
+
 std::span<const std::string_view> MapColumns(ExportKind kind) {
   if (kind == ExportKind::kCur2) return kCur2MapColumns;
   return kFocusMapColumns;

@@ -86,6 +86,10 @@ ExportColumnRoles ColumnRoles(ExportKind kind);
 // then ""): it is only summed for reports, never required.
 Result<ExportColumnRoles> ResolveColumnRoles(ExportKind kind, std::span<const ExportColumn> columns);
 
+// The Invoiced and Estimated filters read the invoice column; an export without one (FOCUS 1.0) refuses
+// them with kInvalidArgument saying why. filter: "Invoiced", "Estimated" or "All" (All is always fine).
+Status CheckInvoiceFilter(ExportKind kind, std::string_view filter);
+
 // The map columns of a kind: CUR 2.0 product, resource_tags, cost_category, discount; FOCUS Tags. Their
 // CSV values are JSON object text ({"user:team":"web"}), stored as that text.
 std::span<const std::string_view> MapColumns(ExportKind kind);

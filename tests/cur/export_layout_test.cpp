@@ -77,6 +77,19 @@ TEST(ExportLayoutTest, ColumnRolesPerKind) {
             "the CUR 2.0 export has no column \"bill_invoice_id\": add it to the export's query");
 }
 
+TEST(ExportLayoutTest, InvoiceFiltersNeedAnInvoiceColumn) {
+  EXPECT_TRUE(CheckInvoiceFilter(ExportKind::kCur2, "Invoiced"));
+  EXPECT_TRUE(CheckInvoiceFilter(ExportKind::kFocus12, "Estimated"));
+  EXPECT_TRUE(CheckInvoiceFilter(ExportKind::kFocus10, "All"));
+  auto invoiced = CheckInvoiceFilter(ExportKind::kFocus10, "Invoiced");
+  ASSERT_FALSE(invoiced);
+  EXPECT_EQ(invoiced.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(invoiced.error().message,
+            "the Invoiced filter needs an invoice column, and FOCUS 1.0 exports have none (InvoiceId came with FOCUS "
+            "1.2): use the All filter, or a FOCUS 1.2 or CUR 2.0 export");
+  EXPECT_FALSE(CheckInvoiceFilter(ExportKind::kFocus10, "Estimated"));
+}
+
 TEST(ExportLayoutTest, MapColumnsAndTheirValues) {
   EXPECT_TRUE(IsMapColumn(ExportKind::kCur2, "resource_tags"));
   EXPECT_TRUE(IsMapColumn(ExportKind::kCur2, "cost_category"));
@@ -95,7 +108,7 @@ TEST(ExportLayoutTest, MapColumnsAndTheirValues) {
   EXPECT_EQ(CheckMapValue("Tags", R"("text")"), "map column \"Tags\" holds a JSON string, expected a JSON object");
   EXPECT_EQ(CheckMapValue("Tags", "12"), "map column \"Tags\" holds a JSON number, expected a JSON object");
   EXPECT_EQ(CheckMapValue("Tags", "null"), "map column \"Tags\" holds null, expected a JSON object");
-  EXPECT_EQ(CheckMapValue("Tags", R"({"a":"b")"), "map column \"Tags\" is not JSON: syntax error at byte 10");
+  EXPECT_EQ(CheckMapValue("Tags", R"({"a":"b")"), "map column \"Tags\" is not JSON: syntax error at byte 9");
   EXPECT_EQ(CheckMapValue("Tags", "user:team=web"), "map column \"Tags\" is not JSON: syntax error at byte 1");
   EXPECT_EQ(CheckMapValue("Tags", R"({"a":1} x)"), "map column \"Tags\" is not JSON: syntax error at byte 9");
   std::string deep(100000, '[');  // deep nesting: refused, no stack overflow

@@ -244,6 +244,7 @@ TEST(ExportGeneratorTest, DocumentedJsonQueriesReadTheMapColumns) {
   TempDir dir;
   auto o = Small(cur::ExportKind::kCur2);
   o.base.months = 1;
+  o.base.month_status = {MonthStatus::kInvoiced};
   o.executions_per_month = 1;
   auto report = Generate(o, dir.path());
   fs::path db_path = dir.path() / "maps.db";
@@ -308,6 +309,7 @@ TEST(ExportGeneratorTest, CreateNewLayout) {
   TempDir dir;
   auto o = Small(cur::ExportKind::kCur2);
   o.base.months = 1;
+  o.base.month_status = {MonthStatus::kInvoiced};
   o.in_progress_execution = true;
   auto report = Generate(o, dir.path());
   ASSERT_EQ(report.periods.size(), 1u);
@@ -361,6 +363,7 @@ TEST(ExportGeneratorTest, OverwriteLayoutThatShrankLeavesEmptyTrailingChunks) {
   TempDir dir;
   auto o = Small(cur::ExportKind::kFocus12);
   o.base.months = 1;
+  o.base.month_status = {MonthStatus::kInvoiced};
   o.delivery = cur::ExportDelivery::kOverwrite;
   o.executions_per_month = 3;
   o.shrink_chunks = 2;
@@ -396,6 +399,7 @@ TEST(ExportGeneratorTest, SameOptionsSameBytes) {
   TempDir a, b;
   auto o = Small(cur::ExportKind::kCur2);
   o.base.months = 1;
+  o.base.month_status = {MonthStatus::kInvoiced};
   auto ra = Generate(o, a.path());
   auto rb = Generate(o, b.path());
   EXPECT_EQ(ExpectedJson(ra, ExportOptionsJson(o)), ExpectedJson(rb, ExportOptionsJson(o)));
