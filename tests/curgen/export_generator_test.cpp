@@ -252,6 +252,7 @@ TEST(ExportGeneratorTest, DocumentedJsonQueriesReadTheMapColumns) {
   ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE cur2 (resource_tags TEXT, cost_category TEXT)", nullptr, nullptr, nullptr),
             SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_stmt* insert = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO cur2 VALUES (?, ?)", -1, &insert, nullptr), SQLITE_OK);
   std::map<std::string, uint64_t> team, cost_center, note, unit;
@@ -272,6 +273,7 @@ TEST(ExportGeneratorTest, DocumentedJsonQueriesReadTheMapColumns) {
     }
   }
   sqlite3_finalize(insert);
+  ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   ASSERT_FALSE(team.empty());
   ASSERT_FALSE(cost_center.empty());
