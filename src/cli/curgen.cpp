@@ -151,8 +151,8 @@ void RegisterCurgenCommand(CLI::App& app, CliState& state) {
   auto args = std::make_shared<CurgenArgs>();
   auto& o = args->options;
   auto* cmd = app.add_subcommand("curgen",
-                                 "Write a generated, realistic AWS Cost and Usage Report layout (legacy CUR, CSV) "
-                                 "and its exact expected totals");
+                                 "Write a generated, realistic AWS Cost and Usage Report layout (legacy CUR, CSV; "
+                                 "--kind cur2|focus: a Data Export) and its exact expected totals");
   cmd->add_option("--out", args->out_dir, "Folder to write the objects into (key K goes to DIR/K)");
   cmd->add_flag("--upload", args->upload, "Write the objects straight into --bucket in S3 instead of --out");
   cmd->add_option("--endpoint-url", args->store.endpoint_url,

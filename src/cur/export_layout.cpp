@@ -183,14 +183,16 @@ Status CheckDataFilesConfined(const ExportLocation& location, const ExportManife
     const ExportDataFile& file = manifest.data_files[i];
     std::string problem;
     if (file.bucket != location.bucket) {
-      problem = fmt::format("is in bucket \"{}\", not the export's bucket \"{}\"", file.bucket, location.bucket);
+      problem = fmt::format("is in bucket \"{}\", not the export's bucket \"{}\"", ShownFromBucket(file.bucket),
+                            location.bucket);
     } else if (!PlainSegments(file.key)) {
       problem = "has an empty, \".\" or \"..\" path segment";
     } else if (!file.key.starts_with(data_root)) {
       problem = fmt::format("is outside the export's data folder {}", S3Url(location.bucket, data_root));
     }
     if (!problem.empty()) {
-      Error error(ErrorCode::kBadData, fmt::format("dataFiles[{}] {} {}: refused", i, file.uri, problem));
+      Error error(ErrorCode::kBadData,
+                  fmt::format("dataFiles[{}] {} {}: refused", i, ShownFromBucket(file.uri), problem));
       error.bucket = file.bucket;
       error.key = file.key;
       return Fail(std::move(error));
@@ -267,17 +269,17 @@ Result<ExportPeriodVersion> ReadExportPeriod(s3::ObjectStore& store, const Expor
     if (file.key.ends_with(".parquet")) {
       return fail(Error(ErrorCode::kUnsupported, fmt::format("dataFiles[{}] {} is Parquet: billpipe reads gzip CSV "
                                                              "exports (Parquet is not supported yet)",
-                                                             i, file.uri)));
+                                                             i, ShownFromBucket(file.uri))));
     }
     if (!file.key.ends_with(".csv.gz")) {
       return fail(Error(ErrorCode::kBadData,
-                        fmt::format("dataFiles[{}] {} does not end in .csv.gz", i, file.uri)));
+                        fmt::format("dataFiles[{}] {} does not end in .csv.gz", i, ShownFromBucket(file.uri))));
     }
     auto head = store.Head(location.bucket, file.key);
     if (!head) {
       Error error = std::move(head).error();
       if (error.code == ErrorCode::kNotFound) {
-        error.message = fmt::format("data file dataFiles[{}] {} is missing", i, file.uri);
+        error.message = fmt::format("data file dataFiles[{}] {} is missing", i, ShownFromBucket(file.uri));
       }
       error.bucket = location.bucket;
       error.key = file.key;

@@ -44,6 +44,22 @@ Result<std::string> RequiredString(const json& object, const std::string& key, c
 
 }  // namespace
 
+std::string ShownFromBucket(std::string_view text) {
+  std::string out;
+  bool cut = text.size() > kMaxShownBytes;
+  if (cut) text = text.substr(0, kMaxShownBytes);
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (cut) out += "...";
+  return out;
+}
+
 Result<ExportDataFile> ParseDataFileUri(std::string_view uri) {
   constexpr std::string_view kScheme = "s3://";
   if (!uri.starts_with(kScheme)) return Fail(ErrorCode::kBadData, "is not an s3://bucket/key URI");
@@ -86,7 +102,7 @@ Result<ExportManifest> ParseExportManifest(std::string_view json_text) {
     BP_ASSIGN_OR_RETURN(c.type, RequiredString(column, "type", field + ".type"));
     if (c.name.empty()) return BadField(field + ".name", "is empty");
     if (!names.insert(c.name).second) {
-      return BadField(field + ".name", fmt::format("repeats the column \"{}\"", c.name));
+      return BadField(field + ".name", fmt::format("repeats the column \"{}\"", ShownFromBucket(c.name)));
     }
     m.columns.push_back(std::move(c));
   }

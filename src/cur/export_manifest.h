@@ -46,6 +46,11 @@ struct ExportManifest {
 // the field ("columns[3].name", "dataFiles[0]"). The caller adds where the manifest came from.
 Result<ExportManifest> ParseExportManifest(std::string_view json_text);
 
+// Text that came from the bucket (a key, a column name), made safe to show: control characters and DEL
+// as \xNN, and at most kMaxShownBytes bytes of it followed by "..." (issue 11 brings one helper for all).
+inline constexpr size_t kMaxShownBytes = 200;
+std::string ShownFromBucket(std::string_view text);
+
 // Splits "s3://bucket/key" (bucket non-empty, key non-empty); kBadData otherwise.
 Result<ExportDataFile> ParseDataFileUri(std::string_view uri);
 

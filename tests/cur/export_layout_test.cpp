@@ -159,6 +159,10 @@ TEST(ExportLayoutTest, DataFilesOutsideTheExportAreRefused) {
             "dataFiles[0] s3://billing/cur/team/data/./x.csv.gz has an empty, \".\" or \"..\" path segment: refused");
   EXPECT_EQ(ConfinementError({"s3://billing/cur/team/data//x.csv.gz"}),
             "dataFiles[0] s3://billing/cur/team/data//x.csv.gz has an empty, \".\" or \"..\" path segment: refused");
+  // What came from the bucket is escaped in the message.
+  EXPECT_EQ(ConfinementError({"s3://billing/private/\x1b[2Jpayroll.csv.gz"}),
+            "dataFiles[0] s3://billing/private/\\x1b[2Jpayroll.csv.gz is outside the export's data folder "
+            "s3://billing/cur/team/data/: refused");
   // Another export whose name starts with this one's is not this export.
   EXPECT_EQ(ConfinementError({"s3://billing/cur/team-b/data/x.csv.gz"}),
             "dataFiles[0] s3://billing/cur/team-b/data/x.csv.gz is outside the export's data folder "

@@ -72,6 +72,15 @@ TEST(ExportManifestTest, MissingRequiredFieldsAreNamed) {
             "export manifest field \"columns[0].name\" is missing");
 }
 
+TEST(ExportManifestTest, TextFromTheBucketIsEscapedAndShortenedInErrors) {
+  EXPECT_EQ(ShownFromBucket("plain key/ü.csv.gz"), "plain key/ü.csv.gz");
+  EXPECT_EQ(ShownFromBucket("a\x1b[31mred\n\x7f"), "a\\x1b[31mred\\x0a\\x7f");
+  EXPECT_EQ(ShownFromBucket(std::string(5000, 'k')), std::string(200, 'k') + "...");
+  EXPECT_EQ(ErrorOf(R"({"executionId":"e","exportArn":"a","columns":[{"name":"x\u001b[2J","type":"string"},
+                        {"name":"x\u001b[2J","type":"string"}],"dataFiles":[]})"),
+            "export manifest field \"columns[1].name\" repeats the column \"x\\x1b[2J\"");
+}
+
 TEST(ExportManifestTest, WrongTypesAndBadValuesAreNamed) {
   EXPECT_EQ(ErrorOf(R"({"executionId":7,"exportArn":"a","columns":[],"dataFiles":[]})"),
             "export manifest field \"executionId\" is a number, expected a string");
