@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/store_options.h"
+#include "curgen/export_generator.h"
 #include "curgen/generator.h"
 
 namespace billpipe::cli {
@@ -28,6 +29,8 @@ struct CurgenArgs {
   std::string month_status;
   bool no_tag_drift = false;
   bool quiet = false;
+  std::string kind = "legacy";  // legacy, cur2, focus (1.2), focus-1.0: docs/exports.md
+  curgen::ExportOptions export_options;
 };
 
 Status ParseArgs(CurgenArgs& a) {
@@ -76,6 +79,19 @@ Status ParseArgs(CurgenArgs& a) {
     return Fail(ErrorCode::kInvalidArgument, "--upload needs --expected FILE: where to write expected.json");
   }
   if (a.expected_path.empty()) a.expected_path = a.out_dir + "/expected.json";
+  if (a.kind == "legacy" && (a.export_options.shrink_chunks != 0 || a.export_options.in_progress_execution)) {
+    return Fail(ErrorCode::kInvalidArgument, "--shrink-chunks and --in-progress-execution are for exports: give "
+                                             "--kind cur2, focus or focus-1.0");
+  }
+  if (a.kind != "legacy") {
+    auto& e = a.export_options;
+    e.base = o;
+    e.kind = a.kind == "cur2" ? cur::ExportKind::kCur2
+             : a.kind == "focus-1.0" ? cur::ExportKind::kFocus10 : cur::ExportKind::kFocus12;
+    e.delivery = a.versioning == "overwrite" ? cur::ExportDelivery::kOverwrite : cur::ExportDelivery::kCreateNew;
+    e.executions_per_month = o.assemblies_per_month;
+    return curgen::ValidateExportOptions(e);
+  }
   return curgen::ValidateOptions(o);
 }
 
@@ -98,13 +114,15 @@ int RunCurgen(CurgenArgs& a) {
   } else {
     writer = std::make_unique<curgen::DirectoryObjectWriter>(a.out_dir);
   }
-  auto report = curgen::GenerateCur(a.options, *writer);
+  bool is_export = a.kind != "legacy";
+  auto report = is_export ? curgen::GenerateExport(a.export_options, *writer) : curgen::GenerateCur(a.options, *writer);
   if (!report) {
     std::cerr << "billpipe curgen: " << report.error().message << "\n";
     return report.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  auto expected = curgen::ExpectedJson(*report, curgen::OptionsJson(a.options));
+  auto expected = curgen::ExpectedJson(
+      *report, is_export ? curgen::ExportOptionsJson(a.export_options) : curgen::OptionsJson(a.options));
   {
     std::ofstream f(a.expected_path, std::ios::binary | std::ios::trunc);
     f << expected.dump(2) << "\n";
@@ -133,8 +151,8 @@ void RegisterCurgenCommand(CLI::App& app, CliState& state) {
   auto args = std::make_shared<CurgenArgs>();
   auto& o = args->options;
   auto* cmd = app.add_subcommand("curgen",
-                                 "Write a generated, realistic AWS Cost and Usage Report layout (legacy CUR, CSV) "
-                                 "and its exact expected totals");
+                                 "Write a generated, realistic AWS Cost and Usage Report layout (legacy CUR, CSV; "
+                                 "--kind cur2|focus: a Data Export) and its exact expected totals");
   cmd->add_option("--out", args->out_dir, "Folder to write the objects into (key K goes to DIR/K)");
   cmd->add_flag("--upload", args->upload, "Write the objects straight into --bucket in S3 instead of --out");
   cmd->add_option("--endpoint-url", args->store.endpoint_url,
@@ -175,6 +193,15 @@ void RegisterCurgenCommand(CLI::App& app, CliState& state) {
                   "Per month, comma-separated: invoiced or estimated (e.g. invoiced,estimated,invoiced)");
   cmd->add_flag("--no-tag-drift", args->no_tag_drift, "Keep the same user tag columns every month");
   cmd->add_option("--seed", o.seed, "Seed: the same options and seed give the same bytes")->capture_default_str();
+  cmd->add_option("--kind", args->kind,
+                  "legacy (CUR 1.0), cur2 (CUR 2.0 export), focus (FOCUS 1.2 export) or focus-1.0; for exports "
+                  "--versioning is the delivery option and --assemblies the executions per month")
+      ->check(CLI::IsMember({"legacy", "cur2", "focus", "focus-1.0"}))
+      ->capture_default_str();
+  cmd->add_option("--shrink-chunks", args->export_options.shrink_chunks,
+                  "Exports, overwrite: earlier executions wrote N more chunks, left as empty files");
+  cmd->add_flag("--in-progress-execution", args->export_options.in_progress_execution,
+                "Exports, create-new: one more execution's first chunk without its manifests (being delivered)");
   cmd->add_flag("--quiet", args->quiet, "Print nothing on success");
   cmd->callback([args, &state] { state.exit_code = RunCurgen(*args); });
 }

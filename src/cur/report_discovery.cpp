@@ -81,7 +81,12 @@ class Walker {
         has_metadata = has_metadata || segment == "metadata";
         has_self = has_self || segment == name;
       }
-      if (has_data && has_metadata) return AddDataExport(folder, name);
+      if (has_data && has_metadata) {
+        BP_RETURN_IF_ERROR(AddDataExport(folder, name));
+        // A legacy report of the same name may share the folder (period folders beside data/, metadata/).
+        if (!periods.empty()) return AddLegacy(folder, name, std::move(periods));
+        return Ok();
+      }
       if (has_self) {
         BP_ASSIGN_OR_RETURN(bool parquet, AddParquetIfThere(folder, name));
         if (parquet) return Ok();

@@ -1,5 +1,7 @@
 #include "curgen/generator.h"
 
+#include "curgen/line_items.h"
+
 #include <array>
 #include <cctype>
 #include <cstring>
@@ -484,7 +486,67 @@ class LineWriter {
 
   // Appends line `index` of `total` (the newest version's count) to out. assembly salts the line item
   // id; invoiced fills bill/InvoiceId. When totals is not null the line is added to it.
+  // What Compose decided about a line besides its fields.
+  struct Composed {
+    const ProductRow* product = nullptr;
+    std::string_view product_code;
+    LineType type = LineType::kUsage;
+    int usage_day = 0;  // day of month - 1 of lineItem/UsageStartDate
+    Decimal10 amount;
+    Decimal10 unblended_cost;
+    Decimal10 blended_cost;
+  };
+
+  // Appends line `index` of `total` (the newest version's count) to out and adds it to totals.
   void Append(std::string& out, uint64_t index, uint64_t total, int assembly, bool invoiced, LineTotals& totals) {
+    Composed line = Compose(index, total, assembly, invoiced);
+    const ProductRow* product = line.product;
+    LineType shown = line.type;
+
+    // The line: sized first, then copied in one pass (no per-character appends).
+    const ProductColumns& pc = run_.product_columns;
+    size_t length = pc.begin + 1 + (fields_.size() - pc.end) + tag_values_.size() + product->size();
+    for (size_t c : run_.other_columns) length += fields_[c].size();
+    for (const auto& t : tag_values_) length += t.size();
+    size_t at = out.size();
+    out.resize(at + length);
+    char* p = out.data() + at;
+    auto put = [&p](const std::string& v) {
+      if (!v.empty()) {
+        std::memcpy(p, v.data(), v.size());
+        p += v.size();
+      }
+    };
+    for (size_t c = 0; c < pc.begin; ++c) {
+      put(fields_[c]);
+      *p++ = ',';
+    }
+    put(*product);
+    *p++ = ',';
+    for (size_t c = pc.end; c < fields_.size(); ++c) {
+      put(fields_[c]);
+      *p++ = ',';
+    }
+    for (const auto& t : tag_values_) {
+      put(t);
+      *p++ = ',';
+    }
+    p[-1] = '\n';
+
+    ++totals.rows;
+    totals.unblended_cost += line.unblended_cost;
+    totals.blended_cost += line.blended_cost;
+    totals.usage_amount += line.amount;
+    (invoiced ? totals.with_invoice_id : totals.without_invoice_id).Add(line.unblended_cost);
+    totals.AddProduct(line.product_code, line.unblended_cost);
+    totals.by_day[static_cast<size_t>(line.usage_day)].Add(line.unblended_cost);
+    totals.by_type[static_cast<size_t>(shown)].Add(line.unblended_cost);
+  }
+
+  // Fills the fields of line `index` of `total` (CSV-ready text by catalog position, product columns
+  // left empty; user tags in tag_values_) and returns the rest. assembly salts the line item id;
+  // invoiced fills bill/InvoiceId.
+  Composed Compose(uint64_t index, uint64_t total, int assembly, bool invoiced) {
     const auto& o = *run_.options;
     Random r(o.seed, static_cast<uint64_t>(month_.absolute), index);
     for (size_t c : run_.other_columns) fields_[c].clear();
@@ -715,45 +777,12 @@ class LineWriter {
     unblended_cost.AppendTo(F(col_.unblended_cost));
     blended_cost.AppendTo(F(col_.blended_cost));
 
-    // The line: sized first, then copied in one pass (no per-character appends).
-    const ProductColumns& pc = run_.product_columns;
-    size_t length = pc.begin + 1 + (fields_.size() - pc.end) + tag_values_.size() + product->size();
-    for (size_t c : run_.other_columns) length += fields_[c].size();
-    for (const auto& t : tag_values_) length += t.size();
-    size_t at = out.size();
-    out.resize(at + length);
-    char* p = out.data() + at;
-    auto put = [&p](const std::string& v) {
-      if (!v.empty()) {
-        std::memcpy(p, v.data(), v.size());
-        p += v.size();
-      }
-    };
-    for (size_t c = 0; c < pc.begin; ++c) {
-      put(fields_[c]);
-      *p++ = ',';
-    }
-    put(*product);
-    *p++ = ',';
-    for (size_t c = pc.end; c < fields_.size(); ++c) {
-      put(fields_[c]);
-      *p++ = ',';
-    }
-    for (const auto& t : tag_values_) {
-      put(t);
-      *p++ = ',';
-    }
-    p[-1] = '\n';
-
-    ++totals.rows;
-    totals.unblended_cost += unblended_cost;
-    totals.blended_cost += blended_cost;
-    totals.usage_amount += amount;
-    (invoiced ? totals.with_invoice_id : totals.without_invoice_id).Add(unblended_cost);
-    totals.AddProduct(product_code, unblended_cost);
-    totals.by_day[static_cast<size_t>(usage_day)].Add(unblended_cost);
-    totals.by_type[static_cast<size_t>(shown)].Add(unblended_cost);
+    return Composed{product, product_code, shown, usage_day, amount, unblended_cost, blended_cost};
   }
+
+  const std::vector<std::string>& fields() const { return fields_; }
+  const std::vector<std::string>& tag_values() const { return tag_values_; }
+  const std::vector<size_t>& user_tags() const { return user_tags_; }
 
  private:
   std::string& F(size_t catalog_index) { return fields_[catalog_index]; }
@@ -1026,6 +1055,65 @@ Result<GeneratedReport> GenerateCur(const CurgenOptions& options, ObjectWriter& 
     BP_RETURN_IF_ERROR(WriteMonth(o, run, m, writer, report));
   }
   return report;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The line-item model for other layouts (line_items.h)
+
+struct LineItemModel::Impl {
+  CurgenOptions options;
+  RunContext run;
+  std::unique_ptr<BillingMonth> month;
+  std::unique_ptr<LineWriter> lines;
+};
+
+LineItemModel::LineItemModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LineItemModel::~LineItemModel() = default;
+
+Result<std::unique_ptr<LineItemModel>> LineItemModel::Make(const CurgenOptions& options) {
+  BP_RETURN_IF_ERROR(ValidateOptions(options));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  BP_ASSIGN_OR_RETURN(impl->run, MakeRunContext(impl->options));
+  impl->run.options = &impl->options;
+  auto model = std::unique_ptr<LineItemModel>(new LineItemModel(std::move(impl)));
+  model->SelectMonth(0);
+  return model;
+}
+
+void LineItemModel::SelectMonth(int index) {
+  impl_->lines.reset();
+  impl_->month = std::make_unique<BillingMonth>(MakeMonth(index, impl_->options.start_year, impl_->options.start_month));
+  impl_->lines = std::make_unique<LineWriter>(impl_->run, *impl_->month,
+                                              ActiveUserTags(*impl_->month, impl_->options.tag_drift));
+}
+
+int LineItemModel::year() const { return impl_->month->year; }
+int LineItemModel::month() const { return impl_->month->month; }
+int LineItemModel::days() const { return impl_->month->days; }
+const std::string& LineItemModel::DayDate(int day) const {
+  return impl_->month->day_dates[static_cast<size_t>(day)];
+}
+
+LineItem LineItemModel::Line(uint64_t index, int version, bool invoiced) {
+  LineWriter& w = *impl_->lines;
+  auto composed = w.Compose(index, impl_->options.line_items_per_month, version, invoiced);
+  LineItem item;
+  item.fields = w.fields();
+  item.product_row = composed.product;
+  item.user_tags = w.user_tags();
+  item.user_tag_values = w.tag_values();
+  item.line_item_type = LineTypeName(composed.type);
+  item.product_code = composed.product_code;
+  item.usage_day = composed.usage_day;
+  item.usage_amount = composed.amount;
+  item.unblended_cost = composed.unblended_cost;
+  item.blended_cost = composed.blended_cost;
+  return item;
+}
+
+uint64_t LineItemModel::VersionLines(uint64_t total, int days, int k, int count) {
+  return AssemblyLines(total, days, k, count);
 }
 
 }  // namespace billpipe::curgen
