@@ -197,7 +197,7 @@ Status ColumnChunkReader::DecodeDataPage(const PageHeader& header, std::string_v
     def_data = body.substr(static_cast<size_t>(rl), static_cast<size_t>(dl));
     std::string_view rest = body.substr(static_cast<size_t>(rl + dl));
     const auto values_size = static_cast<size_t>(header.uncompressed_page_size - rl - dl);
-    if (h.is_compressed && meta_.codec != Codec::kUncompressed) {
+    if (h.is_compressed && meta_.codec != Codec::kUncompressed && !(values_size == 0 && rest.empty())) {
       BP_RETURN_IF_ERROR(DecompressPage(meta_.codec, rest, values_size, &page_buffer_));
       values = page_buffer_;
     } else {
