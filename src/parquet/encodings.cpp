@@ -1,0 +1,158 @@
+#include "parquet/encodings.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace billpipe::parquet {
+
+int BitWidthOf(uint64_t max_value) {
+  int w = 0;
+  while (max_value != 0) {
+    ++w;
+    max_value >>= 1;
+  }
+  return w;
+}
+
+bool ReadUleb(std::string_view data, size_t* pos, uint64_t* value) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*pos >= data.size()) return false;
+    const auto b = static_cast<uint8_t>(data[(*pos)++]);
+    if (shift == 63 && b > 1) return false;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *value = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+Error Bad(std::string_view encoding, std::string what) {
+  return Error(ErrorCode::kBadData, fmt::format("{} data is corrupt: {}", encoding, what));
+}
+
+// Reads `count` values of `width` bits (≤ 64), LSB first, from data starting at bit 0.
+// The caller has checked that data holds count * width bits.
+template <typename T>
+void UnpackBits(const uint8_t* data, int width, size_t count, T* out) {
+  if (width == 0) {
+    for (size_t i = 0; i < count; ++i) out[i] = 0;
+    return;
+  }
+  size_t bit = 0;
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t v = 0;
+    int got = 0;
+    while (got < width) {
+      const size_t byte = bit >> 3;
+      const int offset = static_cast<int>(bit & 7);
+      const int take = std::min(8 - offset, width - got);
+      const uint64_t bits = (static_cast<uint64_t>(data[byte]) >> offset) & ((1u << take) - 1);
+      v |= bits << got;
+      got += take;
+      bit += static_cast<size_t>(take);
+    }
+    out[i] = static_cast<T>(v);
+  }
+}
+
+}  // namespace
+
+Status DecodeRleHybrid(std::string_view data, int bit_width, std::span<uint32_t> out) {
+  if (bit_width < 0 || bit_width > kMaxRleBitWidth) {
+    return Fail(Bad("RLE", fmt::format("bit width {} is over {}", bit_width, kMaxRleBitWidth)));
+  }
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+  size_t pos = 0;
+  size_t n = 0;
+  const size_t value_bytes = static_cast<size_t>((bit_width + 7) / 8);
+  while (n < out.size()) {
+    uint64_t header;
+    if (!ReadUleb(data, &pos, &header)) {
+      return Fail(Bad("RLE", fmt::format("the data ends after {} of {} values", n, out.size())));
+    }
+    if (header & 1) {
+      const uint64_t groups = header >> 1;
+      if (groups > data.size() - pos) {
+        return Fail(Bad("RLE", fmt::format("a bit-packed run of {} groups runs past the end", groups)));
+      }
+      const uint64_t count = groups * 8;
+      const uint64_t run_bytes = groups * static_cast<uint64_t>(bit_width);
+      if (run_bytes > data.size() - pos) {
+        return Fail(Bad("RLE", fmt::format("a bit-packed run of {} values runs past the end", count)));
+      }
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(count, out.size() - n));
+      UnpackBits(bytes + pos, bit_width, take, out.data() + n);
+      n += take;
+      pos += static_cast<size_t>(run_bytes);
+    } else {
+      const uint64_t count = header >> 1;
+      if (value_bytes > data.size() - pos) return Fail(Bad("RLE", "a run's value runs past the end"));
+      uint32_t value = 0;
+      for (size_t b = 0; b < value_bytes; ++b) value |= static_cast<uint32_t>(bytes[pos + b]) << (8 * b);
+      pos += value_bytes;
+      if (bit_width < 32 && (value >> bit_width) != 0) {
+        return Fail(Bad("RLE", fmt::format("a run's value {} does not fit in {} bits", value, bit_width)));
+      }
+      if (count == 0) return Fail(Bad("RLE", "a run of zero values"));
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(count, out.size() - n));
+      std::fill_n(out.data() + n, take, value);
+      n += take;
+    }
+  }
+  return Ok();
+}
+
+Status DecodeDeltaBinaryPacked(std::string_view data, size_t max_values, std::vector<int64_t>* out,
+                               size_t* consumed) {
+  constexpr std::string_view kName = "DELTA_BINARY_PACKED";
+  size_t pos = 0;
+  uint64_t block_size, miniblocks, total, first_zz;
+  if (!ReadUleb(data, &pos, &block_size) || !ReadUleb(data, &pos, &miniblocks) || !ReadUleb(data, &pos, &total) ||
+      !ReadUleb(data, &pos, &first_zz)) {
+    return Fail(Bad(kName, "the header is truncated"));
+  }
+  if (block_size == 0 || block_size % 128 != 0 || block_size > (1u << 20) || miniblocks == 0 ||
+      block_size % miniblocks != 0 || (block_size / miniblocks) % 32 != 0) {
+    return Fail(Bad(kName, fmt::format("block size {} with {} miniblocks is not valid", block_size, miniblocks)));
+  }
+  if (total > max_values) {
+    return Fail(Bad(kName, fmt::format("the header claims {} values where at most {} fit", total, max_values)));
+  }
+  const uint64_t per_mini = block_size / miniblocks;
+  out->clear();
+  out->reserve(static_cast<size_t>(total));
+  uint64_t last = (first_zz >> 1) ^ (~(first_zz & 1) + 1);
+  if (total > 0) out->push_back(static_cast<int64_t>(last));
+  std::vector<uint64_t> unpacked(static_cast<size_t>(per_mini));
+  while (out->size() < total) {
+    uint64_t min_zz;
+    if (!ReadUleb(data, &pos, &min_zz)) return Fail(Bad(kName, "a block header is truncated"));
+    const uint64_t min_delta = (min_zz >> 1) ^ (~(min_zz & 1) + 1);
+    if (miniblocks > data.size() - pos) return Fail(Bad(kName, "the bit widths run past the end"));
+    const size_t widths_at = pos;
+    pos += static_cast<size_t>(miniblocks);
+    for (uint64_t m = 0; m < miniblocks && out->size() < total; ++m) {
+      const int width = static_cast<uint8_t>(data[widths_at + m]);
+      if (width > 64) return Fail(Bad(kName, fmt::format("bit width {} is over 64", width)));
+      const uint64_t bytes = per_mini * static_cast<uint64_t>(width) / 8;
+      if (bytes > data.size() - pos) return Fail(Bad(kName, "a miniblock runs past the end"));
+      UnpackBits(reinterpret_cast<const uint8_t*>(data.data()) + pos, width, static_cast<size_t>(per_mini),
+                 unpacked.data());
+      pos += static_cast<size_t>(bytes);
+      for (uint64_t i = 0; i < per_mini && out->size() < total; ++i) {
+        last = last + min_delta + unpacked[static_cast<size_t>(i)];  // wraps, as the spec intends
+        out->push_back(static_cast<int64_t>(last));
+      }
+    }
+  }
+  *consumed = pos;
+  return Ok();
+}
+
+}  // namespace billpipe::parquet

@@ -1,0 +1,35 @@
+// Parquet's value and level encodings (Encodings.md of apache/parquet-format), over bytes in memory.
+// Every decoder checks its input's bounds and returns kBadData naming the encoding on bad input; none
+// allocates more than its output, whose size the caller bounds.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace billpipe::parquet {
+
+// The largest bit width of levels and dictionary indices (Encodings.md: at most 32).
+constexpr int kMaxRleBitWidth = 32;
+
+// Bits needed for values 0..max_value.
+int BitWidthOf(uint64_t max_value);
+
+// The RLE / bit-packed hybrid: decodes exactly out.size() values of `bit_width` bits (0..32) from data.
+// kBadData when the data ends first or a bit width is out of range.
+Status DecodeRleHybrid(std::string_view data, int bit_width, std::span<uint32_t> out);
+
+// DELTA_BINARY_PACKED: decodes the whole stream at the start of data into out (int32 values are
+// decoded as int64 and narrowed by the caller). *consumed is the stream's length in bytes (the
+// DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY data follows it). `max_values` bounds the header's
+// value count.
+Status DecodeDeltaBinaryPacked(std::string_view data, size_t max_values, std::vector<int64_t>* out,
+                               size_t* consumed);
+
+// An unsigned LEB128 varint (as used in these encodings); false when it runs past the end or 64 bits.
+bool ReadUleb(std::string_view data, size_t* pos, uint64_t* value);
+
+}  // namespace billpipe::parquet
