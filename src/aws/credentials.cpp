@@ -1,5 +1,7 @@
 #include "aws/credentials.h"
 
+#include "aws/shared_config.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -9,40 +11,7 @@
 namespace billpipe::aws {
 namespace {
 
-using Section = std::map<std::string, std::string>;
-using IniFile = std::map<std::string, Section>;
-
-std::string Trim(std::string s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
-
-// The AWS shared file format: "[section]", "key = value", comments with '#' or ';' at line start.
-// Nested (indented) sub-properties, such as s3 settings, are skipped.
-std::optional<IniFile> ReadIni(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  IniFile out;
-  std::string line, section;
-  bool in_section = false;
-  while (std::getline(in, line)) {
-    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) continue;  // nested property
-    std::string t = Trim(line);
-    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
-    if (t.front() == '[' && t.back() == ']') {
-      section = Trim(t.substr(1, t.size() - 2));
-      in_section = true;
-      out[section];
-      continue;
-    }
-    size_t eq = t.find('=');
-    if (!in_section || eq == std::string::npos) continue;
-    out[section][Trim(t.substr(0, eq))] = Trim(t.substr(eq + 1));
-  }
-  return out;
-}
+using Section = IniSection;
 
 struct Paths {
   std::string credentials;
@@ -105,8 +74,8 @@ Result<ResolvedCredentials> ResolveCredentials(const CredentialSourceOptions& op
   }
   Paths paths = SharedPaths(env);
   std::string profile = ProfileName(options, env);
-  auto creds_file = ReadIni(paths.credentials);
-  auto config_file = ReadIni(paths.config);
+  auto creds_file = ReadIniFile(paths.credentials);
+  auto config_file = ReadIniFile(paths.config);
   const Section* in_creds = FindProfile(creds_file, profile, false);
   const Section* in_config = FindProfile(config_file, profile, true);
   if (auto c = KeysOf(in_creds))
@@ -130,7 +99,7 @@ std::string ResolveRegion(const std::string& explicit_region, const CredentialSo
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"})
     if (auto r = env(name); r && !r->empty()) return *r;
   Paths paths = SharedPaths(env);
-  auto config_file = ReadIni(paths.config);
+  auto config_file = ReadIniFile(paths.config);
   if (const Section* s = FindProfile(config_file, ProfileName(options, env), true)) {
     if (auto it = s->find("region"); it != s->end() && !it->second.empty()) return it->second;
   }

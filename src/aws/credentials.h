@@ -1,4 +1,6 @@
-// Where credentials and the region come from, in the order the AWS SDKs and CLI use:
+// The static part of the credential chain, and the region. The full chain (web identity, roles, SSO,
+// credential_process, containers, EC2 instance metadata, refreshed temporary credentials) is
+// aws/credential_chain.h, which the S3 client uses; ResolveCredentials covers only keys:
 //   1. explicit keys (an account's stored keys);
 //   2. a profile named explicitly (--profile): its keys, skipping the environment, as the AWS CLI does;
 //   3. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "aws/credentials.h"
+#include "catalog/role_account.h"
 #include "s3/bucket_name.h"
 #include "s3/client.h"
 
@@ -25,11 +27,26 @@ class S3CredentialChecker final : public CredentialChecker {
     if (bucket.empty()) {
       BP_ASSIGN_OR_RETURN(auto buckets, client->ListBuckets());
       check.buckets = buckets.size();
-      return check;
+    } else {
+      auto listing = client->List(bucket, kProbePrefix, "/");
+      if (!listing) return Fail(listing.error());
     }
-    auto listing = client->List(bucket, kProbePrefix, "/");
-    if (!listing) return Fail(listing.error());
+    AddIdentity(account, *client, check);
     return check;
+  }
+
+ private:
+  // Who the credentials are. Only where STS is: AWS's endpoints, or one named by AWS_ENDPOINT_URL_STS
+  // (an S3-compatible store has no STS).
+  static void AddIdentity(const Account& account, s3::S3Client& client, CredentialCheck& check) {
+    auto env = aws::ProcessEnvironment();
+    if (!account.endpoint.empty() && env("AWS_ENDPOINT_URL_STS").value_or("").empty()) return;
+    RoleProviderOptions o;
+    o.region = client.RegionOf("");
+    auto who = WhoAmI(*client.credentials_provider(), o);
+    if (!who) return;
+    check.caller_account = who->account;
+    check.caller_arn = who->arn;
   }
 };
 
@@ -48,8 +65,11 @@ s3::ClientOptions AccountClientOptions(const Account& account, const AccountSecr
 }
 
 std::string DescribeCheck(const CredentialCheck& check) {
-  if (!check.bucket.empty()) return fmt::format("listing bucket '{}'", check.bucket);
-  return fmt::format("ListBuckets: {} bucket{}", check.buckets, check.buckets == 1 ? "" : "s");
+  std::string what = !check.bucket.empty()
+                         ? fmt::format("listing bucket '{}'", check.bucket)
+                         : fmt::format("ListBuckets: {} bucket{}", check.buckets, check.buckets == 1 ? "" : "s");
+  if (check.caller_arn.empty()) return what;
+  return fmt::format("{}; signed in as {} in account {}", what, check.caller_arn, check.caller_account);
 }
 
 std::unique_ptr<CredentialChecker> MakeS3CredentialChecker() { return std::make_unique<S3CredentialChecker>(); }

@@ -3,6 +3,8 @@
 // a ListBuckets (GET / on the endpoint; it needs s3:ListAllMyBuckets). A refusal says exactly
 //   Failed to authenticate. Verify the credentials and try again.
 // followed by the AWS error code (kAuth, from s3/s3_errors.h).
+// Then, when the account uses AWS's own endpoint (or AWS_ENDPOINT_URL_STS names an STS endpoint), who
+// the credentials are: sts:GetCallerIdentity (needs no permission). Its failure does not fail the test.
 #pragma once
 
 #include <memory>
@@ -18,6 +20,8 @@ namespace billpipe::catalog {
 struct CredentialCheck {
   std::string bucket;  // the bucket listed; empty: ListBuckets was used
   size_t buckets = 0;  // ListBuckets: how many buckets the account has
+  std::string caller_account;  // sts:GetCallerIdentity, when asked: the AWS account number
+  std::string caller_arn;      // ... and the ARN the credentials are; empty when not asked or it failed
 };
 
 class CredentialChecker {
@@ -32,7 +36,8 @@ class CredentialChecker {
 // endpoint. secrets is ignored for a profile account.
 s3::ClientOptions AccountClientOptions(const Account& account, const AccountSecrets& secrets);
 
-// "listing bucket 'billing'" or "ListBuckets: 3 buckets", for a success message.
+// "listing bucket 'billing'" or "ListBuckets: 3 buckets", for a success message; with the identity
+// "listing bucket 'billing'; signed in as arn:aws:iam::111122223333:user/u in account 111122223333".
 std::string DescribeCheck(const CredentialCheck& check);
 
 // The checker over billpipe's S3 client.

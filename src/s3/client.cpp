@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "aws/sigv4.h"
+#include "s3/aws_http_transport.h"
 #include "s3/bucket_name.h"
 #include "s3/xml.h"
 
@@ -282,10 +283,28 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const ClientOptions& options) {
   c->options_.list_page_size = std::clamp(options.list_page_size, 1, kMaxListPageSize);
 
   aws::CredentialSourceOptions source{options.credentials, options.profile, c->options_.env};
-  BP_ASSIGN_OR_RETURN(aws::ResolvedCredentials creds, aws::ResolveCredentials(source));
-  c->credentials_ = std::move(creds.credentials);
-  c->credential_source_ = std::move(creds.source);
   c->default_region_ = aws::ResolveRegion(options.region, source);
+  if (options.credentials_provider) {
+    c->credentials_ = options.credentials_provider;
+    BP_RETURN_IF_ERROR(c->credentials_->Get());  // errors now, not at the first request
+  } else {
+    TransportOptions aws_transport;
+    aws_transport.connect_timeout = options.connect_timeout;
+    aws_transport.low_speed_time = options.low_speed_time;
+    aws_transport.verify_tls = options.verify_tls;
+    aws_transport.ca_bundle = options.ca_bundle;
+    aws_transport.resolve = options.resolve;
+    aws::ChainOptions chain;
+    chain.explicit_credentials = options.credentials;
+    chain.profile = options.profile;
+    chain.region = c->default_region_;
+    chain.env = c->options_.env;
+    chain.transport = std::make_shared<CurlAwsTransport>(std::move(aws_transport));
+    chain.clock = c->clock_;
+    chain.sts_endpoint_url = options.sts_endpoint_url;
+    BP_ASSIGN_OR_RETURN(c->credentials_, aws::MakeCredentialsProvider(chain));
+  }
+  c->credential_source_ = c->credentials_->Describe();
 
   std::string endpoint = options.endpoint_url;
   for (const char* name : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
@@ -351,7 +370,7 @@ std::string S3Client::HostFor(const std::string& bucket, const std::string& regi
   return VirtualHosted(bucket) ? bucket + "." + base : base;
 }
 
-HttpRequest S3Client::Build(const Call& call, const std::string& region) const {
+HttpRequest S3Client::Build(const Call& call, const std::string& region, const aws::Credentials& credentials) const {
   const RequestTarget& t = call.target;
   std::string host = HostFor(t.bucket, region);
   const bool virtual_hosted = VirtualHosted(t.bucket);
@@ -381,7 +400,7 @@ HttpRequest S3Client::Build(const Call& call, const std::string& region) const {
   params.time = clock_->Now();
   params.normalize_path = false;
   if (call.method == "PUT") params.payload_hash = kUnsignedPayload;
-  aws::SignedRequest signed_req = aws::SignRequest(req, credentials_, params);
+  aws::SignedRequest signed_req = aws::SignRequest(req, credentials, params);
 
   HttpRequest out;
   out.method = call.method;
@@ -398,8 +417,14 @@ S3Client::Attempt S3Client::Once(const Call& call, const HttpClient::HeadersCall
                                  const HttpClient::BodySink& sink, const std::function<bool()>& cancelled,
                                  int attempt) {
   std::string region = RegionOf(call.target.bucket);
-  HttpRequest request = Build(call, region);
   Attempt a;
+  // Asked for every request: temporary credentials are refreshed before they expire.
+  auto credentials = credentials_->Get();
+  if (!credentials) {
+    a.error = std::move(credentials.error());
+    return a;
+  }
+  HttpRequest request = Build(call, region, *credentials);
   auto r = http_->Perform(request, on_headers, sink, cancelled);
   if (!r) {
     std::string host = HostFor(call.target.bucket, region);
@@ -420,6 +445,11 @@ S3Client::Attempt S3Client::Once(const Call& call, const HttpClient::HeadersCall
   }
   a.error = MapErrorResponse(call.target, info);
   a.retry_after = info.retry_after;
+  if ((info.code == "ExpiredToken" || info.code == "TokenRefreshRequired") && !credentials->session_token.empty()) {
+    // Expired sooner than they said (or a clock ahead): fetch new ones and send again.
+    credentials_->Invalidate();
+    a.region_changed = true;
+  }
   return a;
 }
 

@@ -26,7 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "aws/credential_chain.h"
 #include "aws/credentials.h"
+#include "aws/credentials_provider.h"
 #include "s3/http_client.h"
 #include "s3/object_store.h"
 #include "s3/retry_policy.h"
@@ -44,8 +46,13 @@ struct BucketInfo {
 };
 
 struct ClientOptions {
-  // Explicit credentials (an account's). Empty access_key_id: the chain of aws/credentials.h.
+  // Explicit credentials (an account's). Empty access_key_id: the chain of aws/credential_chain.h.
   aws::Credentials credentials;
+  // Where every request's credentials come from (a catalog role account, a shared provider); set, it
+  // wins over credentials and profile. Null: built from them with aws::MakeCredentialsProvider.
+  // Temporary credentials are refreshed before they expire, so long reads outlive them.
+  std::shared_ptr<aws::CredentialsProvider> credentials_provider;
+  std::string sts_endpoint_url;  // for roles in the chain; empty: AWS_ENDPOINT_URL_STS, the regional one
   std::string profile;       // a named profile for the chain (--profile)
   std::string region;        // empty: AWS_REGION, AWS_DEFAULT_REGION, the profile, us-east-1
   std::string endpoint_url;  // e.g. "http://127.0.0.1:9000"; empty: see above
@@ -98,6 +105,7 @@ class S3Client final : public ObjectStore {
   // The region requests for bucket are signed for (learned from S3's hints).
   std::string RegionOf(const std::string& bucket) const;
   const std::string& credential_source() const { return credential_source_; }
+  const std::shared_ptr<aws::CredentialsProvider>& credentials_provider() const { return credentials_; }
   const std::string& endpoint() const { return endpoint_url_; }
 
  private:
@@ -118,11 +126,13 @@ class S3Client final : public ObjectStore {
     std::optional<HttpResponse> response;  // a 2xx answer
     Error error;                           // else what went wrong
     std::optional<std::chrono::milliseconds> retry_after;
-    bool region_changed = false;           // S3 named another region: re-sign and go again at once
+    // S3 named another region, or refused temporary credentials as expired (they were refreshed):
+    // re-sign and go again at once.
+    bool region_changed = false;
     std::optional<TransportFailure> transport;
   };
 
-  HttpRequest Build(const Call& call, const std::string& region) const;
+  HttpRequest Build(const Call& call, const std::string& region, const aws::Credentials& credentials) const;
   std::string HostFor(const std::string& bucket, const std::string& region) const;
   bool VirtualHosted(const std::string& bucket) const;
   Attempt Once(const Call& call, const HttpClient::HeadersCallback& on_headers, const HttpClient::BodySink& sink,
@@ -144,7 +154,7 @@ class S3Client final : public ObjectStore {
   void EnsureRegionKnown(const std::string& bucket);
 
   ClientOptions options_;
-  aws::Credentials credentials_;
+  std::shared_ptr<aws::CredentialsProvider> credentials_;
   std::string credential_source_;
   std::string default_region_;
   std::string endpoint_url_;

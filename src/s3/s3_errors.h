@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/auth_failed.h"
 #include "s3/http_client.h"
 #include "util/status.h"
 
@@ -22,8 +23,8 @@ struct RequestTarget {
   // kListBuckets has neither bucket nor key: it lists the buckets of the credentials' account.
 };
 
-// The exact sentence DESIGN.md requires for refused credentials.
-inline constexpr std::string_view kAuthFailedMessage = "Failed to authenticate. Verify the credentials and try again.";
+// The exact text DESIGN.md requires for refused credentials.
+using aws::kAuthFailedMessage;
 
 // What an S3 error answer says, before mapping.
 struct S3ErrorInfo {

@@ -5,7 +5,7 @@
 //   node --openssl-legacy-provider testing/s3/server.js --dir DIR [--port 0] [--bucket NAME]...
 //        [--key ID:SECRET]... [--allow-anonymous] [--parent-pid PID]
 //        [--bucket-region NAME=REGION[:redirect]]... [--deny ACTION=BUCKET[/KEYPREFIX]]...
-//        [--seed BUCKET/PREFIX:COUNT]...
+//        [--seed BUCKET/PREFIX:COUNT]... [--temp-keys FILE]
 //
 // Prints one JSON line {"port":N,"pid":P} on stdout once it answers, then serves until SIGTERM.
 // Corrections:
@@ -14,6 +14,9 @@
 //  * Requests without a signature are refused with AccessDenied (a private bucket), unless
 //    --allow-anonymous.
 //  * Every answer carries an x-amz-request-id header, as S3's do.
+//  * Temporary keys (--temp-keys FILE, JSON lines {"id","secret","token","expires"} that the AWS
+//    sign-in double testing/aws/server.js appends as it issues them): accepted only with their
+//    X-Amz-Security-Token and until they expire, then 400 ExpiredToken, as S3 does.
 // Simulations (for tests of the client):
 //  * --bucket-region NAME=REGION: the bucket lives in REGION. A request signed for another region is
 //    answered as S3 does: 400 AuthorizationHeaderMalformed with <Region> (HEAD: 400 with an
@@ -59,6 +62,7 @@ function parseArgs(argv) {
       opts.denies.push({ action: m[1], bucket: m[2], prefix: m[3] || '' })
     } else if (a === '--allow-anonymous') opts.allowAnonymous = true
     else if (a === '--parent-pid') opts.parentPid = Number(next())
+    else if (a === '--temp-keys') opts.tempKeys = next()
     else throw new Error(`unknown argument ${a}`)
   }
   if (!opts.dir) throw new Error('--dir is required')
@@ -135,6 +139,40 @@ function checkDenied(ctx) {
   }
 }
 
+// Temporary keys issued by the STS double, re-read whenever the file grows.
+const tempKeys = new Map() // id -> {secret, token, expires (ms)}
+let tempKeysRead = 0
+function loadTempKeys() {
+  if (!opts.tempKeys) return
+  let text
+  try {
+    text = fs.readFileSync(opts.tempKeys, 'utf8')
+  } catch (err) {
+    if (err.code === 'ENOENT') return
+    throw err
+  }
+  const upto = text.lastIndexOf('\n') + 1 // whole lines only: the writer may be mid-line
+  if (upto <= tempKeysRead) return
+  for (const line of text.slice(tempKeysRead, upto).split('\n')) {
+    if (!line.trim()) continue
+    const k = JSON.parse(line)
+    tempKeys.set(k.id, { secret: k.secret, token: k.token, expires: k.expires })
+    require(lib('models/account')).DUMMY_ACCOUNT.createKeyPair(k.id, k.secret)
+  }
+  tempKeysRead = upto
+}
+
+function checkTemporaryKey(ctx) {
+  loadTempKeys()
+  const cred = /Credential=([^/,\s]+)\//.exec(ctx.headers.authorization || '')
+  const id = cred ? cred[1] : (ctx.query['X-Amz-Credential'] || '').split('/')[0]
+  const k = tempKeys.get(id)
+  if (!k) return
+  const token = ctx.headers['x-amz-security-token'] || ctx.query['X-Amz-Security-Token']
+  if (token !== k.token) throw new S3Error('InvalidToken', 'The provided token is malformed or otherwise invalid.')
+  if (Date.now() >= k.expires) throw new S3Error('ExpiredToken', 'The provided token has expired.')
+}
+
 // Refuse unsigned requests: real buckets holding billing data are private.
 const authPath = require.resolve(lib('middleware/authentication'))
 const realAuth = require(authPath)
@@ -144,6 +182,7 @@ require.cache[authPath].exports = () => {
     ctx.set('x-amz-request-id', crypto.randomBytes(8).toString('hex').toUpperCase())
     checkRegion(ctx)
     if ('authorization' in ctx.headers) checkSkew(ctx)
+    checkTemporaryKey(ctx)
     const signed =
       'authorization' in ctx.headers || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query
     if (!signed && !opts.allowAnonymous && ctx.method !== 'OPTIONS') {

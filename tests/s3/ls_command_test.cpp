@@ -38,7 +38,8 @@ class LsCommandTest : public ::testing::Test {
     return {"HOME=" + home_.path().string(), "AWS_ACCESS_KEY_ID=" + key_id, "AWS_SECRET_ACCESS_KEY=" + secret,
             "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=", "AWS_ENDPOINT_URL=",
             "AWS_ENDPOINT_URL_S3=", "AWS_SHARED_CREDENTIALS_FILE=" + home_.path().string() + "/credentials",
-            "AWS_CONFIG_FILE=" + home_.path().string() + "/config"};
+            "AWS_CONFIG_FILE=" + home_.path().string() + "/config",
+            "AWS_EC2_METADATA_DISABLED=true"};  // the chain's last step: not this machine's IMDS
   }
   std::vector<std::string> GoodEnv() {
     return Env(billpipe::testing::kTestAccessKey, billpipe::testing::kTestSecretKey);

@@ -123,6 +123,10 @@ std::unique_ptr<S3TestServer> S3TestServer::Start(const Options& options) {
     argv.push_back("--seed");
     argv.push_back(seed);
   }
+  if (!options.temp_keys_file.empty()) {
+    argv.push_back("--temp-keys");
+    argv.push_back(options.temp_keys_file);
+  }
   auto [pid, port] = SpawnJsonPortServer(argv, "S3 test server");
   server->pid_ = pid;
   server->port_ = port;
@@ -187,6 +191,12 @@ size_t AppendToString(char* data, size_t size, size_t n, void* user) {
 }  // namespace
 
 S3TestServer::~S3TestServer() { StopByPid(pid_); }
+
+std::pair<int, int> StartNodeServer(std::vector<std::string> argv, const std::string& what) {
+  return SpawnJsonPortServer(argv, what);
+}
+
+void StopServer(int pid) { StopByPid(pid); }
 
 std::unique_ptr<FaultProxy> FaultProxy::Start(const std::string& upstream_endpoint) {
   std::unique_ptr<FaultProxy> proxy(new FaultProxy());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace billpipe::testing {
@@ -52,6 +53,8 @@ class S3TestServer {
     std::vector<std::string> denies;
     // "BUCKET/PREFIX:COUNT": COUNT one-byte objects PREFIX00000 ... stored at start (server.js --seed).
     std::vector<std::string> seeds;
+    // Temporary keys the AWS sign-in double issues (server.js --temp-keys): accepted until they expire.
+    std::string temp_keys_file;
   };
   static std::unique_ptr<S3TestServer> Start(const Options& options);
   static std::unique_ptr<S3TestServer> Start() { return Start(Options{}); }
@@ -93,6 +96,11 @@ class FaultProxy {
   int pid_ = -1;
   int port_ = 0;
 };
+
+// Starts a node server (argv[0] "node") that prints {"port":N} first; returns its pid and port.
+// Throws when it does not start within 30 s. StopServer ends it by pid (SIGTERM, then SIGKILL).
+std::pair<int, int> StartNodeServer(std::vector<std::string> argv, const std::string& what);
+void StopServer(int pid);
 
 struct CommandResult {
   int exit_code = -1;
