@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "csv/csv_scanner.h"
-#include "csv/utf8.h"
+#include "util/utf8.h"
 
 namespace {
 
@@ -59,7 +59,7 @@ std::string Scan(const std::string& data, size_t buffer, size_t batch, size_t ch
       std::string row = "R" + std::to_string(b.line(r)) + ":" + std::to_string(b.offset(r));
       if (b.num_columns() != (*scanner)->num_columns()) std::abort();
       for (size_t c = 0; c < b.num_columns(); ++c) {
-        if (!csv::IsValidUtf8(b.field(r, c))) std::abort();
+        if (!billpipe::IsValidUtf8(b.field(r, c))) std::abort();
         row += "\x1f" + std::string(b.field(r, c));
       }
       items.emplace_back(b.line(r), row + "\x1e");

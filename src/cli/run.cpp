@@ -242,9 +242,10 @@ int Status(const std::string& name, DestinationOptions& dest, bool json) {
     auto& periods = j["periods"] = nlohmann::ordered_json::array();
     for (const auto& s : state->current_segments) {
       periods.push_back({{"billing_period", s.key.billing_period}, {"version_key", s.key.version_key},
-                         {"status", s.status}, {"line_items", s.line_items}, {"unblended_cost", s.unblended_cost},
-                         {"window_start", s.key.window_start}, {"window_end", s.key.window_end},
-                         {"filter", s.key.filter}, {"loaded_at", s.loaded_at}});
+                         {"status", std::string(sink::FinalityName(s.finality))}, {"line_items", s.line_items},
+                         {"unblended_cost", s.total}, {"window_start", s.key.window_start},
+                         {"window_end", s.key.window_end}, {"filter", std::string(sink::FilterName(s.key.filter))},
+                         {"loaded_at", s.loaded_at}});
     }
     auto& vs = j["versions"] = nlohmann::ordered_json::array();
     for (const auto& v : *versions) vs.push_back({{"version", v.version}, {"created_at", v.created_at}, {"note", v.note}});
@@ -256,8 +257,8 @@ int Status(const std::string& name, DestinationOptions& dest, bool json) {
   std::cout << fmt::format("  {:<10} {:<10} {:>14} {:>20}  {:<23} {:<22} {}\n", "period", "status", "line items",
                            "unblended cost", "window", "loaded at", "version");
   for (const auto& s : state->current_segments) {
-    std::cout << fmt::format("  {:<10} {:<10} {:>14} {:>20}  {:<23} {:<22} {}\n", s.key.billing_period, s.status,
-                             pipeline::GroupThousands(s.line_items), s.unblended_cost,
+    std::cout << fmt::format("  {:<10} {:<10} {:>14} {:>20}  {:<23} {:<22} {}\n", s.key.billing_period,
+                             sink::FinalityName(s.finality), pipeline::GroupThousands(s.line_items), s.total,
                              s.key.window_start + ".." + s.key.window_end.substr(5), s.loaded_at, s.key.version_key);
   }
   std::cout << "Versions kept:\n";

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "csv/utf8.h"
+#include "util/utf8.h"
 
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -192,8 +192,8 @@ CsvScanner::CsvScanner(std::unique_ptr<ByteSource> source, CsvOptions options)
 }
 
 CsvScanner::FieldTarget CsvScanner::Overflow(size_t nf) {
-  if (scanning_header_) {
-    row_fields_.resize(std::max<size_t>(64, nf * 2));
+  if (scanning_header_ && nf < options_.max_header_fields) {  // past the limit: counted, not kept
+    row_fields_.resize(std::min(std::max<size_t>(64, nf * 2), options_.max_header_fields));
     return {row_fields_.data() + nf, 1, row_fields_.size()};
   }
   return {&overflow_slot_, 0, SIZE_MAX};
@@ -540,6 +540,12 @@ Result<std::unique_ptr<CsvScanner>> CsvScanner::Open(std::unique_ptr<ByteSource>
   RowScan row;
   BP_ASSIGN_OR_RETURN(bool have, scanner->ScanWholeRow(row));
   if (!have) return scanner;
+  if (row.num_fields > options.max_header_fields) {
+    return Fail(ErrorCode::kBadData,
+                fmt::format("{}: the header row has {} fields, more than the {} this file may have; it is not the "
+                            "report's file, or it is damaged",
+                            scanner->source_name(), row.num_fields, options.max_header_fields));
+  }
   if (row.has_error) {
     RowError e = scanner->MakeRowError(row);
     Error error = e.ToError();

@@ -23,6 +23,11 @@ struct CsvOptions {
   // A row longer than this stops the read with kBadData whatever the policy (usually a quote that is
   // never closed): it bounds memory.
   size_t max_row_bytes = 64 << 20;
+  // A header with more fields than this stops Open with kBadData: fields past the limit are counted, not
+  // kept, so a hostile header (millions of empty fields) costs no memory beyond its bytes. The default
+  // is SQLite's largest column limit; callers that know the expected width pass less
+  // (table::MaxFileColumns).
+  size_t max_header_fields = 32767;
   // Rows per batch at most; 0 picks kBatchFieldSlots / columns rows, clamped to [kMinBatchRows, 8192],
   // so that a batch's field views (16 bytes each, 128 KiB in all) stay in a core's L2 cache from one
   // batch to the next, beside the CSV streaming through: measured with callgrind's cache simulation

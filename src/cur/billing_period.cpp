@@ -1,5 +1,7 @@
 #include "cur/billing_period.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace billpipe::cur {
@@ -33,6 +35,50 @@ std::string Compact(sys_days day) {
 }
 
 }  // namespace
+
+DateWindow::DateWindow(sys_days first, sys_days last)
+    : start(Date::FromDays(first.time_since_epoch().count())), end(Date::FromDays(last.time_since_epoch().count())) {}
+
+std::string DateWindow::ToString() const {
+  return start == end ? start.ToString() : fmt::format("{} to {}", start.ToString(), end.ToString());
+}
+
+BillingPeriod::BillingPeriod(Date first, Date end_exclusive)
+    : start(sys_days(days(first.Days()))), end(sys_days(days(end_exclusive.Days()))) {}
+
+Date BillingPeriod::FirstDay() const { return Date::FromDays(start.time_since_epoch().count()); }
+Date BillingPeriod::EndDay() const { return Date::FromDays(end.time_since_epoch().count()); }
+
+bool BillingPeriod::Overlaps(const DateWindow& window) const {
+  return window.start.Days() < end.time_since_epoch().count() &&
+         window.end.Days() >= start.time_since_epoch().count();
+}
+
+Status CheckPeriodCount(const DateWindow& window) {
+  const int64_t months = (int64_t{window.end.year} - window.start.year) * 12 + (window.end.month - window.start.month) + 1;
+  if (months > static_cast<int64_t>(kMaxPeriodsInWindow)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The window {} spans {} billing periods; one run reads at most {} ({} years). Choose a "
+                            "later start date.",
+                            window.ToString(), months, kMaxPeriodsInWindow, kMaxPeriodsInWindow / 12));
+  }
+  return Ok();
+}
+
+std::vector<BillingPeriod> PeriodsOverlapping(const DateWindow& window) {
+  std::vector<BillingPeriod> out;
+  for (Date p = window.start.FirstOfMonth(); p <= window.end; p = p.FirstOfNextMonth()) {
+    out.emplace_back(p, p.FirstOfNextMonth());
+  }
+  return out;
+}
+
+std::optional<DateWindow> WindowShare(const DateWindow& window, const BillingPeriod& period) {
+  Date start = std::max(window.start, period.FirstDay());
+  Date end = std::min(window.end, period.EndDay().AddDays(-1));
+  if (end < start) return std::nullopt;
+  return DateWindow{start, end};
+}
 
 std::string BillingPeriod::FolderName() const { return Compact(start) + "-" + Compact(end); }
 

@@ -54,13 +54,17 @@ ColumnNaming NameColumns(const std::vector<std::string>& headers) {
   ColumnNaming naming;
   naming.columns.reserve(headers.size());
   std::unordered_map<std::string, size_t> taken;  // name -> index of the column holding it
+  // base name -> the next suffix to try for it: each suffix is tried once per base, so naming is linear
+  // in the number of headers however many collide.
+  std::unordered_map<std::string, int> next_suffix;
   for (size_t i = 0; i < headers.size(); ++i) {
     std::string base = AthenaColumnName(headers[i]);
     if (base.empty()) base = fmt::format("column_{}", i + 1);
     std::string name = base;
     auto first = taken.find(base);
     if (first != taken.end()) {
-      for (int n = 2; taken.contains(name); ++n) {
+      int& n = next_suffix.try_emplace(base, 2).first->second;
+      for (; taken.contains(name); ++n) {
         std::string suffix = fmt::format("_{}", n);
         name = base.substr(0, kMaxColumnNameLength - suffix.size()) + suffix;
       }

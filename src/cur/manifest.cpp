@@ -70,19 +70,19 @@ Result<SysTime> GetTime(const json& object, const std::string& key, const std::s
 
 }  // namespace
 
-Compression CompressionFromManifest(std::string_view value) {
-  if (EqualsIgnoreCase(value, "GZIP")) return Compression::kGzip;
-  if (EqualsIgnoreCase(value, "ZIP")) return Compression::kZip;
-  if (EqualsIgnoreCase(value, "Parquet")) return Compression::kParquet;
-  return Compression::kOther;
+std::optional<DataEncoding> EncodingFromManifest(std::string_view value) {
+  if (EqualsIgnoreCase(value, "GZIP")) return DataEncoding{table::DataFormat::kCsv, Compression::kGzip};
+  if (EqualsIgnoreCase(value, "ZIP")) return DataEncoding{table::DataFormat::kCsv, Compression::kZip};
+  if (EqualsIgnoreCase(value, "Parquet")) return DataEncoding{table::DataFormat::kParquet, Compression::kNone};
+  return std::nullopt;
 }
 
-std::string_view DataFileSuffix(Compression compression) {
-  switch (compression) {
+std::string_view DataFileSuffix(const DataEncoding& encoding) {
+  if (encoding.format == table::DataFormat::kParquet) return ".snappy.parquet";
+  switch (encoding.compression) {
     case Compression::kGzip: return ".csv.gz";
     case Compression::kZip: return ".csv.zip";
-    case Compression::kParquet: return ".snappy.parquet";
-    case Compression::kOther: return "";
+    case Compression::kNone: return ".csv";
   }
   return "";
 }
@@ -119,6 +119,11 @@ Result<LegacyManifest> ParseLegacyManifest(std::string_view json_text) {
   }
 
   BP_ASSIGN_OR_RETURN(const json* columns, GetArray(doc, "columns", true));
+  if (columns->size() > kMaxManifestColumns) {
+    return Fail(ErrorCode::kBadData,
+                fmt::format("the manifest lists {} columns; no report has more than {}, so it is refused",
+                            columns->size(), kMaxManifestColumns));
+  }
   m.columns.reserve(columns->size());
   for (size_t i = 0; i < columns->size(); ++i) {
     std::string field = fmt::format("columns[{}]", i);

@@ -7,6 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
+#include "codec/decoder.h"
+#include "table/batch_source.h"
 #include "util/clock.h"
 #include "util/status.h"
 
@@ -14,6 +18,9 @@ namespace billpipe::cur {
 
 // Manifests larger than this are refused (kBadData): the largest real ones are tens of kilobytes.
 inline constexpr size_t kMaxManifestBytes = 16 << 20;
+// Manifests listing more columns than this are refused (kBadData): real reports have a few hundred
+// (tags included), and every column costs work in every later step.
+inline constexpr size_t kMaxManifestColumns = 5000;
 
 // One column of the report, in the order of the CSV header.
 struct ManifestColumn {
@@ -31,13 +38,22 @@ struct ArtifactKey {
   std::string name;           // bucket-relative key
 };
 
-enum class Compression { kGzip, kZip, kParquet, kOther };
+// One compression type in billpipe: codec's.
+using codec::Compression;
 
-// "GZIP" / "ZIP" / "Parquet" (any case) and anything else as kOther.
-Compression CompressionFromManifest(std::string_view value);
-// The file-name ending the compression gives data files: ".csv.gz", ".csv.zip", ".snappy.parquet"; "" for
-// kOther.
-std::string_view DataFileSuffix(Compression compression);
+// How a report's data files are written: format, then stream compression (kNone for Parquet, which
+// compresses inside the file).
+struct DataEncoding {
+  table::DataFormat format = table::DataFormat::kCsv;
+  Compression compression = Compression::kGzip;
+  friend bool operator==(const DataEncoding&, const DataEncoding&) = default;
+};
+
+// A legacy manifest's "compression": "GZIP" / "ZIP" (any case) are CSV gzip / zip, "Parquet" is Parquet;
+// anything else nullopt.
+std::optional<DataEncoding> EncodingFromManifest(std::string_view value);
+// The file-name ending AWS gives such data files: ".csv.gz", ".csv.zip", ".snappy.parquet".
+std::string_view DataFileSuffix(const DataEncoding& encoding);
 
 struct LegacyManifest {
   // Required: a manifest without them, or with them of the wrong JSON type, is refused.

@@ -12,13 +12,70 @@ namespace {
 // or a data file it names).
 Error PeriodError(const ReportLocation& location, const BillingPeriod& period, Error error,
                   const std::string& key) {
-  error.Context(fmt::format("period {} ({})", period.Label(), S3Url(location.bucket, location.ManifestKey(period))));
+  std::string where = fmt::format("period {} ({})", period.Label(), S3Url(location.bucket, location.ManifestKey(period)));
+  if (error.code == ErrorCode::kAuth) {
+    // A refused login keeps its exact sentence first (DESIGN.md "Clear errors"); where comes after.
+    error.message += fmt::format(" While reading {}.", where);
+  } else {
+    error.Context(where);
+  }
   error.bucket = location.bucket;
   error.key = key;
   return error;
 }
 
+// Whether a key has a "." or ".." path segment (which some tools resolve, leaving the report's folder).
+bool HasDotSegment(std::string_view key) {
+  size_t start = 0;
+  while (start <= key.size()) {
+    size_t slash = key.find('/', start);
+    std::string_view segment = key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (segment == "." || segment == "..") return true;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
 }  // namespace
+
+Result<DataEncoding> CheckManifestFiles(const LegacyManifest& m, const ReportLocation& location,
+                                        const BillingPeriod& period, const std::string& manifest_key) {
+  auto fail_with = [&](ErrorCode code, std::string message, const std::string& key) {
+    return Fail(PeriodError(location, period, Error(code, std::move(message)), key));
+  };
+  auto encoding = EncodingFromManifest(m.compression);
+  if (encoding && encoding->format == table::DataFormat::kParquet) {
+    return fail_with(ErrorCode::kUnsupported, "compression Parquet: Parquet reports are not supported yet",
+                     manifest_key);
+  }
+  if (!encoding) {
+    return fail_with(ErrorCode::kBadData, fmt::format("compression \"{}\" is neither GZIP nor ZIP", m.compression),
+                     manifest_key);
+  }
+  std::string_view suffix = DataFileSuffix(*encoding);
+  const std::string root = location.Root();
+  for (size_t i = 0; i < m.report_keys.size(); ++i) {
+    const std::string& key = m.report_keys[i];
+    // The bucket is not trusted: a manifest names files of its own report only (DESIGN.md).
+    if (!key.starts_with(root) || HasDotSegment(key)) {
+      return fail_with(ErrorCode::kBadData,
+                       fmt::format("reportKeys[{}] {} is not a file of this report: a manifest may only name keys "
+                                   "under {} without '.' or '..' segments. The manifest is refused and nothing "
+                                   "of this period is loaded",
+                                   i, S3Url(location.bucket, key), S3Url(location.bucket, root)),
+                       key);
+    }
+    if (!key.ends_with(suffix)) {
+      return fail_with(ErrorCode::kBadData,
+                       fmt::format("compression is {} but reportKeys[{}] {} does not end in {}", m.compression, i,
+                                   S3Url(location.bucket, key), suffix),
+                       key);
+    }
+  }
+
+  return *encoding;
+}
 
 Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& location, const BillingPeriod& period,
                               FileCheck check) {
@@ -54,25 +111,10 @@ Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& loca
 
   if (auto same = CheckManifestPeriod(m, period); !same) return fail(std::move(same).error(), manifest_key);
 
-  plan.compression = CompressionFromManifest(m.compression);
-  if (plan.compression == Compression::kParquet) {
-    return fail_with(ErrorCode::kUnsupported, "compression Parquet: Parquet reports are not supported yet",
-                     manifest_key);
-  }
-  if (plan.compression == Compression::kOther) {
-    return fail_with(ErrorCode::kBadData, fmt::format("compression \"{}\" is neither GZIP nor ZIP", m.compression),
-                     manifest_key);
-  }
-  std::string_view suffix = DataFileSuffix(plan.compression);
-  for (size_t i = 0; i < m.report_keys.size(); ++i) {
-    const std::string& key = m.report_keys[i];
-    if (!key.ends_with(suffix)) {
-      return fail_with(ErrorCode::kBadData,
-                       fmt::format("compression is {} but reportKeys[{}] {} does not end in {}", m.compression, i,
-                                   S3Url(location.bucket, key), suffix),
-                       key);
-    }
-  }
+  auto encoding = CheckManifestFiles(m, location, period, manifest_key);
+  if (!encoding) return Fail(std::move(encoding).error());
+  plan.encoding = *encoding;
+  plan.compression = encoding->compression;
 
   plan.layout = DetectLayout(m, period_folder, !listing->common_prefixes.empty());
   plan.version_key = plan.layout == ReportLayout::kCreateNew ? m.assembly_id : plan.manifest_object.etag;
@@ -105,10 +147,10 @@ Status StatFiles(s3::ObjectStore& store, const ReportLocation& location, PeriodP
 
 Result<std::vector<PeriodOutcome>> PlanPeriods(s3::ObjectStore& store, const ReportLocation& location,
                                                const DateWindow& window) {
-  if (window.first > window.last) {
+  if (window.start > window.end) {
     return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("the date window starts on {}, after its last day {}", FormatDate(window.first),
-                            FormatDate(window.last)));
+                fmt::format("the date window starts on {}, after its last day {}", window.start.ToString(),
+                            window.end.ToString()));
   }
   BP_RETURN_IF_ERROR(ValidateReportName(location.name));
   BP_RETURN_IF_ERROR(ValidateReportPrefix(location.prefix));
@@ -119,7 +161,7 @@ Result<std::vector<PeriodOutcome>> PlanPeriods(s3::ObjectStore& store, const Rep
     segment.remove_prefix(location.Root().size());
     segment.remove_suffix(1);
     auto period = ParsePeriodFolder(segment);
-    if (period && period->Overlaps(window.first, window.last)) periods.push_back(*period);
+    if (period && period->Overlaps(window)) periods.push_back(*period);
   }
   std::sort(periods.begin(), periods.end());
   std::vector<PeriodOutcome> outcomes;

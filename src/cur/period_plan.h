@@ -19,12 +19,6 @@
 
 namespace billpipe::cur {
 
-// Days from first to last, both included, UTC.
-struct DateWindow {
-  std::chrono::sys_days first;
-  std::chrono::sys_days last;
-};
-
 struct PeriodPlan {
   BillingPeriod period;
   std::string manifest_key;        // the top-level manifest
@@ -34,7 +28,8 @@ struct PeriodPlan {
   // What identifies this version of the period: the assemblyId in create-new mode, the top-level
   // manifest's ETag in overwrite mode (and when the layout is unknown).
   std::string version_key;
-  Compression compression = Compression::kGzip;  // kGzip or kZip
+  DataEncoding encoding;  // CSV, gzip or zip
+  Compression compression = Compression::kGzip;  // encoding.compression: kGzip or kZip
   std::vector<s3::ObjectInfo> files;              // one per reportKey, in the manifest's order
   // The objects directly in the period folder, from the one listing planning makes (in overwrite mode
   // the data files are among them, with their ETags).
@@ -43,7 +38,8 @@ struct PeriodPlan {
 
 // The outcome for one period: a plan, or the error that stops this period and no other. Errors name the
 // period and the key: "period 2018-05 (s3://b/cur/r/20180501-20180601/r-Manifest.json): ...", with
-// Error::bucket and Error::key set. Codes: kNotFound (manifest or a reportKey missing), kBadData (not
+// Error::bucket and Error::key set; a refused login (kAuth) keeps its sentence first and names the
+// period after it ("Failed to authenticate. ... While reading period 2018-05 (s3://...)."). Codes: kNotFound (manifest or a reportKey missing), kBadData (not
 // JSON, a field missing or of the wrong type, billingPeriod not the folder's, compression not matching a
 // file's name), kUnsupported (compression Parquet), or the store's own error.
 struct PeriodOutcome {
@@ -65,6 +61,12 @@ enum class FileCheck { kHead, kLater };
 // manifest's keys only (size 0, no ETag) and no data file is asked about.
 Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& location, const BillingPeriod& period,
                               FileCheck check = FileCheck::kHead);
+
+// Checks a manifest's files: the compression is GZIP or ZIP (Parquet: kUnsupported; else kBadData), and
+// every reportKey is under the report's folder (location.Root()), has no "." or ".." segment, and ends
+// as the compression says (kBadData naming the key). Errors name the period and manifest_key.
+Result<DataEncoding> CheckManifestFiles(const LegacyManifest& manifest, const ReportLocation& location,
+                                        const BillingPeriod& period, const std::string& manifest_key);
 
 // Fills in size and ETag of every file of a plan made with FileCheck::kLater: kNotFound naming a
 // reportKey that does not exist, with the period and key as PlanPeriod's errors.

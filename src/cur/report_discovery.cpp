@@ -152,7 +152,8 @@ class Walker {
     std::sort(periods.begin(), periods.end());
     for (const BillingPeriod& period : periods) {
       PeriodSummary summary = ReadPeriod(report.location, period);
-      if (summary.error.empty() && CompressionFromManifest(summary.compression) == Compression::kParquet) {
+      if (summary.error.empty() && EncodingFromManifest(summary.compression) &&
+          EncodingFromManifest(summary.compression)->format == table::DataFormat::kParquet) {
         report.format = ReportFormat::kLegacyParquet;
       }
       report.periods.push_back(std::move(summary));

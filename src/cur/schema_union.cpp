@@ -13,14 +13,21 @@ std::string WiderColumnType(const std::string& a, const std::string& b) {
   return "String";
 }
 
-DatasetSchema UnionSchema(const std::vector<std::vector<ManifestColumn>>& periods) {
+namespace {
+
+struct HeaderType {
+  std::string header;
+  std::string type;
+};
+
+DatasetSchema Union(const std::vector<std::vector<HeaderType>>& periods) {
   DatasetSchema schema;
   std::vector<std::string> headers;
   std::vector<std::string> types;
   std::unordered_map<std::string, size_t> index;  // header -> position in headers
   for (const auto& columns : periods) {
     for (const auto& column : columns) {
-      std::string header = column.Header();
+      std::string header = column.header;
       auto [it, inserted] = index.emplace(header, headers.size());
       if (inserted) {
         headers.push_back(std::move(header));
@@ -43,6 +50,24 @@ DatasetSchema UnionSchema(const std::vector<std::vector<ManifestColumn>>& period
     schema.columns.push_back({std::move(naming.columns[i].name), std::move(headers[i]), std::move(types[i])});
   }
   return schema;
+}
+
+}  // namespace
+
+DatasetSchema UnionSchema(const std::vector<std::vector<ManifestColumn>>& periods) {
+  std::vector<std::vector<HeaderType>> columns(periods.size());
+  for (size_t p = 0; p < periods.size(); ++p) {
+    for (const auto& c : periods[p]) columns[p].push_back({c.Header(), c.type});
+  }
+  return Union(columns);
+}
+
+DatasetSchema UnionSchema(const std::vector<std::vector<ReportColumn>>& periods) {
+  std::vector<std::vector<HeaderType>> columns(periods.size());
+  for (size_t p = 0; p < periods.size(); ++p) {
+    for (const auto& c : periods[p]) columns[p].push_back({c.name, std::string(table::ColumnTypeName(c.type))});
+  }
+  return Union(columns);
 }
 
 }  // namespace billpipe::cur

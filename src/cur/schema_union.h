@@ -7,14 +7,17 @@
 
 #include "cur/column_names.h"
 #include "cur/manifest.h"
+#include "cur/report_reader.h"
 
 namespace billpipe::cur {
 
 // The type that holds values of both manifest types a and b ("" = not given, as in manifests before
-// 2019):
+// 2019). The widening rules (docs/loading.md, "Columns and types"):
 //   equal -> that type; one not given -> the other;
-//   BigDecimal + OptionalBigDecimal -> OptionalBigDecimal; String + OptionalString -> OptionalString;
-//   anything else (DateTime + String, BigDecimal + String, ...) -> String, which holds any CSV text.
+//   BigDecimal + OptionalBigDecimal -> OptionalBigDecimal (decimals stay decimals);
+//   String + OptionalString -> OptionalString;
+//   anything else, a real conflict (DateTime + String, BigDecimal + String, ...) -> String, which holds any
+//   text.
 std::string WiderColumnType(const std::string& a, const std::string& b);
 
 struct SchemaColumn {
@@ -39,5 +42,7 @@ struct DatasetSchema {
 // The union of the periods' columns, keyed by original header (exact bytes), named with NameColumns over
 // the union so that a header keeps one name across periods.
 DatasetSchema UnionSchema(const std::vector<std::vector<ManifestColumn>>& periods);
+// The same over report readers' typed columns (cur/report_reader.h); types as table::ColumnTypeName.
+DatasetSchema UnionSchema(const std::vector<std::vector<ReportColumn>>& periods);
 
 }  // namespace billpipe::cur

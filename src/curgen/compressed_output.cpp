@@ -231,9 +231,6 @@ class ZipOutput final : public CompressedOutput {
 
 }  // namespace
 
-std::string_view ManifestCompressionName(Compression c) { return c == Compression::kGzip ? "GZIP" : "ZIP"; }
-std::string_view DataFileSuffix(Compression c) { return c == Compression::kGzip ? ".csv.gz" : ".csv.zip"; }
-
 std::unique_ptr<CompressedOutput> NewGzipOutput(std::unique_ptr<ObjectOutput> out) {
   return std::make_unique<GzipOutput>(std::move(out));
 }

@@ -8,17 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "codec/decoder.h"
 #include "curgen/object_writer.h"
 #include "util/status.h"
 
 namespace billpipe::curgen {
 
-enum class Compression { kGzip, kZip };
-
-// "GZIP" / "ZIP", as the manifest's "compression" field says it.
-std::string_view ManifestCompressionName(Compression c);
-// ".csv.gz" / ".csv.zip".
-std::string_view DataFileSuffix(Compression c);
+// The one compression type (codec/decoder.h); the generator writes kGzip or kZip. Names and file
+// suffixes: codec::CompressionName ("GZIP", "ZIP", as a manifest says it), cur::DataFileSuffix.
+using codec::Compression;
 
 // Streams text in, compressed bytes out. Write may be called any number of times; Finish writes the
 // trailer (and for ZIP the central directory), closes the output and returns the object's size.

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "cur/column_catalog.h"
+#include "cur/manifest.h"
 #include "curgen/fixed_decimal.h"
 #include "curgen/random.h"
 #include "curgen/service_catalog.h"
@@ -794,7 +795,7 @@ class LineWriter {
 // Layout
 
 std::string DataFileName(const CurgenOptions& o, int number) {
-  return fmt::format("{}-{:0{}d}{}", o.report_name, number, o.file_number_width, DataFileSuffix(o.compression));
+  return fmt::format("{}-{:0{}d}{}", o.report_name, number, o.file_number_width, cur::DataFileSuffix({table::DataFormat::kCsv, o.compression}));
 }
 
 std::string ReportBase(const CurgenOptions& o) {
@@ -833,7 +834,7 @@ Json ManifestJson(const CurgenOptions& o, const RunContext& run, const BillingMo
   }
   j["columns"] = std::move(cols);
   j["charset"] = "UTF-8";
-  j["compression"] = ManifestCompressionName(o.compression);
+  j["compression"] = codec::CompressionName(o.compression);
   j["contentType"] = "text/csv";
   j["reportId"] = run.report_id;
   j["reportName"] = o.report_name;

@@ -7,23 +7,6 @@
 
 namespace billpipe::pipeline {
 
-Result<Filter> ParseFilter(std::string_view text) {
-  if (text == "all") return Filter::kAll;
-  if (text == "invoiced") return Filter::kInvoiced;
-  if (text == "estimated") return Filter::kEstimated;
-  return Fail(ErrorCode::kInvalidArgument,
-              fmt::format("Unknown filter '{}'. Choose one of: all, invoiced, estimated.", text));
-}
-
-std::string_view FilterName(Filter filter) {
-  switch (filter) {
-    case Filter::kAll: return "all";
-    case Filter::kInvoiced: return "invoiced";
-    case Filter::kEstimated: return "estimated";
-  }
-  return "all";
-}
-
 Result<UpdateMethod> ParseUpdateMethod(std::string_view text) {
   if (text == "replace") return UpdateMethod::kReplace;
   if (text == "append") return UpdateMethod::kAppend;
@@ -62,10 +45,6 @@ Result<DateSpec> DateSpec::Parse(std::string_view text) {
 
 std::string DateSpec::ToString() const { return date ? date->ToString() : fmt::format("{}d", days_back); }
 
-std::string DateWindow::ToString() const {
-  return start == end ? start.ToString() : fmt::format("{} to {}", start.ToString(), end.ToString());
-}
-
 Result<DateWindow> ResolveWindow(const Duration& duration, Date today) {
   Date start = duration.start.Resolve(today);
   Date end = duration.end ? duration.end->Resolve(today) : start;
@@ -100,23 +79,6 @@ std::vector<std::string> WindowWarnings(Filter filter, const Duration& duration,
                               window.start.ToString()));
   }
   return out;
-}
-
-std::string BillingPeriod::ToString() const { return start.ToCompact() + "-" + end.ToCompact(); }
-
-std::vector<BillingPeriod> PeriodsOverlapping(const DateWindow& window) {
-  std::vector<BillingPeriod> out;
-  for (Date p = window.start.FirstOfMonth(); p <= window.end; p = p.FirstOfNextMonth()) {
-    out.push_back(BillingPeriod{p, p.FirstOfNextMonth()});
-  }
-  return out;
-}
-
-std::optional<DateWindow> WindowShare(const DateWindow& window, const BillingPeriod& period) {
-  Date start = std::max(window.start, period.start);
-  Date end = std::min(window.end, period.end.AddDays(-1));
-  if (end < start) return std::nullopt;
-  return DateWindow{start, end};
 }
 
 }  // namespace billpipe::pipeline

@@ -7,19 +7,19 @@
 #include <string_view>
 #include <vector>
 
+#include "cur/billing_period.h"
+#include "sink/sink.h"
 #include "util/date.h"
 #include "util/status.h"
 
 namespace billpipe::pipeline {
 
-// Which lines of the report to keep.
-enum class Filter {
-  kAll,        // every line
-  kInvoiced,   // bill/InvoiceId not empty
-  kEstimated,  // bill/InvoiceId empty (or the Detailed Billing Report's literal "Estimated")
-};
-Result<Filter> ParseFilter(std::string_view text);  // "all" | "invoiced" | "estimated"
-std::string_view FilterName(Filter filter);
+// Which lines of the report to keep (sink/sink.h): kAll every line; kInvoiced the lines whose invoice id
+// column (cur::ColumnRoles::invoice_id, bill/InvoiceId in legacy CUR) is not empty; kEstimated the others
+// (the Detailed Billing Report's literal "Estimated" counts as empty).
+using sink::Filter;
+using sink::FilterName;
+using sink::ParseFilter;
 
 enum class UpdateMethod {
   kReplace,    // the dataset holds exactly the window's lines from the newest versions
@@ -47,16 +47,11 @@ struct Duration {
   std::optional<DateSpec> end;  // empty: a single date
 };
 
-// Inclusive UTC dates.
-struct DateWindow {
-  Date start;
-  Date end;
-  bool Contains(Date d) const { return start <= d && d <= end; }
-  // Millisecond bounds [begin, end) of the window, for timestamps.
-  int64_t BeginMillis() const { return start.Days() * 86400000; }
-  int64_t EndMillis() const { return (end.Days() + 1) * 86400000; }
-  std::string ToString() const;  // "2024-01-01 to 2024-01-31" or "2024-01-05"
-};
+// Inclusive UTC dates; billing periods (cur/billing_period.h: one type each in billpipe).
+using cur::BillingPeriod;
+using cur::DateWindow;
+using cur::PeriodsOverlapping;
+using cur::WindowShare;
 
 // Resolves a duration on the day `today`; a start after the end is refused (kInvalidArgument).
 Result<DateWindow> ResolveWindow(const Duration& duration, Date today);
@@ -65,18 +60,5 @@ Result<DateWindow> ResolveWindow(const Duration& duration, Date today);
 // with a window that reaches back more than two months.
 std::vector<std::string> WindowWarnings(Filter filter, const Duration& duration, const DateWindow& window,
                                         Date today);
-
-// A billing period [first day of a month, first day of the next).
-struct BillingPeriod {
-  Date start;  // first of the month
-  Date end;    // first of the next month (exclusive)
-  std::string ToString() const;  // "20191201-20200101", AWS's folder name
-};
-
-// The billing periods the window overlaps, oldest first.
-std::vector<BillingPeriod> PeriodsOverlapping(const DateWindow& window);
-
-// The window's share of a period (inclusive dates); nullopt when they do not overlap.
-std::optional<DateWindow> WindowShare(const DateWindow& window, const BillingPeriod& period);
 
 }  // namespace billpipe::pipeline

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "codec/decoder.h"
-#include "csv/csv_scanner.h"
 #include "table/column_batch.h"
 #include "table/decimal.h"
 
@@ -27,17 +26,109 @@ class CountingSource final : public ByteSource {
   ProgressCounters* progress_;
 };
 
-Error RowProblem(const std::string& source, int64_t line, int64_t offset, size_t column, const std::string& header,
+Error RowProblem(const std::string& source, const table::ColumnBatch& batch, size_t row, int column,
                  std::string detail) {
-  csv::RowError e;
-  e.kind = csv::RowErrorKind::kBadValue;
+  RowError e;
+  e.kind = RowErrorKind::kBadValue;
   e.source = source;
-  e.line = line;
-  e.offset = offset;
-  e.column = static_cast<int>(column) + 1;
-  e.column_name = header;
+  e.line = batch.line(row);
+  e.offset = batch.offset(row);
+  e.column = column + 1;
+  e.column_name = batch.schema(static_cast<size_t>(column)).name;
   e.detail = std::move(detail);
   return e.ToError();
+}
+
+// The positions of the role columns in a file's columns; -1 where the file has none.
+struct RoleColumns {
+  int usage_start = -1;
+  int invoice_id = -1;
+  int cost = -1;
+};
+
+RoleColumns FindRoles(const std::vector<table::ColumnSchema>& schema, const cur::ColumnRoles& roles) {
+  RoleColumns found;
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const std::string& name = schema[i].name;
+    if (!roles.usage_start.empty() && name == roles.usage_start) found.usage_start = static_cast<int>(i);
+    if (!roles.invoice_id.empty() && name == roles.invoice_id) found.invoice_id = static_cast<int>(i);
+    if (!roles.cost.empty() && name == roles.cost) found.cost = static_cast<int>(i);
+  }
+  return found;
+}
+
+// Which rows of a batch pass the window and the filter (keep[r] = 1). A row without a usage start is a
+// bad row. Counts the filtered and rejected rows; notes whether any row has an invoice id.
+Status MarkKeptRows(const table::ColumnBatch& batch, const RoleColumns& roles, const PeriodShape& shape,
+                    const std::string& source, BadRowPolicy bad_rows, std::vector<uint8_t>& keep, FileStats& stats) {
+  const size_t rows = batch.num_rows();
+  const int64_t begin_us = shape.share.BeginMillis() * 1000, end_us = shape.share.EndMillis() * 1000;
+  const table::Column& start = batch.column(static_cast<size_t>(roles.usage_start));
+  const table::Column* invoice = roles.invoice_id >= 0 ? &batch.column(static_cast<size_t>(roles.invoice_id)) : nullptr;
+  keep.assign(rows, 1);
+  for (size_t r = 0; r < rows; ++r) {
+    if (start.is_null(r)) {
+      if (bad_rows == BadRowPolicy::kFail) {
+        return Fail(RowProblem(source, batch, r, roles.usage_start, "a line item without a usage start date"));
+      }
+      ++stats.rejected;
+      keep[r] = 0;
+      continue;
+    }
+    bool invoiced = false;
+    if (invoice) {
+      std::string_view v = invoice->is_null(r) ? std::string_view() : invoice->text[r];
+      invoiced = !v.empty() && v != "Estimated";  // the Detailed Billing Report's word for none
+    }
+    stats.saw_invoice |= invoiced;
+    int64_t t = start.micros[r];
+    bool in = t >= begin_us && t < end_us &&
+              (shape.filter == Filter::kAll || (shape.filter == Filter::kInvoiced) == invoiced);
+    if (!in) {
+      keep[r] = 0;
+      ++stats.filtered;
+    }
+  }
+  return Ok();
+}
+
+// Adds the cost of the kept rows to total, exactly.
+Status AddCost(const table::ColumnBatch& batch, int cost_col, const std::vector<uint8_t>& keep,
+               const std::string& source, table::Decimal& total) {
+  if (cost_col < 0) return Ok();
+  const table::Column& c = batch.column(static_cast<size_t>(cost_col));
+  const bool typed = !c.decimal.empty();
+  for (size_t r = 0; r < batch.num_rows(); ++r) {
+    if (!keep[r] || c.is_null(r)) continue;
+    table::Decimal v;
+    if (typed) {
+      v = c.decimal[r];
+    } else if (!c.text[r].empty() && !table::Decimal::TryParse(c.text[r], &v)) {
+      return Fail(RowProblem(source, batch, r, cost_col, "not a decimal number"));
+    }
+    BP_ASSIGN_OR_RETURN(total, table::Decimal::Add(total, v));
+  }
+  return Ok();
+}
+
+// Appends kept row r of a batch to an owned batch.
+void AppendRow(const table::ColumnBatch& batch, size_t r, OwnedBatch& owned, std::string& text) {
+  for (size_t c = 0; c < batch.num_columns(); ++c) {
+    const table::Column& col = batch.column(c);
+    if (col.is_null(r)) {
+      owned.AddNull();
+      continue;
+    }
+    switch (col.type) {
+      case table::ColumnType::kDateTime: owned.AddTimestamp(col.micros[r] / 1000); break;
+      case table::ColumnType::kBigDecimal:
+      case table::ColumnType::kOptionalBigDecimal:
+        text = col.decimal[r].ToString();
+        owned.AddDecimal(text);
+        break;
+      default: owned.AddText(col.text[r]); break;
+    }
+  }
 }
 
 }  // namespace
@@ -48,7 +139,7 @@ void FileStats::Add(const FileStats& o) {
   filtered += o.filtered;
   rejected += o.rejected;
   saw_invoice |= o.saw_invoice;
-  unblended_cost = AddDecimalText(unblended_cost, o.unblended_cost);
+  cost = AddDecimalText(cost, o.cost);
 }
 
 std::string AddDecimalText(std::string_view a, std::string_view b) {
@@ -58,50 +149,65 @@ std::string AddDecimalText(std::string_view a, std::string_view b) {
   return sum ? sum->ToString() : "NaN";
 }
 
-Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, BadRowPolicy bad_rows,
-                BoundedQueue<OwnedBatch>* out, const std::atomic<bool>& cancel, ProgressCounters* progress,
-                FileStats& stats) {
-  const std::string where = fmt::format("s3://{}/{}", task.bucket, task.key);
-  BP_ASSIGN_OR_RETURN(auto raw, store.Open(task.bucket, task.key));
-  BP_ASSIGN_OR_RETURN(auto compression, codec::CompressionFromName(shape.compression));
-  codec::DecoderOptions decoder_options;
-  decoder_options.read_ahead = true;  // decompression and parsing of one file on two cores
-  auto decoded = codec::OpenDecoder(std::make_unique<CountingSource>(std::move(raw), progress), compression,
-                                    decoder_options);
-  csv::CsvOptions options;
-  options.policy = bad_rows == BadRowPolicy::kSkip ? csv::RowErrorPolicy::kSkip : csv::RowErrorPolicy::kFail;
-  BP_ASSIGN_OR_RETURN(auto scanner, csv::CsvScanner::Open(std::move(decoded), options));
-  const std::vector<std::string> header = scanner->header();
-  if (header.empty()) return Ok();  // AWS writes empty trailing files
-  const std::string source = scanner->source_name();
+PeriodShape ShapeOf(const cur::PeriodVersion& version, Filter filter, const DateWindow& share,
+                    std::unordered_map<std::string, std::string> dataset_names) {
+  PeriodShape shape;
+  shape.format = version.format;
+  shape.compression = version.compression;
+  shape.roles = version.roles;
+  shape.filter = filter;
+  shape.share = share;
+  shape.dataset_name = std::move(dataset_names);
+  shape.columns.reserve(version.columns.size());
+  for (const auto& c : version.columns) {
+    shape.columns.push_back(table::ColumnSchema{c.name, c.type});
+    shape.dataset_name.try_emplace(c.name, c.name);
+  }
+  return shape;
+}
 
-  // Every CSV column, typed as the manifest says, goes to its dataset column.
-  auto names = std::make_shared<std::vector<std::string>>();
-  std::vector<table::ColumnSchema> schema;
-  int invoice_col = -1, start_col = -1, cost_col = -1;
-  for (size_t i = 0; i < header.size(); ++i) {
-    auto it = shape.by_header.find(header[i]);
-    if (it == shape.by_header.end()) {
-      return Fail(ErrorCode::kBadData,
-                  fmt::format("{}: column {} '{}' of the file is not in the period's manifest. The report is "
-                              "inconsistent; if AWS is rewriting it, run again later.",
-                              where, i + 1, header[i]));
+Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task, const PeriodShape& shape,
+                                                            s3::ObjectStore& store, BadRowPolicy bad_rows,
+                                                            ProgressCounters* progress) {
+  table::BatchSourceOptions options;
+  options.policy = bad_rows == BadRowPolicy::kSkip ? RowErrorPolicy::kSkip : RowErrorPolicy::kFail;
+  options.expected = shape.columns;
+  options.where = fmt::format("s3://{}/{}", task.bucket, task.key);
+  switch (shape.format) {
+    case table::DataFormat::kCsv: {
+      BP_ASSIGN_OR_RETURN(auto raw, store.Open(task.bucket, task.key));
+      codec::DecoderOptions decoder_options;
+      decoder_options.read_ahead = true;  // decompression and parsing of one file on two cores
+      auto decoded = codec::OpenDecoder(std::make_unique<CountingSource>(std::move(raw), progress), shape.compression,
+                                        decoder_options);
+      return table::OpenCsvBatchSource(std::move(decoded), options);
     }
-    BP_ASSIGN_OR_RETURN(auto type, table::ColumnTypeFromName(it->second.type));
-    if (header[i] == "bill/InvoiceId") invoice_col = static_cast<int>(i);
-    if (header[i] == "lineItem/UsageStartDate") start_col = static_cast<int>(i);
-    if (header[i] == "lineItem/UnblendedCost") cost_col = static_cast<int>(i);
-    if (header[i] == "lineItem/UsageStartDate") type = table::ColumnType::kDateTime;  // the window needs it
-    names->push_back(it->second.name);
-    schema.push_back(table::ColumnSchema{header[i], type});
+    case table::DataFormat::kParquet: break;
   }
-  if (start_col < 0) {
-    return Fail(ErrorCode::kBadData, fmt::format("{} has no lineItem/UsageStartDate column, so the date window "
-                                                 "cannot be applied. Is this a Cost and Usage Report?", where));
-  }
-  BP_ASSIGN_OR_RETURN(auto reader, table::ColumnBatchReader::Create(std::move(scanner), schema));
+  return Fail(ErrorCode::kUnsupported,
+              fmt::format("{}: {} data files are not supported yet", options.where, table::DataFormatName(shape.format)));
+}
 
-  const int64_t begin_us = shape.share.BeginMillis() * 1000, end_us = shape.share.EndMillis() * 1000;
+Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const FileTask& task,
+                    const LoadTarget& target, FileStats& stats) {
+  const std::vector<table::ColumnSchema>& schema = source.schema();
+  if (schema.empty()) return Ok();  // AWS writes empty trailing files
+  const std::string source_name = source.Describe();
+  const RoleColumns roles = FindRoles(schema, shape.roles);
+  if (roles.usage_start < 0) {
+    return Fail(ErrorCode::kBadData,
+                fmt::format("s3://{}/{} has no {} column, so the date window cannot be applied. Is this a Cost and "
+                            "Usage Report?",
+                            task.bucket, task.key, shape.roles.usage_start.empty() ? "usage start date" : shape.roles.usage_start));
+  }
+  // Every file column goes to its dataset column.
+  auto names = std::make_shared<std::vector<std::string>>();
+  names->reserve(schema.size());
+  for (const auto& c : schema) {
+    auto it = shape.dataset_name.find(c.name);
+    names->push_back(it == shape.dataset_name.end() ? c.name : it->second);
+  }
+
   table::Decimal cost;
   table::ColumnBatch batch;
   std::vector<uint8_t> keep;
@@ -109,95 +215,40 @@ Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore&
   auto owned = std::make_unique<OwnedBatch>(names->size());
   auto flush = [&]() -> Status {
     if (owned->rows() == 0) return Ok();
-    if (out != nullptr) {
+    if (target.out != nullptr) {
       owned->segment = task.segment;
       owned->column_names = names;
-      if (!out->Push(std::move(*owned))) return Fail(ErrorCode::kCancelled, "the run was stopped");
+      if (!target.out->Push(std::move(*owned))) return Fail(ErrorCode::kCancelled, "the run was stopped");
     }
     owned = std::make_unique<OwnedBatch>(names->size());
     return Ok();
   };
   while (true) {
-    if (cancel) return Fail(ErrorCode::kCancelled, "the run was stopped");
-    BP_ASSIGN_OR_RETURN(bool more, reader->NextBatch(batch));
+    if (target.cancel && *target.cancel) return Fail(ErrorCode::kCancelled, "the run was stopped");
+    BP_ASSIGN_OR_RETURN(bool more, source.NextBatch(batch));
     if (!more) break;
     stats.rejected += static_cast<int64_t>(batch.rejected().size());
-    const size_t rows = batch.num_rows();
-    stats.read += static_cast<int64_t>(rows);
-    if (progress) progress->line_items += static_cast<int64_t>(rows);
-
-    // Filter and window, column-wise.
-    const table::Column& start = batch.column(static_cast<size_t>(start_col));
-    keep.assign(rows, 1);
-    for (size_t r = 0; r < rows; ++r) {
-      if (start.is_null(r)) {
-        Error e = RowProblem(source, batch.line(r), batch.offset(r), static_cast<size_t>(start_col),
-                             header[static_cast<size_t>(start_col)], "a line item without a usage start date");
-        if (bad_rows == BadRowPolicy::kFail) return Fail(std::move(e));
-        ++stats.rejected;
-        keep[r] = 0;
-        continue;
-      }
-      bool invoiced = false;
-      if (invoice_col >= 0) {
-        const table::Column& inv = batch.column(static_cast<size_t>(invoice_col));
-        std::string_view v = inv.is_null(r) ? std::string_view() : inv.text[r];
-        invoiced = !v.empty() && v != "Estimated";
-      }
-      stats.saw_invoice |= invoiced;
-      int64_t t = start.micros[r];
-      bool in = t >= begin_us && t < end_us &&
-                (shape.filter == Filter::kAll || (shape.filter == Filter::kInvoiced) == invoiced);
-      if (!in) {
-        keep[r] = 0;
-        ++stats.filtered;
-      }
-    }
-
-    // Cost of the kept lines, exactly.
-    if (cost_col >= 0) {
-      const table::Column& c = batch.column(static_cast<size_t>(cost_col));
-      bool typed = !c.decimal.empty();
-      for (size_t r = 0; r < rows; ++r) {
-        if (!keep[r] || c.is_null(r)) continue;
-        table::Decimal v;
-        if (typed) {
-          v = c.decimal[r];
-        } else if (!c.text[r].empty() && !table::Decimal::TryParse(c.text[r], &v)) {
-          return Fail(RowProblem(source, batch.line(r), batch.offset(r), static_cast<size_t>(cost_col),
-                                 header[static_cast<size_t>(cost_col)], "not a decimal number"));
-        }
-        BP_ASSIGN_OR_RETURN(cost, table::Decimal::Add(cost, v));
-      }
-    }
-
-    // The kept rows, owned, for the writer.
-    for (size_t r = 0; r < rows; ++r) {
+    stats.read += static_cast<int64_t>(batch.num_rows());
+    if (target.progress) target.progress->line_items += static_cast<int64_t>(batch.num_rows());
+    BP_RETURN_IF_ERROR(MarkKeptRows(batch, roles, shape, source_name, target.bad_rows, keep, stats));
+    BP_RETURN_IF_ERROR(AddCost(batch, roles.cost, keep, source_name, cost));
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
       if (!keep[r]) continue;
       ++stats.loaded;
-      if (out == nullptr) continue;
-      for (size_t c = 0; c < batch.num_columns(); ++c) {
-        const table::Column& col = batch.column(c);
-        if (col.is_null(r)) {
-          owned->AddNull();
-          continue;
-        }
-        switch (col.type) {
-          case table::ColumnType::kDateTime: owned->AddTimestamp(col.micros[r] / 1000); break;
-          case table::ColumnType::kBigDecimal:
-          case table::ColumnType::kOptionalBigDecimal:
-            text = col.decimal[r].ToString();
-            owned->AddDecimal(text);
-            break;
-          default: owned->AddText(col.text[r]); break;
-        }
-      }
+      if (target.out == nullptr) continue;
+      AppendRow(batch, r, *owned, text);
       if (owned->rows() >= kBatchRows) BP_RETURN_IF_ERROR(flush());
     }
   }
   BP_RETURN_IF_ERROR(flush());
-  stats.unblended_cost = cost.ToString();
+  stats.cost = cost.ToString();
   return Ok();
+}
+
+Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, const LoadTarget& target,
+                FileStats& stats) {
+  BP_ASSIGN_OR_RETURN(auto source, OpenFileBatches(task, shape, store, target.bad_rows, target.progress));
+  return ShapeBatches(*source, shape, task, target, stats);
 }
 
 }  // namespace billpipe::pipeline

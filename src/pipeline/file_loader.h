@@ -1,5 +1,8 @@
 // The fetch -> decode -> shape part of a run for one file: stream it from the object store, decompress,
-// parse CSV, filter lines, convert values to the dataset's column types, and hand batches to the writer.
+// read typed batches through the batch source the version's format calls for (table/batch_source.h),
+// filter lines by the window and the filter, total the cost, and hand owned batches to the writer.
+// Which columns are the usage start, the invoice id and the cost comes from the version's roles
+// (cur::ColumnRoles), never from a report kind's names.
 #pragma once
 
 #include <atomic>
@@ -9,27 +12,32 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cur/report_reader.h"
 #include "pipeline/dataset_spec.h"
 #include "pipeline/owned_batch.h"
 #include "pipeline/progress.h"
 #include "pipeline/run.h"
 #include "s3/object_store.h"
-#include "sink/sink.h"
+#include "table/batch_source.h"
 #include "util/bounded_queue.h"
 
 namespace billpipe::pipeline {
 
-// How the files of one period map onto the dataset.
+// How the files of one period version map onto the dataset.
 struct PeriodShape {
-  struct Column {
-    std::string name;  // dataset column
-    std::string type;  // the manifest's type ("String", "DateTime", "BigDecimal", ...; "" = String)
-  };
-  std::unordered_map<std::string, Column> by_header;  // CSV header -> dataset column
+  table::DataFormat format = table::DataFormat::kCsv;
+  codec::Compression compression = codec::Compression::kNone;
+  std::vector<table::ColumnSchema> columns;  // the version's columns, typed
+  std::unordered_map<std::string, std::string> dataset_name;  // file column -> dataset column
+  cur::ColumnRoles roles;
   Filter filter = Filter::kAll;
   DateWindow share;  // the window's share of the period
-  std::string compression;  // the manifest's: "GZIP", "ZIP"
 };
+
+// The shape of a version's files. dataset_names maps a file column to its dataset column; a column it
+// does not map keeps its own name.
+PeriodShape ShapeOf(const cur::PeriodVersion& version, Filter filter, const DateWindow& share,
+                    std::unordered_map<std::string, std::string> dataset_names = {});
 
 struct FileTask {
   size_t period = 0;  // index into the run's loaded periods
@@ -44,8 +52,8 @@ struct FileStats {
   int64_t loaded = 0;    // lines handed to the writer
   int64_t filtered = 0;  // lines outside the filter or window
   int64_t rejected = 0;  // malformed lines skipped
-  bool saw_invoice = false;  // some line (filtered or not) had a bill/InvoiceId
-  std::string unblended_cost = "0";  // exact sum over loaded lines
+  bool saw_invoice = false;  // some line (filtered or not) had an invoice id
+  std::string cost = "0";    // exact sum of the cost column over loaded lines
 
   void Add(const FileStats& other);
 };
@@ -53,10 +61,26 @@ struct FileStats {
 // Rows per batch handed to the writer.
 inline constexpr size_t kBatchRows = 2048;
 
-// Loads one file. Stops early, returning kCancelled, when cancel becomes true. With out null, only
-// counts and sums (for verify).
-Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, BadRowPolicy bad_rows,
-                BoundedQueue<OwnedBatch>* out, const std::atomic<bool>& cancel, ProgressCounters* progress,
+// Where a file's shaped rows go, and what stops the work.
+struct LoadTarget {
+  BadRowPolicy bad_rows = BadRowPolicy::kFail;
+  BoundedQueue<OwnedBatch>* out = nullptr;  // null: only count and sum (verify)
+  const std::atomic<bool>* cancel = nullptr;  // optional: true stops the file with kCancelled
+  ProgressCounters* progress = nullptr;       // optional
+};
+
+// Opens a file's typed batches: the object, counted for progress, decompressed, then the batch source
+// of the shape's format.
+Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task, const PeriodShape& shape,
+                                                            s3::ObjectStore& store, BadRowPolicy bad_rows,
+                                                            ProgressCounters* progress);
+
+// Filters, totals and hands on every batch of a source (any format). `where` names the file in errors.
+Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const FileTask& task,
+                    const LoadTarget& target, FileStats& stats);
+
+// Loads one file: OpenFileBatches, then ShapeBatches.
+Status LoadFile(const FileTask& task, const PeriodShape& shape, s3::ObjectStore& store, const LoadTarget& target,
                 FileStats& stats);
 
 // Exact decimal addition of two decimal texts ("-1.25" + "0.0000000001").

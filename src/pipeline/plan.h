@@ -1,48 +1,36 @@
-// The plan step of a run (and of verify): what a period holds in the bucket.
+// The plan step of a run (and of preview and verify): which version of each billing period in the window
+// the report holds, asked of the report's reader (cur/report_reader.h). Nothing here knows a report kind.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "cur/manifest.h"
-#include "cur/report.h"
+#include "cur/report_reader.h"
 #include "pipeline/dataset_spec.h"
 #include "pipeline/run.h"
 #include "s3/object_store.h"
 #include "sink/sink.h"
+#include "table/column_type.h"
 
 namespace billpipe::pipeline {
 
-// What the plan found for one billing period in the window.
-struct PeriodPlan {
+// One billing period of the window, and what the report holds for it.
+struct PeriodInWindow {
   BillingPeriod period;
-  DateWindow share;
-  std::optional<cur::LegacyManifest> manifest;  // empty: no report for this period yet
-  std::string version_key;
-  std::vector<s3::ObjectInfo> files;  // the manifest's reportKeys, with sizes
+  DateWindow share;                              // the window's share of the period
+  std::optional<cur::PeriodVersion> version;     // the newest; empty: no report for this period yet
 };
 
-// "2019-12".
-std::string PeriodLabel(const BillingPeriod& p);
+// The dataset column kind of a column type.
+sink::ColumnKind KindOf(table::ColumnType type);
 
-// The dataset column kind of a manifest type.
-sink::ColumnKind KindOf(const std::string& manifest_type);
+// The reader for the request's report (kind, bucket, prefix, name).
+std::unique_ptr<cur::ReportReader> OpenReader(s3::ObjectStore& store, const RunRequest& req);
 
-// A column's type: the manifest's, or for manifests before 2019 (no types) the type AWS documents for
-// that column (cur/column_catalog.h), else String.
-std::string TypeOf(const cur::ManifestColumn& column);
-
-cur::ReportLocation Location(const RunRequest& req);
-
-// The newest version of a period, from its top-level manifest (cur::PlanPeriod); no manifest: no report
-// for this period yet (an empty manifest in the plan).
-Result<PeriodPlan> PlanOnePeriod(s3::ObjectStore& store, const RunRequest& req, const BillingPeriod& period,
-                                 const DateWindow& share);
-
-// Asks S3 about every file of the plan (size for progress, existence): kNotFound naming a reportKey
-// that does not exist.
-Status StatPlannedFiles(s3::ObjectStore& store, const RunRequest& req, PeriodPlan& plan);
+// The newest version of every period the window overlaps, oldest first.
+Result<std::vector<PeriodInWindow>> PlanWindow(cur::ReportReader& reader, const DateWindow& window);
 
 // A report name that is not in the bucket is an error naming the reports that are.
 Status CheckReportExists(s3::ObjectStore& store, const RunRequest& req);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -35,7 +36,7 @@ Status ReadRows(const FileTask& task, const PeriodShape& shape, s3::ObjectStore&
   Status loaded = Ok();
   std::thread worker([&] {
     FileStats stats;
-    loaded = LoadFile(task, shape, store, BadRowPolicy::kFail, &queue, cancel, &progress, stats);
+    loaded = LoadFile(task, shape, store, LoadTarget{BadRowPolicy::kFail, &queue, &cancel, &progress}, stats);
     queue.Close();
   });
   std::vector<std::pair<uint32_t, sink::Cell>> cells;
@@ -65,50 +66,48 @@ Status ReadRows(const FileTask& task, const PeriodShape& shape, s3::ObjectStore&
 
 Result<Preview> PreviewDataset(const RunRequest& req, s3::ObjectStore& store, Clock& clock, size_t rows) {
   BP_ASSIGN_OR_RETURN(DateWindow window, ResolveWindow(req.duration, Date::Today(clock)));
-  BP_RETURN_IF_ERROR(CheckReportExists(store, req));
-  auto periods = PeriodsOverlapping(window);
-  std::optional<PeriodPlan> plan;
+  BP_RETURN_IF_ERROR(cur::CheckPeriodCount(window));
+  auto reader = OpenReader(store, req);
+  BP_RETURN_IF_ERROR(reader->CheckExists());
+  BP_ASSIGN_OR_RETURN(auto periods, reader->PeriodsIn(window));
+  std::optional<PeriodInWindow> plan;  // the newest period with a report
   for (auto it = periods.rbegin(); it != periods.rend() && !plan; ++it) {
-    BP_ASSIGN_OR_RETURN(auto p, PlanOnePeriod(store, req, *it, *WindowShare(window, *it)));
-    if (p.manifest) plan = std::move(p);
+    BP_ASSIGN_OR_RETURN(auto version, reader->Newest(*it));
+    if (version) plan = PeriodInWindow{*it, *WindowShare(window, *it), std::move(version)};
   }
   if (!plan) {
     return Fail(ErrorCode::kNotFound,
-                fmt::format("No billing period in the window {} has a report yet in s3://{}/{}: nothing to preview.",
-                            window.ToString(), req.bucket, Location(req).Root()));
+                fmt::format("No billing period in the window {} has a report yet in {}: nothing to preview.",
+                            window.ToString(), reader->Describe()));
   }
+  const cur::PeriodVersion& version = *plan->version;
 
   Preview preview;
-  preview.period = PeriodLabel(plan->period);
-  preview.version_key = plan->version_key;
-  cur::BillingPeriod cur_period{std::chrono::sys_days(std::chrono::days(plan->period.start.Days())),
-                                std::chrono::sys_days(std::chrono::days(plan->period.end.Days()))};
-  preview.manifest_key = Location(req).ManifestKey(cur_period);
+  preview.period = plan->period.Label();
+  preview.version_key = version.version_key;
+  preview.manifest_key = version.description_key;
   preview.window = plan->share.ToString();
   preview.filter = std::string(FilterName(req.filter));
 
-  // The columns as a run names them for a new dataset (cur::NameColumns), typed from the manifest.
+  // The columns as a run names them for a new dataset (cur::NameColumns), typed as the version says.
   std::vector<std::string> headers;
-  for (const auto& c : plan->manifest->columns) headers.push_back(c.Header());
+  for (const auto& c : version.columns) headers.push_back(c.name);
   auto naming = cur::NameColumns(headers);
-  PeriodShape shape;
-  shape.filter = req.filter;
-  shape.share = plan->share;
-  shape.compression = plan->manifest->compression;
+  std::unordered_map<std::string, std::string> names;
   std::map<std::string, size_t> column_index;
   for (size_t i = 0; i < headers.size(); ++i) {
-    const auto& c = plan->manifest->columns[i];
     const std::string& name = naming.columns[i].name;
     preview.columns.push_back(
-        PreviewColumn{name, std::string(sink::ColumnKindName(KindOf(TypeOf(c)))), headers[i]});
-    shape.by_header[headers[i]] = PeriodShape::Column{name, TypeOf(c)};
+        PreviewColumn{name, std::string(sink::ColumnKindName(KindOf(version.columns[i].type))), headers[i]});
+    names.emplace(headers[i], name);
     column_index.emplace(name, i);
   }
+  PeriodShape shape = ShapeOf(version, req.filter, plan->share, std::move(names));
 
   ProgressCounters progress;
-  for (const auto& f : plan->files) {
+  for (const auto& f : version.files) {
     if (preview.rows.size() >= rows) break;
-    FileTask task{0, 0, req.bucket, f.key, static_cast<int64_t>(f.size)};
+    FileTask task{0, 0, version.bucket, f.key, f.size};
     BP_RETURN_IF_ERROR(ReadRows(task, shape, store, column_index, rows, preview, progress));
   }
   preview.compressed_bytes_read = progress.compressed_read;

@@ -6,16 +6,12 @@
 #include <chrono>
 #include <map>
 #include <optional>
-#include <set>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
-#include "cur/column_names.h"
-#include "cur/manifest.h"
-#include "cur/period_plan.h"
-#include "cur/report.h"
-#include "cur/report_discovery.h"
+#include "cur/schema_union.h"
 #include "pipeline/file_loader.h"
 #include "pipeline/plan.h"
 #include "pipeline/run_lock.h"
@@ -25,38 +21,53 @@
 namespace billpipe::pipeline {
 namespace {
 
-// Names the union of the dataset's existing columns and the new periods' columns, existing ones first,
-// so a header keeps its name from run to run.
+// The column type a dataset column of this kind was made from, for the union with new periods.
+table::ColumnType TypeOfKind(sink::ColumnKind kind) {
+  switch (kind) {
+    case sink::ColumnKind::kTimestamp: return table::ColumnType::kDateTime;
+    case sink::ColumnKind::kDecimal: return table::ColumnType::kBigDecimal;
+    case sink::ColumnKind::kText: return table::ColumnType::kString;
+  }
+  return table::ColumnType::kString;
+}
+
+// The union of the dataset's existing columns and the new periods' columns (cur::UnionSchema: one name
+// per column, types widened by its rules), existing ones first and unchanged, so a column keeps its
+// name and kind from run to run.
 Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::ColumnDef>& existing,
-                                                    const std::vector<const PeriodPlan*>& periods,
+                                                    const std::vector<const PeriodInWindow*>& periods,
                                                     std::vector<std::string>& notes) {
-  std::vector<std::string> headers;
-  std::map<std::string, std::string> type_of;
-  std::set<std::string> seen;
-  for (const auto& c : existing) {
-    if (seen.insert(c.original_header).second) headers.push_back(c.original_header);
-  }
-  for (const auto* p : periods) {
-    for (const auto& c : p->manifest->columns) {
-      std::string h = c.Header();
-      auto [it, fresh] = type_of.emplace(h, TypeOf(c));
-      if (!fresh && it->second != TypeOf(c)) it->second = "String";  // types differ between periods
-      if (seen.insert(h).second) headers.push_back(h);
-    }
-  }
-  auto naming = cur::NameColumns(headers);
-  for (const auto& c : naming.collisions) {
+  std::vector<std::vector<cur::ReportColumn>> lists;
+  lists.emplace_back();
+  for (const auto& c : existing) lists.back().push_back(cur::ReportColumn{c.original_header, TypeOfKind(c.kind)});
+  for (const auto* p : periods) lists.push_back(p->version->columns);
+  cur::DatasetSchema schema = cur::UnionSchema(lists);
+  for (const auto& c : schema.collisions) {
     notes.push_back(fmt::format("Columns '{}' and '{}' both normalise to '{}'; the second is named '{}'.",
                                 c.first_header, c.header, c.athena_name, c.assigned_name));
   }
   std::vector<sink::ColumnDef> out;
-  for (size_t i = 0; i < headers.size(); ++i) {
+  out.reserve(schema.columns.size());
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
     if (i < existing.size()) {
       out.push_back(existing[i]);
       continue;
     }
-    out.push_back(sink::ColumnDef{naming.columns[i].name, KindOf(type_of[headers[i]]), headers[i]});
+    const auto& c = schema.columns[i];
+    BP_ASSIGN_OR_RETURN(table::ColumnType type, table::ColumnTypeFromName(c.type));
+    out.push_back(sink::ColumnDef{c.name, KindOf(type), c.header});
   }
+  return out;
+}
+
+// What the sink is told: the dataset columns of the version's usage start (indexed) and cost (totalled).
+sink::ColumnRoles SinkRoles(const cur::ColumnRoles& roles,
+                            const std::unordered_map<std::string, const sink::ColumnDef*>& column_by_header) {
+  sink::ColumnRoles out;
+  if (auto it = column_by_header.find(roles.usage_start); it != column_by_header.end()) {
+    out.date_column = it->second->name;
+  }
+  if (auto it = column_by_header.find(roles.cost); it != column_by_header.end()) out.total_column = it->second->name;
   return out;
 }
 
@@ -74,6 +85,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   BP_RETURN_IF_ERROR(sink::ValidateDatasetName(req.dataset));
   Date today = Date::Today(env.clock);
   BP_ASSIGN_OR_RETURN(DateWindow window, ResolveWindow(req.duration, today));
+  BP_RETURN_IF_ERROR(cur::CheckPeriodCount(window));
   summary.window = window.ToString();
   summary.warnings = WindowWarnings(req.filter, req.duration, window, today);
   if (env.warn) {
@@ -84,22 +96,20 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
                                                               FormatTimestamp(env.clock.Now()))));
 
   // Plan: the newest version of every period in the window.
-  BP_RETURN_IF_ERROR(CheckReportExists(env.store, req));
-  std::vector<PeriodPlan> plans;
-  for (const auto& period : PeriodsOverlapping(window)) {
-    BP_ASSIGN_OR_RETURN(auto plan, PlanOnePeriod(env.store, req, period, *WindowShare(window, period)));
-    plans.push_back(std::move(plan));
-  }
+  auto reader = OpenReader(env.store, req);
+  BP_RETURN_IF_ERROR(reader->CheckExists());
+  BP_ASSIGN_OR_RETURN(std::vector<PeriodInWindow> plans, PlanWindow(*reader, window));
   BP_ASSIGN_OR_RETURN(sink::DatasetState state, env.sink.ReadState(req.dataset));
 
   std::vector<sink::SegmentKey> wanted;
   std::map<std::string, size_t> plan_of;  // billing_period -> index in plans
   for (size_t i = 0; i < plans.size(); ++i) {
     const auto& p = plans[i];
-    if (!p.manifest) continue;
-    wanted.push_back(sink::SegmentKey{p.period.start.ToString(), p.version_key, p.share.start.ToString(),
-                                      p.share.end.ToString(), std::string(FilterName(req.filter))});
-    plan_of[p.period.start.ToString()] = i;
+    if (!p.version) continue;
+    const std::string first_day = p.period.FirstDay().ToString();
+    wanted.push_back(sink::SegmentKey{first_day, p.version->version_key, p.share.start.ToString(),
+                                      p.share.end.ToString(), req.filter});
+    plan_of[first_day] = i;
   }
   VersionPlan vplan = PlanVersion(req.update, state.current_segments, wanted, req.partition_retention_months, today);
 
@@ -110,21 +120,21 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     return std::nullopt;
   };
   for (const auto& p : plans) {
-    if (!p.manifest) {
-      summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "no report yet", "", p.share.ToString(), "",
+    if (!p.version) {
+      summary.periods.push_back(PeriodSummary{p.period.Label(), "no report yet", "", p.share.ToString(), "",
                                               0, 0, 0, 0, 0, 0, ""});
     }
   }
   for (const auto& k : vplan.unchanged) {
     auto seg = current_segment(k.billing_period);
     const auto& p = plans[plan_of[k.billing_period]];
-    summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "unchanged", k.version_key, p.share.ToString(),
-                                            seg ? seg->status : "", 0, 0, 0, seg ? seg->line_items : 0, 0, 0,
-                                            seg ? seg->unblended_cost : ""});
+    summary.periods.push_back(PeriodSummary{p.period.Label(), "unchanged", k.version_key, p.share.ToString(),
+                                            seg ? std::string(sink::FinalityName(seg->finality)) : "", 0, 0, 0,
+                                            seg ? seg->line_items : 0, 0, 0, seg ? seg->total : ""});
   }
   for (const auto& k : vplan.already_appended) {
     const auto& p = plans[plan_of[k.billing_period]];
-    summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "already appended", k.version_key,
+    summary.periods.push_back(PeriodSummary{p.period.Label(), "already appended", k.version_key,
                                             p.share.ToString(), "", 0, 0, 0, 0, 0, 0, ""});
   }
 
@@ -142,39 +152,40 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   };
   checkpoint("planned");
 
-  // Shape: the dataset schema and, per period, where each CSV column goes.
-  std::vector<const PeriodPlan*> loading;
+  // Shape: the dataset schema and, per period, where each file column goes.
+  std::vector<const PeriodInWindow*> loading;
   for (const auto& k : vplan.load) {
-    PeriodPlan& p = plans[plan_of[k.billing_period]];
-    BP_RETURN_IF_ERROR(StatPlannedFiles(env.store, req, p));
+    PeriodInWindow& p = plans[plan_of[k.billing_period]];
+    BP_RETURN_IF_ERROR(reader->StatFiles(*p.version));
     loading.push_back(&p);
   }
   std::vector<std::string> notes;
   BP_ASSIGN_OR_RETURN(auto columns, DatasetColumns(state.columns, loading, notes));
-  std::map<std::string, const sink::ColumnDef*> column_by_header;
-  for (const auto& c : columns) column_by_header[c.original_header] = &c;
+  std::unordered_map<std::string, const sink::ColumnDef*> column_by_header;
+  for (const auto& c : columns) column_by_header.emplace(c.original_header, &c);
+  cur::ColumnRoles roles;
+  for (const auto& p : plans) {
+    if (p.version) roles = p.version->roles;
+  }
+  if (!loading.empty()) roles = loading.front()->version->roles;
 
-  BP_ASSIGN_OR_RETURN(auto txn, env.sink.Begin(req.dataset));
+  BP_ASSIGN_OR_RETURN(auto txn, env.sink.Begin(req.dataset, SinkRoles(roles, column_by_header)));
   BP_RETURN_IF_ERROR(txn->EnsureColumns(columns));
 
   std::vector<PeriodShape> shapes(loading.size());
   std::vector<int64_t> segment_ids(loading.size());
   std::vector<FileTask> tasks;
   for (size_t i = 0; i < loading.size(); ++i) {
-    const PeriodPlan& p = *loading[i];
+    const cur::PeriodVersion& v = *loading[i]->version;
     BP_ASSIGN_OR_RETURN(segment_ids[i], txn->BeginSegment(vplan.load[i]));
     checkpoint("segment");
-    shapes[i].filter = req.filter;
-    shapes[i].share = p.share;
-    shapes[i].compression = p.manifest->compression;
-    for (const auto& c : p.manifest->columns) {
-      const sink::ColumnDef* def = column_by_header[c.Header()];
-      shapes[i].by_header[c.Header()] = PeriodShape::Column{def->name, TypeOf(c)};
-    }
-    for (const auto& f : p.files) {
-      tasks.push_back(FileTask{i, segment_ids[i], req.bucket, f.key, static_cast<int64_t>(f.size)});
+    std::unordered_map<std::string, std::string> names;
+    for (const auto& c : v.columns) names.emplace(c.name, column_by_header.at(c.name)->name);
+    shapes[i] = ShapeOf(v, req.filter, loading[i]->share, std::move(names));
+    for (const auto& f : v.files) {
+      tasks.push_back(FileTask{i, segment_ids[i], v.bucket, f.key, f.size});
       if (env.progress) {
-        env.progress->compressed_total += static_cast<int64_t>(f.size);
+        env.progress->compressed_total += f.size;
         ++env.progress->files_total;
       }
     }
@@ -191,6 +202,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   std::optional<Error> first_error;
   std::vector<FileStats> stats(loading.size());
   std::atomic<size_t> running{workers};
+  const LoadTarget target{req.bad_rows, &queue, &cancel, env.progress};
   std::vector<std::thread> pool;
   for (size_t w = 0; w < workers; ++w) {
     pool.emplace_back([&] {
@@ -198,7 +210,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
         size_t t = next_task++;
         if (t >= tasks.size()) break;
         FileStats fs;
-        Status st = LoadFile(tasks[t], shapes[tasks[t].period], env.store, req.bad_rows, &queue, cancel, env.progress, fs);
+        Status st = LoadFile(tasks[t], shapes[tasks[t].period], env.store, target, fs);
         std::lock_guard lock(mu);
         if (!st) {
           if (!first_error && st.error().code != ErrorCode::kCancelled) first_error = std::move(st).error();
@@ -229,18 +241,19 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   // Commit: segments, the new version and its state, all in one transaction.
   std::vector<int64_t> version_segments = vplan.keep;
   for (size_t i = 0; i < loading.size(); ++i) {
-    const PeriodPlan& p = *loading[i];
-    auto previous = current_segment(p.period.start.ToString());
-    if (previous && previous->key.version_key == p.version_key) previous.reset();
-    std::string status = PeriodStatus(stats[i].saw_invoice, previous);
-    BP_RETURN_IF_ERROR(txn->FinishSegment(segment_ids[i], stats[i].loaded, stats[i].unblended_cost, status));
+    const PeriodInWindow& p = *loading[i];
+    const cur::PeriodVersion& v = *p.version;
+    auto previous = current_segment(p.period.FirstDay().ToString());
+    if (previous && previous->key.version_key == v.version_key) previous.reset();
+    sink::Finality finality = PeriodStatus(stats[i].saw_invoice, previous);
+    BP_RETURN_IF_ERROR(txn->FinishSegment(segment_ids[i], sink::SegmentTotals{stats[i].loaded, stats[i].cost, finality}));
     version_segments.push_back(segment_ids[i]);
     int64_t bytes = 0;
-    for (const auto& f : p.files) bytes += static_cast<int64_t>(f.size);
-    summary.periods.push_back(PeriodSummary{PeriodLabel(p.period), "loaded", p.version_key, p.share.ToString(), status,
-                                            static_cast<int64_t>(p.files.size()), bytes, stats[i].read,
-                                            stats[i].loaded, stats[i].filtered, stats[i].rejected,
-                                            stats[i].unblended_cost});
+    for (const auto& f : v.files) bytes += f.size;
+    summary.periods.push_back(PeriodSummary{p.period.Label(), "loaded", v.version_key, p.share.ToString(),
+                                            std::string(sink::FinalityName(finality)),
+                                            static_cast<int64_t>(v.files.size()), bytes, stats[i].read,
+                                            stats[i].loaded, stats[i].filtered, stats[i].rejected, stats[i].cost});
     summary.line_items_loaded += stats[i].loaded;
     summary.filtered_out += stats[i].filtered;
     summary.rejected += stats[i].rejected;

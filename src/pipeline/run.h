@@ -1,10 +1,11 @@
 // A run: plan -> fetch -> decode -> shape -> load -> commit, for one dataset (DESIGN.md).
 //
-// The run reads the top-level manifest of every billing period its window overlaps, skips the periods
-// whose version, window share and filter are already loaded, downloads and decodes the files of the
-// others in parallel (one worker per file, up to `workers`), filters their lines, and writes them from
-// one writer thread into one sink transaction, which it commits with the new dataset version. Any
-// error rolls everything back: the dataset and its state are as they were before the run.
+// The run asks the report's reader (cur/report_reader.h) for the newest version of every billing period
+// its window overlaps, skips the periods whose version, window share and filter are already loaded,
+// decodes the files of the others in parallel (one worker per file, up to `workers`; the batch source
+// chosen by the version's format), filters their lines, and writes them from one writer thread into
+// the sink's load, which it publishes and commits as the new dataset version. Any error rolls
+// everything back: the dataset and its state are as they were before the run.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cur/report_reader.h"
 #include "pipeline/dataset_spec.h"
 #include "pipeline/progress.h"
 #include "s3/object_store.h"
@@ -33,6 +35,7 @@ struct RunRequest {
   std::string bucket;
   std::string prefix;       // the report's path prefix, without a trailing slash ("" for none)
   std::string report_name;
+  cur::ReportKind report_kind = cur::ReportKind::kLegacyCur;  // which reader reads the report
   Filter filter = Filter::kAll;
   Duration duration;
   UpdateMethod update = UpdateMethod::kReplace;

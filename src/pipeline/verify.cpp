@@ -5,34 +5,31 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cur/manifest.h"
 #include "pipeline/file_loader.h"
 #include "pipeline/plan.h"
 
 namespace billpipe::pipeline {
 namespace {
 
-constexpr size_t kMaxManifestBytes = 16u << 20;
 constexpr double kRelativeTolerance = 1e-9;  // the sink stores doubles
 
-// The manifest of exactly the version the dataset holds: the top-level one if it is still the newest,
-// else (create-new mode) the assembly's own manifest, which AWS keeps.
-Result<cur::LegacyManifest> ManifestOfVersion(s3::ObjectStore& store, const RunRequest& req, const PeriodPlan& newest,
-                                              const std::string& version_key) {
-  if (newest.manifest && newest.version_key == version_key) return *newest.manifest;
-  auto location = Location(req);
-  std::string key = location.Root() + newest.period.ToString() + "/" + version_key + "/" + req.report_name +
-                    "-Manifest.json";
-  auto text = store.GetSmall(req.bucket, key, kMaxManifestBytes);
-  if (!text) {
-    if (text.error().code == ErrorCode::kNotFound) {
-      return Fail(ErrorCode::kNotFound,
-                  fmt::format("the loaded version {} is no longer in S3 (a newer one is: {}); run billpipe run to "
-                              "load it", version_key, newest.version_key.empty() ? "none" : newest.version_key));
-    }
-    return Fail(std::move(text).error());
+// The version the dataset holds, as the report describes it (the newest or an older one it keeps).
+Result<cur::PeriodVersion> VersionHeld(cur::ReportReader& reader, const BillingPeriod& period,
+                                       const std::string& version_key) {
+  auto version = reader.Version(period, version_key);
+  if (version || version.error().code != ErrorCode::kNotFound) return version;
+  BP_ASSIGN_OR_RETURN(auto newest, reader.Newest(period));
+  return Fail(ErrorCode::kNotFound,
+              fmt::format("the loaded version {} is no longer in S3 (a newer one is: {}); run billpipe run to load it",
+                          version_key, newest ? newest->version_key : "none"));
+}
+
+// The dataset column holding the cost of a version (the sink totals it).
+std::string CostColumn(const std::vector<sink::ColumnDef>& columns, const cur::ColumnRoles& roles) {
+  for (const auto& c : columns) {
+    if (c.original_header == roles.cost) return c.name;
   }
-  return cur::ParseLegacyManifest(*text);
+  return "";
 }
 
 }  // namespace
@@ -52,47 +49,48 @@ Result<VerifyReport> VerifyDataset(const RunRequest& req, RunEnvironment& env) {
   }
   VerifyReport report;
   report.dataset = req.dataset;
+  auto reader = OpenReader(env.store, req);
   for (const auto& seg : state.current_segments) {
     PeriodCheck check;
     auto start = Date::Parse(seg.key.billing_period);
     auto share_start = Date::Parse(seg.key.window_start), share_end = Date::Parse(seg.key.window_end);
-    auto filter = ParseFilter(seg.key.filter);
-    if (!start || !share_start || !share_end || !filter) {
+    if (!start || !share_start || !share_end) {
       return Fail(ErrorCode::kInternal, fmt::format("segment {} of dataset '{}' has an unreadable key", seg.id,
                                                     req.dataset));
     }
     BillingPeriod period{*start, start->FirstOfNextMonth()};
     DateWindow share{*share_start, *share_end};
-    check.period = PeriodLabel(period);
+    check.period = period.Label();
     check.version_key = seg.key.version_key;
     check.state_line_items = seg.line_items;
-    check.state_unblended_cost = seg.unblended_cost;
-    BP_ASSIGN_OR_RETURN(auto stored, env.sink.CountSegment(req.dataset, seg));
-    check.stored_rows = stored.rows;
-    check.stored_unblended_cost = stored.unblended_cost;
+    check.state_unblended_cost = seg.total;
 
-    BP_ASSIGN_OR_RETURN(PeriodPlan newest, PlanOnePeriod(env.store, req, period, share));
-    auto manifest = ManifestOfVersion(env.store, req, newest, seg.key.version_key);
-    if (!manifest) {
-      check.problems.push_back(manifest.error().message);
+    auto version = VersionHeld(*reader, period, seg.key.version_key);
+    if (!version && version.error().code != ErrorCode::kNotFound && version.error().code != ErrorCode::kBadData) {
+      return Fail(std::move(version).error());
+    }
+    cur::ColumnRoles roles = version ? version->roles : cur::ColumnRoles{};
+    if (!version) {
+      BP_ASSIGN_OR_RETURN(auto newest, reader->Newest(period));
+      if (newest) roles = newest->roles;
+    }
+    BP_ASSIGN_OR_RETURN(auto stored, env.sink.CountSegment(req.dataset, seg, CostColumn(state.columns, roles)));
+    check.stored_rows = stored.rows;
+    check.stored_unblended_cost = stored.total;
+    if (!version) {
+      check.problems.push_back(version.error().message);
       report.periods.push_back(std::move(check));
       continue;
     }
-    PeriodShape shape;
-    shape.filter = *filter;
-    shape.share = share;
-    shape.compression = manifest->compression;
-    for (const auto& c : manifest->columns) shape.by_header[c.Header()] = {c.Header(), TypeOf(c)};
+    PeriodShape shape = ShapeOf(*version, seg.key.filter, share);
     FileStats total;
-    std::atomic<bool> cancel{false};
-    for (const auto& key : manifest->report_keys) {
+    for (const auto& f : version->files) {
       FileStats fs;
-      BP_RETURN_IF_ERROR(LoadFile(FileTask{0, seg.id, req.bucket, key, 0}, shape, env.store, BadRowPolicy::kFail,
-                                  nullptr, cancel, nullptr, fs));
+      BP_RETURN_IF_ERROR(LoadFile(FileTask{0, seg.id, version->bucket, f.key, 0}, shape, env.store, LoadTarget{}, fs));
       total.Add(fs);
     }
     check.s3_line_items = total.loaded;
-    check.s3_unblended_cost = total.unblended_cost;
+    check.s3_unblended_cost = total.cost;
     if (check.s3_line_items != check.state_line_items || check.s3_unblended_cost != check.state_unblended_cost) {
       check.problems.push_back(fmt::format("S3 has {} line items costing {}, the dataset's state says {} costing {}",
                                            check.s3_line_items, check.s3_unblended_cost, check.state_line_items,

@@ -50,9 +50,11 @@ VersionPlan PlanVersion(UpdateMethod method, const std::vector<sink::Segment>& c
   return plan;
 }
 
-std::string PeriodStatus(bool has_invoice_ids, const std::optional<sink::Segment>& previous) {
-  if (previous && (previous->status == "final" || previous->status == "restated")) return "restated";
-  return has_invoice_ids ? "final" : "estimated";
+sink::Finality PeriodStatus(bool has_invoice_ids, const std::optional<sink::Segment>& previous) {
+  if (previous && (previous->finality == sink::Finality::kFinal || previous->finality == sink::Finality::kRestated)) {
+    return sink::Finality::kRestated;
+  }
+  return has_invoice_ids ? sink::Finality::kFinal : sink::Finality::kEstimated;
 }
 
 }  // namespace billpipe::pipeline

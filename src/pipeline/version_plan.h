@@ -29,8 +29,8 @@ struct VersionPlan {
 VersionPlan PlanVersion(UpdateMethod method, const std::vector<sink::Segment>& current,
                         const std::vector<sink::SegmentKey>& wanted, int partition_retention_months, Date today);
 
-// The status of a period's newly loaded version: "final" when its lines carry invoice ids, "restated"
-// when it replaces a version that was already final, else "estimated".
-std::string PeriodStatus(bool has_invoice_ids, const std::optional<sink::Segment>& previous);
+// The finality of a period's newly loaded version: final when its lines carry invoice ids, restated
+// when it replaces a version that was already final, else estimated.
+sink::Finality PeriodStatus(bool has_invoice_ids, const std::optional<sink::Segment>& previous);
 
 }  // namespace billpipe::pipeline

@@ -13,6 +13,48 @@ std::string_view ColumnKindName(ColumnKind kind) {
   return "text";
 }
 
+Result<Filter> ParseFilter(std::string_view text) {
+  if (text == "all") return Filter::kAll;
+  if (text == "invoiced") return Filter::kInvoiced;
+  if (text == "estimated") return Filter::kEstimated;
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("Unknown filter '{}'. Choose one of: all, invoiced, estimated.", text));
+}
+
+std::string_view FilterName(Filter filter) {
+  switch (filter) {
+    case Filter::kAll: return "all";
+    case Filter::kInvoiced: return "invoiced";
+    case Filter::kEstimated: return "estimated";
+  }
+  return "all";
+}
+
+Result<Finality> ParseFinality(std::string_view text) {
+  if (text == "estimated") return Finality::kEstimated;
+  if (text == "final") return Finality::kFinal;
+  if (text == "restated") return Finality::kRestated;
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("Unknown finality '{}'. Choose one of: estimated, final, restated.", text));
+}
+
+std::string_view FinalityName(Finality finality) {
+  switch (finality) {
+    case Finality::kEstimated: return "estimated";
+    case Finality::kFinal: return "final";
+    case Finality::kRestated: return "restated";
+  }
+  return "estimated";
+}
+
+std::string FoldDatasetName(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 void RowBatch::NonNull(size_t row, std::vector<std::pair<uint32_t, Cell>>& out) const {
   out.clear();
   for (size_t c = 0; c < columns(); ++c) {

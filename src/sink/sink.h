@@ -4,7 +4,15 @@
 //  * dataset versions: each run publishes a set of segments as the dataset's new current version, in
 //    the same transaction as the per-period state. Readers see the dataset before or after a run,
 //    never between. Older versions are kept up to a retention and can be restored.
-// What goes into a version (Replace / Append / Partition) is decided by pipeline/, not here.
+// What goes into a version (Replace / Append / Partition) is decided by pipeline/, not here. A sink knows
+// no report format: the loader tells it which column is the date to index rows by and which column's
+// total it keeps (ColumnRoles), and hands it the totals (SegmentTotals).
+//
+// Atomicity: a run's rows may be written in several chunks (each its own transaction in the sink, so
+// that a long load neither holds a lock nor grows a log for its whole length), but no reader sees them
+// until Publish + Commit make the segments part of the dataset, in one short final transaction. A run
+// that fails or is killed before Commit leaves the dataset exactly as it was; the sink removes the rows
+// it wrote (at once when it can, else on the next Publish). docs/loading.md has the SQLite details.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +28,37 @@
 namespace billpipe::sink {
 
 enum class ColumnKind : uint8_t {
-  kText,       // String, OptionalString, Interval
-  kTimestamp,  // DateTime: UTC, millisecond precision
-  kDecimal,    // BigDecimal, OptionalBigDecimal: exact where the sink has a decimal type, else double
+  kText,       // any text (strings, intervals)
+  kTimestamp,  // UTC, millisecond precision
+  kDecimal,    // exact where the sink has a decimal type, else double
 };
 
-std::string_view ColumnKindName(ColumnKind kind);
+std::string_view ColumnKindName(ColumnKind kind);  // "text", "timestamp", "decimal"
+
+// Which lines of the report a segment holds. Stored by name ("all", "invoiced", "estimated").
+enum class Filter : uint8_t {
+  kAll,        // every line
+  kInvoiced,   // lines with an invoice id
+  kEstimated,  // lines without one
+};
+Result<Filter> ParseFilter(std::string_view text);  // "all" | "invoiced" | "estimated"
+std::string_view FilterName(Filter filter);
+
+// How final a segment's period is. Stored by name ("estimated", "final", "restated").
+enum class Finality : uint8_t {
+  kEstimated,  // the lines have no invoice id yet
+  kFinal,      // they have one
+  kRestated,   // a new version arrived after the period was final
+};
+Result<Finality> ParseFinality(std::string_view text);  // "estimated" | "final" | "restated"
+std::string_view FinalityName(Finality finality);
+
+// What the loader tells a sink about the dataset's columns (names as in ColumnDef::name). Either may be
+// empty: no such column.
+struct ColumnRoles {
+  std::string date_column;   // rows are looked up by it: the sink may index each segment by it
+  std::string total_column;  // the column whose sum CountSegment returns (a decimal column)
+};
 
 struct ColumnDef {
   std::string name;             // normalised, e.g. line_item_usage_start_date
@@ -63,20 +96,27 @@ class RowBatch {
 // What a segment holds; together these say whether a later run can reuse it unchanged.
 struct SegmentKey {
   std::string billing_period;  // first day of the period, "2019-12-01"
-  std::string version_key;     // assemblyId, or the manifest ETag in overwrite mode
+  std::string version_key;     // the report version's key (opaque to the sink)
   std::string window_start;    // the window's share of the period, inclusive dates "YYYY-MM-DD"
   std::string window_end;
-  std::string filter;          // "all", "invoiced", "estimated"
+  Filter filter = Filter::kAll;
   bool operator==(const SegmentKey&) const = default;
+};
+
+// What the loader counted for a segment, recorded with it by FinishSegment.
+struct SegmentTotals {
+  int64_t line_items = 0;
+  std::string total = "0";  // exact decimal text: the sum of the ColumnRoles::total_column over the rows
+  Finality finality = Finality::kEstimated;
 };
 
 struct Segment {
   int64_t id = 0;
   SegmentKey key;
   int64_t line_items = 0;
-  std::string unblended_cost;  // exact decimal text
-  std::string status;          // "estimated", "final", "restated"
-  std::string loaded_at;       // ISO 8601 UTC
+  std::string total;  // exact decimal text (SegmentTotals::total)
+  Finality finality = Finality::kEstimated;
+  std::string loaded_at;  // ISO 8601 UTC
 };
 
 struct DatasetVersion {
@@ -111,14 +151,16 @@ class LoadTransaction {
   // (all must exist; see EnsureColumns). Columns not named are NULL.
   virtual Status Insert(int64_t segment, std::span<const std::string> column_names, const RowBatch& batch) = 0;
 
-  virtual Status FinishSegment(int64_t segment, int64_t line_items, std::string_view unblended_cost,
-                               std::string_view status) = 0;
+  // Ends a segment: no more rows; the totals are recorded with it (visible once published). The sink
+  // may build its indexes now (on ColumnRoles::date_column).
+  virtual Status FinishSegment(int64_t segment, const SegmentTotals& totals) = 0;
 
   // Makes these segments the dataset's current version. retention: how many earlier versions to keep
   // restorable; segments no kept version uses are deleted.
   virtual Result<int64_t> Publish(const std::vector<int64_t>& segments, std::string_view note,
                                   int retention) = 0;
 
+  // Ends the final transaction Publish opened: the new version becomes visible to readers at once.
   virtual Status Commit() = 0;
 };
 
@@ -134,21 +176,23 @@ class Sink {
 
   virtual Result<DatasetState> ReadState(std::string_view dataset) = 0;
 
-  // Starts the one write transaction of a run.
-  virtual Result<std::unique_ptr<LoadTransaction>> Begin(std::string_view dataset) = 0;
+  // Starts a run's writes (see "Atomicity" above). roles: the column to index by date and the one to
+  // total, among the dataset's columns.
+  virtual Result<std::unique_ptr<LoadTransaction>> Begin(std::string_view dataset, const ColumnRoles& roles) = 0;
 
   virtual Result<std::vector<DatasetVersion>> ListVersions(std::string_view dataset) = 0;
 
   // Makes an earlier kept version current again (itself recorded as a new version).
   virtual Result<int64_t> Restore(std::string_view dataset, int64_t version) = 0;
 
-  // What the dataset actually holds for a segment: rows, and the sum of line_item_unblended_cost (as
-  // the sink stores it: exact where it has decimals, else double).
+  // What the dataset actually holds for a segment: rows, and the sum of total_column (as the sink stores
+  // it: exact where it has decimals, else double; 0 when the segment has no such column).
   struct StoredTotals {
     int64_t rows = 0;
-    double unblended_cost = 0;
+    double total = 0;
   };
-  virtual Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment) = 0;
+  virtual Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment,
+                                            std::string_view total_column) = 0;
 
   // Drops everything the sink holds for the dataset: its rows, every kept version and the state, in one
   // transaction. A dataset the sink does not know is not an error (returns false); true when dropped.
@@ -156,7 +200,10 @@ class Sink {
 };
 
 // Dataset names: letters, digits and underscores, starting with a letter, at most 63 characters
-// (so every sink can use them as a table name unquoted). The message says what is wrong.
+// (so every sink can use them as a table name unquoted). The message says what is wrong. Names are
+// case-insensitive (SQL folds unquoted names): sinks compare them case-folded (FoldDatasetName) so that
+// "Costs" and "costs" are one dataset name, refused when the other exists.
 Status ValidateDatasetName(std::string_view name);
-
+// ASCII lower case.
+std::string FoldDatasetName(std::string_view name);
 }  // namespace billpipe::sink

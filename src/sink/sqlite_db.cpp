@@ -1,5 +1,11 @@
 #include "sink/sqlite_db.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace billpipe::sink {
@@ -27,9 +33,19 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int pa
   // initialises; if something else initialised it first, this is a no-op.
   static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)configured;
+  // A new file is created here, readable by its owner only (billing data; the catalog beside it is 0600
+  // too); SQLite gives its -wal and -shm files the database file's permissions.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot create SQLite database {}: {}", path, std::strerror(errno)));
+  }
+  // A path, never a URI: SQLite may be built to read "file:x.db?mode=memory" as a URI (an in-memory
+  // database: a run would "publish" and write nothing). "./" in front of a relative path keeps it a path.
+  const std::string open_path = path.starts_with('/') ? path : "./" + path;
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(open_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -37,7 +53,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int pa
   }
   std::unique_ptr<SqliteDb> out(new SqliteDb(db, path));
   // Long enough to wait out another run's chunk or index build in the same file (docs/loading.md).
-  sqlite3_busy_timeout(db, 60000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db, 1);
   // WAL: readers keep reading the last committed dataset during a load. synchronous=NORMAL in WAL mode
   // never corrupts the database and loses no committed run on a process kill.
@@ -86,6 +102,16 @@ Result<std::unique_ptr<SqliteStatement>> SqliteDb::Prepare(std::string_view sql)
     return Fail(MakeError(rc, fmt::format("preparing '{}'", sql.substr(0, 80))));
   }
   return std::make_unique<SqliteStatement>(*this, stmt);
+}
+
+Status SqliteDb::CheckpointIfIdle() {
+  // No waiting for readers: a reader on an older snapshot keeps the WAL until it is done; the next
+  // checkpoint (the next chunk or run) gets it.
+  sqlite3_busy_timeout(db_, 0);
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return Ok();
+  return Fail(MakeError(rc, "checkpointing the WAL"));
 }
 
 int64_t SqliteDb::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }

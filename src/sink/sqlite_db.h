@@ -22,8 +22,9 @@ class SqliteStatement;
 // One connection. Not thread-safe: use from one thread at a time.
 class SqliteDb {
  public:
-  // Opens (creating if needed) path with WAL journaling and a busy timeout. page_size (bytes, a power of two
-  // from 512 to 65536; 0 = SQLite's default) is used when the file is created.
+  // Opens (creating if needed, mode 0600) the file at path with WAL journaling and a busy timeout. path is
+  // a file path, never an SQLite URI ("file:x.db?mode=memory" is a file of that name). page_size (bytes, a
+  // power of two from 512 to 65536; 0 = SQLite's default) is used when the file is created.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, int page_size = 0);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
@@ -32,6 +33,12 @@ class SqliteDb {
   Status Exec(std::string_view sql);
   Result<std::unique_ptr<SqliteStatement>> Prepare(std::string_view sql);
   int64_t LastInsertRowid() const;
+  // Copies the WAL into the database and truncates it to zero bytes, unless a reader on an older
+  // snapshot (or a writer) is in the way: then nothing is waited for and the WAL stays as it is.
+  Status CheckpointIfIdle();
+
+  // How long a statement waits for another connection's lock (docs/loading.md).
+  static constexpr int kBusyTimeoutMs = 60000;
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 

@@ -201,16 +201,39 @@ Status CollectGarbage(SqliteDb& db, std::string_view dataset, int64_t current, i
   return Ok();
 }
 
+// SQL does not tell apart names that differ only in case: dataset "Costs" and "costs" in one file would
+// share a view and a schema table. A run refuses a name whose case-folded form another dataset has.
+Status CheckNameIsFree(SqliteDb& db, std::string_view dataset) {
+  BP_ASSIGN_OR_RETURN(auto stmt, db.Prepare(
+      "SELECT dataset FROM _billpipe_columns UNION SELECT dataset FROM _billpipe_current "
+      "UNION SELECT dataset FROM _billpipe_segments"));
+  const std::string folded = FoldDatasetName(dataset);
+  while (true) {
+    BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) break;
+    std::string other = stmt->ColumnText(0);
+    if (other != dataset && FoldDatasetName(other) == folded) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("Dataset '{}' cannot be written to {}: it holds dataset '{}', and names that differ "
+                              "only in case are one name in SQL. Use that name, or another one.",
+                              dataset, db.path(), other));
+    }
+  }
+  return Ok();
+}
+
 // A run's writes. The rows go into new segment tables, committed in chunks as they come: no reader sees
 // them, because the view and the bookkeeping only point at a segment once Publish + Commit make it part of
-// the dataset, in one short final transaction. So the dataset changes all at once, the WAL stays small
-// (it is checkpointed after each chunk instead of growing to the size of the load), and other runs
-// writing to the same file wait for a chunk, not for a whole run. Segments of a run that fails or is
-// killed are dropped by the run itself when it can, else by the next run's Publish.
+// the dataset, in one short final transaction. So the dataset changes all at once, and other runs
+// writing to the same file wait for a chunk, not for a whole run. The WAL is checkpointed by SQLite as
+// chunks commit, as far as readers allow (a reader that holds one snapshot for the whole load keeps
+// every chunk in the WAL), and truncated after the commit when no reader is in the way
+// (docs/loading.md). Segments of a run that fails or is killed are dropped by the run itself when it
+// can, else by the next run's Publish.
 class SqliteTransaction final : public LoadTransaction {
  public:
-  SqliteTransaction(SqliteDb& db, std::string dataset, std::string now)
-      : db_(db), dataset_(std::move(dataset)), now_(std::move(now)) {}
+  SqliteTransaction(SqliteDb& db, std::string dataset, ColumnRoles roles, std::string now)
+      : db_(db), dataset_(std::move(dataset)), roles_(std::move(roles)), now_(std::move(now)) {}
 
   ~SqliteTransaction() override {
     for (auto& [id, seg] : segments_) seg.insert.reset();  // finalized before the rollback
@@ -225,6 +248,7 @@ class SqliteTransaction final : public LoadTransaction {
   }
 
   Status Start() {
+    BP_RETURN_IF_ERROR(CheckNameIsFree(db_, dataset_));
     BP_ASSIGN_OR_RETURN(auto old, TableColumns(db_, dataset_ + "__rows"));
     if (!old.empty()) {
       return Fail(ErrorCode::kUnsupported,
@@ -262,7 +286,7 @@ class SqliteTransaction final : public LoadTransaction {
     stmt->BindText(3, key.version_key);
     stmt->BindText(4, key.window_start);
     stmt->BindText(5, key.window_end);
-    stmt->BindText(6, key.filter);
+    stmt->BindText(6, FilterName(key.filter));
     stmt->BindText(7, now_);
     BP_RETURN_IF_ERROR(stmt->Run());
     int64_t id = db_.LastInsertRowid();
@@ -353,8 +377,7 @@ class SqliteTransaction final : public LoadTransaction {
     return Ok();
   }
 
-  Status FinishSegment(int64_t segment, int64_t line_items, std::string_view unblended_cost,
-                       std::string_view status) override {
+  Status FinishSegment(int64_t segment, const SegmentTotals& totals) override {
     BP_ASSIGN_OR_RETURN(SegmentWriter * seg, Find(segment));
     BP_RETURN_IF_ERROR(OpenChunk());
     if (!seg->created) BP_RETURN_IF_ERROR(AddSegmentColumns(*seg, {}));
@@ -366,12 +389,12 @@ class SqliteTransaction final : public LoadTransaction {
     }
     seg->all_empty.clear();
     // Built once after the rows, from sorted keys: far cheaper than keeping an index up to date per row.
-    if (seg->position.count("line_item_usage_start_date")) {
-      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX {} ON {}(line_item_usage_start_date)",
+    if (!roles_.date_column.empty() && seg->position.count(roles_.date_column)) {
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX {} ON {}({})",
                                               QuoteIdent(fmt::format("{}__s{}_usage_start", dataset_, segment)),
-                                              seg->table)));
+                                              seg->table, QuoteIdent(roles_.date_column))));
     }
-    seg->finished = Finished{line_items, std::string(unblended_cost), std::string(status)};
+    seg->finished = totals;
     return CommitChunk();
   }
 
@@ -388,8 +411,8 @@ class SqliteTransaction final : public LoadTransaction {
       if (!seg.created) BP_RETURN_IF_ERROR(AddSegmentColumns(seg, {}));
       if (!seg.finished) continue;
       finish->BindInt(1, seg.finished->line_items);
-      finish->BindText(2, seg.finished->unblended_cost);
-      finish->BindText(3, seg.finished->status);
+      finish->BindText(2, seg.finished->total);
+      finish->BindText(3, FinalityName(seg.finished->finality));
       finish->BindInt(4, id);
       BP_RETURN_IF_ERROR(finish->Run());
     }
@@ -407,6 +430,9 @@ class SqliteTransaction final : public LoadTransaction {
     BP_RETURN_IF_ERROR(db_.Exec("COMMIT"));
     open_ = false;
     done_ = true;
+    // The run's pages are in the WAL until a checkpoint copies them into the file: do it now, so the WAL
+    // does not keep the size of the load. Not waiting for readers; a failure here loses nothing.
+    (void)db_.CheckpointIfIdle();
     return Ok();
   }
 
@@ -414,10 +440,6 @@ class SqliteTransaction final : public LoadTransaction {
   // Rows per chunk transaction: ~50 MB of WAL with typical CUR rows.
   static constexpr size_t kChunkRows = 50000;
 
-  struct Finished {
-    int64_t line_items;
-    std::string unblended_cost, status;
-  };
   struct SegmentWriter {
     std::string table;  // quoted
     bool created = false;
@@ -426,7 +448,7 @@ class SqliteTransaction final : public LoadTransaction {
     std::set<std::string> all_empty;  // columns not in the table whose every row so far is ''
     int64_t rows = 0;
     std::unique_ptr<SqliteStatement> insert;
-    std::optional<Finished> finished;
+    std::optional<SegmentTotals> finished;
   };
 
   Result<SegmentWriter*> Find(int64_t segment) {
@@ -490,11 +512,14 @@ class SqliteTransaction final : public LoadTransaction {
     }
     seg.insert.reset();
     if (!seg.created) {
-      // A table needs a column; a segment without rows gets the usage start date.
+      // A table needs a column; a segment without rows gets the date column (or the first one).
       if (defs.empty()) {
-        defs.push_back("line_item_usage_start_date TEXT");
-        seg.position["line_item_usage_start_date"] = 0;
-        seg.column_list = "line_item_usage_start_date";
+        std::string name = !roles_.date_column.empty() ? roles_.date_column
+                           : columns_.empty()          ? std::string("_empty")
+                                                       : columns_.front().name;
+        defs.push_back(QuoteIdent(name) + " TEXT");
+        seg.position[name] = 0;
+        seg.column_list = QuoteIdent(name);
       }
       std::string joined;
       for (const auto& d : defs) joined += (joined.empty() ? "" : ", ") + d;
@@ -518,6 +543,7 @@ class SqliteTransaction final : public LoadTransaction {
 
   SqliteDb& db_;
   std::string dataset_;
+  ColumnRoles roles_;
   std::string now_;
   std::vector<ColumnDef> columns_;  // the dataset's, with this run's additions at the end
   size_t known_columns_ = 0;        // how many of columns_ are written to the file
@@ -570,11 +596,16 @@ Result<DatasetState> SqliteSink::ReadState(std::string_view dataset) {
       if (!row) break;
       Segment s;
       s.id = stmt->ColumnInt(0);
+      BP_ASSIGN_OR_RETURN(Filter filter, ParseFilter(stmt->ColumnText(5)));
       s.key = SegmentKey{stmt->ColumnText(1), stmt->ColumnText(2), stmt->ColumnText(3), stmt->ColumnText(4),
-                         stmt->ColumnText(5)};
+                         filter};
       s.line_items = stmt->ColumnInt(6);
-      s.unblended_cost = stmt->ColumnText(7);
-      s.status = stmt->ColumnText(8);
+      s.total = stmt->ColumnText(7);
+      // '' is a segment begun by a run that did not finish it (never part of a version).
+      std::string finality = stmt->ColumnText(8);
+      if (!finality.empty()) {
+        BP_ASSIGN_OR_RETURN(s.finality, ParseFinality(finality));
+      }
       s.loaded_at = stmt->ColumnText(9);
       out.current_segments.push_back(std::move(s));
     }
@@ -584,8 +615,8 @@ Result<DatasetState> SqliteSink::ReadState(std::string_view dataset) {
   return state;
 }
 
-Result<std::unique_ptr<LoadTransaction>> SqliteSink::Begin(std::string_view dataset) {
-  auto txn = std::make_unique<SqliteTransaction>(*db_, std::string(dataset), FormatTimestamp(clock_.Now()));
+Result<std::unique_ptr<LoadTransaction>> SqliteSink::Begin(std::string_view dataset, const ColumnRoles& roles) {
+  auto txn = std::make_unique<SqliteTransaction>(*db_, std::string(dataset), roles, FormatTimestamp(clock_.Now()));
   BP_RETURN_IF_ERROR(txn->Start());
   return std::unique_ptr<LoadTransaction>(std::move(txn));
 }
@@ -640,12 +671,14 @@ Result<int64_t> SqliteSink::Restore(std::string_view dataset, int64_t version) {
   return restored;
 }
 
-Result<Sink::StoredTotals> SqliteSink::CountSegment(std::string_view dataset, const Segment& segment) {
+Result<Sink::StoredTotals> SqliteSink::CountSegment(std::string_view dataset, const Segment& segment,
+                                                   std::string_view total_column) {
   BP_ASSIGN_OR_RETURN(auto columns, TableColumns(*db_, SegmentTableName(dataset, segment.id)));
   if (columns.empty()) return StoredTotals{};  // no such table: nothing stored
-  bool has_cost = std::find(columns.begin(), columns.end(), "line_item_unblended_cost") != columns.end();
+  bool has_total = !total_column.empty() && std::find(columns.begin(), columns.end(), total_column) != columns.end();
   BP_ASSIGN_OR_RETURN(auto stmt, db_->Prepare(fmt::format(
-      "SELECT count(*), {} FROM {}", has_cost ? "coalesce(sum(line_item_unblended_cost), 0)" : "0",
+      "SELECT count(*), {} FROM {}",
+      has_total ? fmt::format("coalesce(sum({}), 0)", QuoteIdent(total_column)) : std::string("0"),
       SegmentTable(dataset, segment.id))));
   BP_RETURN_IF_ERROR(stmt->Step());
   return StoredTotals{stmt->ColumnInt(0), stmt->ColumnDouble(1)};

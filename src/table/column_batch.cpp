@@ -7,6 +7,16 @@
 
 namespace billpipe::table {
 
+void ColumnBatch::Start(const std::vector<ColumnSchema>* schema, size_t rows) {
+  schema_ = schema;
+  rows_ = rows;
+  columns_.resize(schema ? schema->size() : 0);
+  for (size_t c = 0; c < columns_.size(); ++c) columns_[c].type = (*schema)[c].type;
+  lines_.assign(rows, 0);
+  offsets_.assign(rows, 0);
+  rejected_.clear();
+}
+
 ColumnBatchReader::ColumnBatchReader(std::unique_ptr<csv::CsvScanner> scanner, std::vector<ColumnSchema> schema)
     : scanner_(std::move(scanner)), schema_(std::move(schema)) {}
 

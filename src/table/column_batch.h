@@ -13,6 +13,7 @@
 #include "table/column_type.h"
 #include "table/decimal.h"
 #include "table/timestamp.h"
+#include "util/row_error.h"
 
 namespace billpipe::table {
 
@@ -22,7 +23,7 @@ namespace billpipe::table {
 //   kBigDecimal, kOptionalBigDecimal → decimal
 //   kInterval                → text (as written), micros (start) and micros_end
 // null[r] is 1 where row r has no value (then the value slot holds an empty view / 0). Text views point
-// into the CSV scanner's buffers: valid until the reader's next NextBatch call.
+// into the batch source's buffers (or text_storage): valid until the source's next NextBatch call.
 struct Column {
   ColumnType type = ColumnType::kString;
   bool present = true;  // false: the file has no such header; every row is NULL
@@ -34,9 +35,13 @@ struct Column {
 
   bool is_null(size_t row) const { return null[row] != 0; }
 
- private:
-  friend class ColumnBatchReader;
-  std::vector<std::string_view> text_storage;  // used when the column is absent or rows were dropped
+  // Views a batch source may keep here and point `text` at (SetText), when the column's texts are not
+  // one contiguous run of views in its own buffers. The texts they view must stay valid as `text` does.
+  std::vector<std::string_view> text_storage;
+  void SetText(std::vector<std::string_view> values) {
+    text_storage = std::move(values);
+    text = text_storage;
+  }
 };
 
 // Rows [0, num_rows()) as columns in schema order, read by ColumnBatchReader. Reused across calls.
@@ -49,8 +54,20 @@ class ColumnBatch {
   // Where row r starts in the decompressed stream (1-based line, byte offset).
   int64_t line(size_t row) const { return lines_[row]; }
   int64_t offset(size_t row) const { return offsets_[row]; }
-  // Rows left out of this batch under RowErrorPolicy::kSkip (bad CSV or bad values), in stream order.
-  const std::vector<csv::RowError>& rejected() const { return rejected_; }
+  // Rows left out of this batch under RowErrorPolicy::kSkip (bad rows or bad values), in stream order.
+  const std::vector<RowError>& rejected() const { return rejected_; }
+
+  // Filling a batch, for batch sources (table/batch_source.h). Start sets the schema (which must outlive
+  // the batch's use), `rows` rows, one column per schema entry, every position 0 and no rejected row;
+  // then the source fills each mutable_column(c) (type, `null` sized rows, and the vectors of its type
+  // sized rows, see Column), the positions (set_position) and the rows it left out (add_rejected).
+  void Start(const std::vector<ColumnSchema>* schema, size_t rows);
+  Column& mutable_column(size_t column) { return columns_[column]; }
+  void set_position(size_t row, int64_t line, int64_t offset) {
+    lines_[row] = line;
+    offsets_[row] = offset;
+  }
+  void add_rejected(RowError error) { rejected_.push_back(std::move(error)); }
 
  private:
   friend class ColumnBatchReader;
@@ -59,7 +76,7 @@ class ColumnBatch {
   std::vector<Column> columns_;
   std::vector<int64_t> lines_;
   std::vector<int64_t> offsets_;
-  std::vector<csv::RowError> rejected_;
+  std::vector<RowError> rejected_;
 };
 
 // Reads typed column batches from a CSV scanner. Schema columns are found in the header by exact

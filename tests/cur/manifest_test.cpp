@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cur/billing_period.h"
@@ -43,7 +44,7 @@ TEST(RealManifestTest, August2017HasTwoReportKeysAndNoTypes) {
   EXPECT_EQ(m->account, "123456789012");
   EXPECT_EQ(m->charset, "UTF-8");
   EXPECT_EQ(m->compression, "GZIP");
-  EXPECT_EQ(CompressionFromManifest(m->compression), Compression::kGzip);
+  EXPECT_EQ(EncodingFromManifest(m->compression)->compression, Compression::kGzip);
   EXPECT_EQ(m->content_type, "text/csv");
   EXPECT_EQ(m->report_id, "16040782d03abcdefgh144edc39a0c0011bb0760f3c9dc00432f4c450045c9c");
   EXPECT_EQ(m->report_name, "hourly-cost-and-usage");
@@ -167,7 +168,7 @@ TEST(ManifestTest, MinimalManifestParsesAndUnknownFieldsAreIgnored) {
   auto m = ParseLegacyManifest(Minimal("{", R"({"futureField":{"x":[1,2]},"reportKeyz":7,)"));
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(m->assembly_id, "a1");
-  EXPECT_EQ(CompressionFromManifest(m->compression), Compression::kZip);
+  EXPECT_EQ(EncodingFromManifest(m->compression)->compression, Compression::kZip);
   EXPECT_EQ(m->report_keys, std::vector<std::string>{"k/r-1.csv.zip"});
   EXPECT_EQ(m->columns, (std::vector<ManifestColumn>{{"bill", "InvoiceId", ""}}));
   EXPECT_EQ(m->account, "");
@@ -340,6 +341,18 @@ TEST(ManifestRobustnessTest, TruncatedAndMutatedRealManifests) {
     }
     check(mutated);
   }
+}
+
+// Issue 11 d: no report has thousands of columns; every column costs work in every later step.
+TEST(ManifestTest, MoreThan5000ColumnsAreRefused) {
+  auto columns = [](size_t n) {
+    std::string list;
+    for (size_t i = 0; i < n; ++i) list += fmt::format("{}{{\"category\":\"t\",\"name\":\"c{}\"}}", i ? "," : "", i);
+    return list;
+  };
+  const std::string one = R"({"category":"bill","name":"InvoiceId"})";
+  EXPECT_TRUE(ParseLegacyManifest(Minimal(one, columns(5000))));
+  ExpectBad(Minimal(one, columns(5001)), "the manifest lists 5001 columns; no report has more than 5000, so it is refused");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Period planning over real files (LocalDirStore): newest version only, its reportKeys only, and one
 // test per malformed manifest, each leaving the other period planned.
 #include "cur/period_plan.h"
+#include "cur/legacy_cur_reader.h"
 
 #include <fstream>
 #include <sstream>
@@ -228,6 +229,46 @@ TEST_F(PlanTest, CompressionNotMatchingTheFiles) {
                  "ZIP but reportKeys[0] s3://billing/cur/hourly/20180501-20180601/a1/hourly-1.csv.gz does not end "
                  "in .csv.zip",
                  "cur/hourly/20180501-20180601/a1/hourly-1.csv.gz");
+}
+
+// Issue 11 b: the bucket is not trusted; a manifest names files of its own report only.
+TEST_F(PlanTest, ReportKeysOutsideTheReportFolderAreRefused) {
+  layout_.AddAssembly("cur/", "hourly", kMay, "a1", "GZIP", 1, kMay3);
+  EditMayManifest("cur/hourly/20180501-20180601/a1/hourly-1.csv.gz", "private/other-team/payroll.csv.gz");
+  ExpectMayError(ErrorCode::kBadData,
+                 "period 2018-05 (s3://billing/cur/hourly/20180501-20180601/hourly-Manifest.json): reportKeys[0] "
+                 "s3://billing/private/other-team/payroll.csv.gz is not a file of this report: a manifest may only "
+                 "name keys under s3://billing/cur/hourly/ without '.' or '..' segments. The manifest is refused and "
+                 "nothing of this period is loaded",
+                 "private/other-team/payroll.csv.gz");
+}
+
+TEST_F(PlanTest, ReportKeysWithDotSegmentsAreRefused) {
+  layout_.AddAssembly("cur/", "hourly", kMay, "a1", "GZIP", 1, kMay3);
+  EditMayManifest("cur/hourly/20180501-20180601/a1/hourly-1.csv.gz", "cur/hourly/../other/./x.csv.gz");
+  ExpectMayError(ErrorCode::kBadData,
+                 "period 2018-05 (s3://billing/cur/hourly/20180501-20180601/hourly-Manifest.json): reportKeys[0] "
+                 "s3://billing/cur/hourly/../other/./x.csv.gz is not a file of this report: a manifest may only "
+                 "name keys under s3://billing/cur/hourly/ without '.' or '..' segments. The manifest is refused and "
+                 "nothing of this period is loaded",
+                 "cur/hourly/../other/./x.csv.gz");
+}
+
+// Issue 11 j: a window from year 0 would list and read 24,000 periods.
+TEST(LegacyCurReaderTest, AWindowOfMoreThan600PeriodsIsRefused) {
+  billpipe::testing::TempDir dir;
+  auto store = s3::LocalDirStore::Create({.root = dir.path(), .root_is_bucket = true});
+  ASSERT_TRUE(store);
+  LegacyCurReader reader(**store, "billing", "cur", "hourly");
+  auto periods = reader.PeriodsIn(DateWindow{Date{0, 1, 1}, Date{9999, 12, 31}});
+  ASSERT_FALSE(periods);
+  EXPECT_EQ(periods.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(periods.error().message,
+            "The window 0000-01-01 to 9999-12-31 spans 120000 billing periods; one run reads at most 600 (50 "
+            "years). Choose a later start date.");
+  auto fifty_years = reader.PeriodsIn(DateWindow{Date{1976, 1, 1}, Date{2025, 12, 31}});
+  ASSERT_TRUE(fifty_years);
+  EXPECT_EQ(fifty_years->size(), 600u);
 }
 
 TEST_F(PlanTest, CompressionUnknown) {

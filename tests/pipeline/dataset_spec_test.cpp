@@ -43,8 +43,8 @@ TEST(DatasetSpecTest, MixedRangeCrossesMonthAndYearEnds) {
   ASSERT_TRUE(w);
   auto periods = PeriodsOverlapping(*w);
   ASSERT_EQ(periods.size(), 12u);
-  EXPECT_EQ(periods.front().ToString(), "20251201-20260101");
-  EXPECT_EQ(periods.back().ToString(), "20261101-20261201");
+  EXPECT_EQ(periods.front().FolderName(), "20251201-20260101");
+  EXPECT_EQ(periods.back().FolderName(), "20261101-20261201");
   EXPECT_EQ(WindowShare(*w, periods.front())->ToString(), "2025-12-15 to 2025-12-31");
   EXPECT_EQ(WindowShare(*w, periods.back())->ToString(), "2026-11-01 to 2026-11-29");
   EXPECT_EQ(WindowShare(*w, periods[1])->ToString(), "2026-01-01 to 2026-01-31");
@@ -54,7 +54,7 @@ TEST(DatasetSpecTest, WindowOnOneDayOverlapsOnePeriod) {
   auto w = ResolveWindow(Single("2024-02-29"), kToday);
   auto periods = PeriodsOverlapping(*w);
   ASSERT_EQ(periods.size(), 1u);
-  EXPECT_EQ(periods[0].ToString(), "20240201-20240301");
+  EXPECT_EQ(periods[0].FolderName(), "20240201-20240301");
   EXPECT_FALSE(WindowShare(*w, BillingPeriod{Date{2024, 3, 1}, Date{2024, 4, 1}}));
 }
 

@@ -9,13 +9,13 @@ using sink::Segment;
 using sink::SegmentKey;
 
 SegmentKey K(std::string period, std::string version, std::string end = "") {
-  return SegmentKey{period, version, period, end.empty() ? period : end, "all"};
+  return SegmentKey{period, version, period, end.empty() ? period : end, Filter::kAll};
 }
 Segment S(int64_t id, SegmentKey key, std::string status = "estimated") {
   Segment s;
   s.id = id;
   s.key = std::move(key);
-  s.status = std::move(status);
+  s.finality = *sink::ParseFinality(status);
   return s;
 }
 
@@ -70,11 +70,11 @@ TEST(VersionPlanTest, AppendNeverAddsAPeriodVersionTwice) {
 }
 
 TEST(VersionPlanTest, StatusFollowsInvoicesAndRestatements) {
-  EXPECT_EQ(PeriodStatus(false, std::nullopt), "estimated");
-  EXPECT_EQ(PeriodStatus(true, std::nullopt), "final");
-  EXPECT_EQ(PeriodStatus(true, S(1, K("2026-10-01", "b"), "estimated")), "final");
-  EXPECT_EQ(PeriodStatus(true, S(1, K("2026-10-01", "b"), "final")), "restated");
-  EXPECT_EQ(PeriodStatus(true, S(1, K("2026-10-01", "b"), "restated")), "restated");
+  EXPECT_EQ(sink::FinalityName(PeriodStatus(false, std::nullopt)), "estimated");
+  EXPECT_EQ(sink::FinalityName(PeriodStatus(true, std::nullopt)), "final");
+  EXPECT_EQ(sink::FinalityName(PeriodStatus(true, S(1, K("2026-10-01", "b"), "estimated"))), "final");
+  EXPECT_EQ(sink::FinalityName(PeriodStatus(true, S(1, K("2026-10-01", "b"), "final"))), "restated");
+  EXPECT_EQ(sink::FinalityName(PeriodStatus(true, S(1, K("2026-10-01", "b"), "restated"))), "restated");
 }
 
 }  // namespace

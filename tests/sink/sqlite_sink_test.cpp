@@ -1,3 +1,4 @@
+#include "sink/open_sink.h"
 #include "sink/sqlite_sink.h"
 
 #include <sqlite3.h>
@@ -56,8 +57,11 @@ const std::vector<ColumnDef> kColumns = {
 const std::vector<std::string> kNames = {"line_item_usage_start_date", "line_item_unblended_cost",
                                          "line_item_product_code"};
 
+// The loader's roles: the date column is indexed, the cost column totalled.
+const ColumnRoles kRoles{"line_item_usage_start_date", "line_item_unblended_cost"};
+
 SegmentKey Key(std::string period, std::string version) {
-  return SegmentKey{period, version, period, "2019-12-31", "all"};
+  return SegmentKey{period, version, period, "2019-12-31", Filter::kAll};
 }
 
 class SqliteSinkTest : public ::testing::Test {
@@ -69,14 +73,14 @@ class SqliteSinkTest : public ::testing::Test {
   // Loads one segment of rows as a new version; returns the segment id.
   int64_t LoadSegment(SqliteSink& sink, SegmentKey key, const TestBatch& batch, std::vector<int64_t> keep = {},
                       int retention = 1, const std::string& dataset = "cur") {
-    auto txn = sink.Begin(dataset);
+    auto txn = sink.Begin(dataset, kRoles);
     EXPECT_TRUE(txn) << txn.error().message;
     EXPECT_TRUE((*txn)->EnsureColumns(kColumns));
     auto seg = (*txn)->BeginSegment(key);
     EXPECT_TRUE(seg);
     auto ins = (*txn)->Insert(*seg, kNames, batch);
     EXPECT_TRUE(ins) << ins.error().message;
-    EXPECT_TRUE((*txn)->FinishSegment(*seg, static_cast<int64_t>(batch.rows()), "1.5", "estimated"));
+    EXPECT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{static_cast<int64_t>(batch.rows()), "1.5", Finality::kEstimated}));
     keep.push_back(*seg);
     EXPECT_TRUE((*txn)->Publish(keep, "replace run", retention));
     EXPECT_TRUE((*txn)->Commit());
@@ -107,7 +111,7 @@ TEST_F(SqliteSinkTest, LoadedRowsAreReadableThroughTheDatasetView) {
   ASSERT_EQ(state->current_segments.size(), 1u);
   EXPECT_EQ(state->current_segments[0].key, Key("2019-12-01", "a1"));
   EXPECT_EQ(state->current_segments[0].line_items, 2);
-  EXPECT_EQ(state->current_segments[0].status, "estimated");
+  EXPECT_EQ(state->current_segments[0].finality, Finality::kEstimated);
   EXPECT_EQ(state->current_segments[0].loaded_at, "2019-12-01T00:00:00Z");
   EXPECT_EQ(state->columns.size(), 3u);
 }
@@ -118,7 +122,7 @@ TEST_F(SqliteSinkTest, UncommittedRunIsInvisibleAndRolledBack) {
   TestBatch one({{Ts(0), Dec("1", 1), Text("a")}});
   LoadSegment(**sink, Key("2019-12-01", "a1"), one);
   {
-    auto txn = (*sink)->Begin("cur");
+    auto txn = (*sink)->Begin("cur", kRoles);
     ASSERT_TRUE(txn);
     auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
     ASSERT_TRUE(seg);
@@ -167,7 +171,7 @@ TEST_F(SqliteSinkTest, NewColumnsAreAddedAndOldRowsReadNull) {
   auto sink = SqliteSink::Open(path_, clock_);
   ASSERT_TRUE(sink);
   int64_t first = LoadSegment(**sink, Key("2019-11-01", "a1"), TestBatch({{Ts(0), Dec("1", 1), Text("a")}}));
-  auto txn = (*sink)->Begin("cur");
+  auto txn = (*sink)->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   std::vector<ColumnDef> more = kColumns;
   more.push_back({"resource_tags_user_team", ColumnKind::kText, "resourceTags/user:Team"});
@@ -186,7 +190,7 @@ TEST_F(SqliteSinkTest, NewColumnsAreAddedAndOldRowsReadNull) {
 TEST_F(SqliteSinkTest, SegmentTablesHoldOnlyColumnsWithValuesAndTheViewKeepsEveryColumnTyped) {
   auto sink = SqliteSink::Open(path_, clock_);
   ASSERT_TRUE(sink);
-  auto txn = (*sink)->Begin("cur");
+  auto txn = (*sink)->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
   auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
@@ -195,7 +199,7 @@ TEST_F(SqliteSinkTest, SegmentTablesHoldOnlyColumnsWithValuesAndTheViewKeepsEver
   ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("1", 1), Null()}, {Ts(1000), Null(), Null()}})));
   EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur"), std::vector<std::string>{"error: no such table: cur"});
   ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(2000), Dec("2", 2), Text("AmazonS3")}})));
-  ASSERT_TRUE((*txn)->FinishSegment(*seg, 3, "3", "estimated"));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{3, "3", Finality::kEstimated}));
   ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
   ASSERT_TRUE((*txn)->Commit());
   const std::string table = fmt::format("cur__s{}", *seg);
@@ -221,13 +225,13 @@ TEST_F(SqliteSinkTest, RunsOfTwoDatasetsInOneFileInterleaveBetweenChunks) {
   auto first = SqliteSink::Open(path_, clock_);
   auto second = SqliteSink::Open(path_, clock_);  // another connection, as another process would have
   ASSERT_TRUE(first && second);
-  auto a = (*first)->Begin("cur");
+  auto a = (*first)->Begin("cur", kRoles);
   ASSERT_TRUE(a);
   ASSERT_TRUE((*a)->EnsureColumns(kColumns));
   auto seg = (*a)->BeginSegment(Key("2019-12-01", "a1"));
   ASSERT_TRUE(seg);
   ASSERT_TRUE((*a)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("1", 1), Text("a")}})));
-  ASSERT_TRUE((*a)->FinishSegment(*seg, 1, "1", "estimated"));  // the segment's rows are committed, unpublished
+  ASSERT_TRUE((*a)->FinishSegment(*seg, SegmentTotals{1, "1", Finality::kEstimated}));  // the segment's rows are committed, unpublished
   // While run a is between chunks, a run of another dataset loads and commits.
   LoadSegment(**second, Key("2019-12-01", "b1"), TestBatch({{Ts(0), Dec("5", 5), Text("b")}}), {}, 1, "other");
   EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM other"), std::vector<std::string>{"5.0"});
@@ -252,7 +256,7 @@ TEST_F(SqliteSinkTest, EmptyTextAndNullAreKeptApartAcrossBatches) {
                                           {"e_then_gone", ColumnKind::kText, "a/EG"}};
   const std::vector<std::string> names = {"n", "e_then_null", "null_then_e", "e_then_x", "always_e", "e_then_gone"};
   const std::vector<std::string> fewer = {"n", "e_then_null", "null_then_e", "e_then_x", "always_e"};
-  auto txn = (*sink)->Begin("cur");
+  auto txn = (*sink)->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   ASSERT_TRUE((*txn)->EnsureColumns(columns));
   auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
@@ -260,7 +264,7 @@ TEST_F(SqliteSinkTest, EmptyTextAndNullAreKeptApartAcrossBatches) {
   ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("1"), Text(""), Null(), Text(""), Text(""), Text("")}})));
   ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("2"), Null(), Text(""), Text("x"), Text(""), Text("")}})));
   ASSERT_TRUE((*txn)->Insert(*seg, fewer, TestBatch({{Text("3"), Null(), Text(""), Text(""), Text("")}})));
-  ASSERT_TRUE((*txn)->FinishSegment(*seg, 3, "0", "estimated"));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{3, "0", Finality::kEstimated}));
   ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
   ASSERT_TRUE((*txn)->Commit());
   auto show = [](const char* c) {
@@ -282,7 +286,7 @@ TEST_F(SqliteSinkTest, EmptyTextAndNullAreKeptApartAcrossBatches) {
 TEST_F(SqliteSinkTest, ReservedColumnNameIsRefused) {
   auto sink = SqliteSink::Open(path_, clock_);
   ASSERT_TRUE(sink);
-  auto txn = (*sink)->Begin("cur");
+  auto txn = (*sink)->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   auto r = (*txn)->EnsureColumns({{"billing_period", ColumnKind::kText, "x/BillingPeriod"}});
   ASSERT_FALSE(r);
@@ -295,7 +299,7 @@ TEST_F(SqliteSinkTest, DropDatasetRemovesRowsVersionsAndStateOfThatDatasetOnly) 
   LoadSegment(**sink, Key("2019-12-01", "a1"), TestBatch({{Ts(0), Dec("1", 1), Text("a")}}));
   LoadSegment(**sink, Key("2019-12-01", "a2"), TestBatch({{Ts(0), Dec("2", 2), Text("a")}}));
   {  // a second dataset in the same file
-    auto txn = (*sink)->Begin("other");
+    auto txn = (*sink)->Begin("other", kRoles);
     ASSERT_TRUE(txn);
     ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
     auto seg = (*txn)->BeginSegment(Key("2019-12-01", "o1"));
@@ -332,5 +336,95 @@ TEST(DatasetNameTest, RulesAreExplained) {
   EXPECT_FALSE(ValidateDatasetName(std::string(64, 'a')));
 }
 
+
+// Issue 11 h: billing data is private; the catalog beside it is 0600 too.
+TEST_F(SqliteSinkTest, ANewDataFileIsReadableByItsOwnerOnly) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink) << sink.error().message;
+  LoadSegment(**sink, Key("2019-12-01", "a1"), TestBatch({{Ts(1575158400000), Dec("1", 1), Text("x")}}));
+  EXPECT_EQ(std::filesystem::status(path_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(std::filesystem::status(path_ + "-wal").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// Issue 11 g: "file:x.db?mode=memory" is a file name, not an SQLite URI (which would be an in-memory
+// database: a run would publish and write nothing).
+TEST_F(SqliteSinkTest, TheDestinationIsAPathNeverAnSqliteUri) {
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir_.path());
+  {
+    auto sink = OpenSink("sqlite:file:x.db?mode=memory", clock_);
+    std::filesystem::current_path(cwd);
+    ASSERT_TRUE(sink) << sink.error().message;
+    EXPECT_EQ((*sink)->Describe(), "sqlite:file:x.db?mode=memory");
+    auto* sqlite = dynamic_cast<SqliteSink*>(sink->get());
+    ASSERT_NE(sqlite, nullptr);
+    LoadSegment(*sqlite, Key("2019-12-01", "a1"), TestBatch({{Ts(1575158400000), Dec("2.5", 2.5), Text("x")}}));
+  }
+  std::filesystem::current_path(cwd);
+  const std::string file = (dir_.path() / "file:x.db?mode=memory").string();
+  ASSERT_TRUE(std::filesystem::exists(file));
+  EXPECT_EQ(Query(file, "SELECT sum(line_item_unblended_cost) FROM cur"), std::vector<std::string>{"2.5"});
+}
+
+// Issue 11 i: SQL folds the case of names, so "Costs" and "costs" would share a view and a schema table.
+TEST_F(SqliteSinkTest, DatasetNamesThatDifferOnlyInCaseAreRefused) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  LoadSegment(**sink, Key("2019-12-01", "a1"), TestBatch({{Ts(1575158400000), Dec("1.5", 1.5), Text("x")}}), {}, 1,
+              "costs");
+  auto txn = (*sink)->Begin("Costs", kRoles);
+  ASSERT_FALSE(txn);
+  EXPECT_EQ(txn.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(txn.error().message, "Dataset 'Costs' cannot be written to " + path_ +
+                                     ": it holds dataset 'costs', and names that differ only in case are one name "
+                                     "in SQL. Use that name, or another one.");
+  EXPECT_EQ(Query(path_, "SELECT sum(line_item_unblended_cost) FROM costs"), std::vector<std::string>{"1.5"});
+  EXPECT_TRUE((*sink)->Begin("costs", kRoles));  // the same name is fine
+}
+
+// Issue 11 m: the run's pages do not stay in the WAL after it commits (no reader in the way).
+TEST_F(SqliteSinkTest, TheWalIsTruncatedAfterTheCommit) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  std::vector<std::vector<Cell>> rows;
+  for (int i = 0; i < 2000; ++i) rows.push_back({Ts(1575158400000 + i), Dec("1.25", 1.25), Text("AmazonEC2")});
+  LoadSegment(**sink, Key("2019-12-01", "a1"), TestBatch(rows));
+  ASSERT_TRUE(std::filesystem::exists(path_ + "-wal"));  // the sink is still open
+  EXPECT_EQ(std::filesystem::file_size(path_ + "-wal"), 0u);
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM cur"), std::vector<std::string>{"2000"});
+}
+
+// The sink knows no CUR names: the loader says which column to index and which to total.
+TEST_F(SqliteSinkTest, TheLoaderNamesTheDateColumnToIndexAndTheColumnToTotal) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink);
+  auto txn = (*sink)->Begin("cur", ColumnRoles{"line_item_product_code", "line_item_unblended_cost"});
+  ASSERT_TRUE(txn);
+  ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
+  auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
+  ASSERT_TRUE(seg);
+  ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(1575158400000), Dec("1.5", 1.5), Text("a")},
+                                                      {Ts(1575158400000), Dec("2.25", 2.25), Text("b")}})));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{2, "3.75", Finality::kFinal}));
+  ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
+  ASSERT_TRUE((*txn)->Commit());
+  EXPECT_EQ(Query(path_, "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
+            std::vector<std::string>{"CREATE INDEX \"cur__s1_usage_start\" ON \"cur__s1\"(\"line_item_product_code\")"});
+  auto state = (*sink)->ReadState("cur");
+  ASSERT_TRUE(state);
+  ASSERT_EQ(state->current_segments.size(), 1u);
+  EXPECT_EQ(state->current_segments[0].total, "3.75");
+  EXPECT_EQ(state->current_segments[0].finality, Finality::kFinal);
+  auto totals = (*sink)->CountSegment("cur", state->current_segments[0], "line_item_unblended_cost");
+  ASSERT_TRUE(totals);
+  EXPECT_EQ(totals->rows, 2);
+  EXPECT_DOUBLE_EQ(totals->total, 3.75);
+  auto no_total = (*sink)->CountSegment("cur", state->current_segments[0], "");
+  ASSERT_TRUE(no_total);
+  EXPECT_EQ(no_total->rows, 2);
+  EXPECT_DOUBLE_EQ(no_total->total, 0);
+}
 }  // namespace
 }  // namespace billpipe::sink

@@ -1,10 +1,10 @@
-#include "csv/row_error.h"
+#include "util/row_error.h"
 
 #include <fmt/format.h>
 
-#include "csv/utf8.h"
+#include "util/utf8.h"
 
-namespace billpipe::csv {
+namespace billpipe {
 
 std::string_view RowErrorKindName(RowErrorKind kind) {
   switch (kind) {
@@ -72,4 +72,4 @@ Error RowError::ToError() const {
   return e;
 }
 
-}  // namespace billpipe::csv
+}  // namespace billpipe

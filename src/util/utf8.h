@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace billpipe::csv {
+namespace billpipe {
 
 // Length of the valid UTF-8 sequence starting at p (a byte >= 0x80), given `available` bytes from p;
 // 0 when the bytes there are not valid UTF-8. Returns -1 when the sequence is cut off by the end of
@@ -53,4 +53,4 @@ inline bool IsValidUtf8(std::string_view s, size_t* bad = nullptr) {
   return true;
 }
 
-}  // namespace billpipe::csv
+}  // namespace billpipe
