@@ -208,9 +208,14 @@ TEST_F(CatalogByNameTest, StatusAndVerifyByName) {
   ASSERT_EQ(Run({"dataset", "edit", "named", "--account", "bad", "--no-check"}).exit_code, 0);
   auto refused = Run({"verify", "named"});
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_TRUE(refused.err.starts_with("billpipe: period 2026-11 (s3://billing/cur/named/20261101-20261201/"
-                                      "named-Manifest.json): Failed to authenticate. Verify the credentials and try "
-                                      "again. AWS error code: SignatureDoesNotMatch, request id: "))
+  // Issue 11 o: the sentence first, then the AWS code and request id, then the period and key.
+  EXPECT_TRUE(refused.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. "
+                                      "billpipe is ready, but the credentials you entered are invalid. Verify your "
+                                      "account credentials and try again. AWS error code: SignatureDoesNotMatch, "
+                                      "request id: "))
+      << refused.err;
+  EXPECT_TRUE(refused.err.ends_with(". While reading period 2026-11 (s3://billing/cur/named/20261101-20261201/"
+                                    "named-Manifest.json).\n"))
       << refused.err;
 }
 
@@ -229,7 +234,7 @@ TEST_F(CatalogByNameTest, CreateEditAndImportCheckTheReport) {
   auto refused = Run({"dataset", "create", "c_bad", "--account", "bad", "--bucket", "billing", "--prefix", "cur",
                       "--report", "checked", "--date", "2026-11-02"});
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_TRUE(refused.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. AWS "
+  EXPECT_TRUE(refused.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS "
                                       "error code: SignatureDoesNotMatch, request id: "))
       << refused.err;
   EXPECT_EQ(Run({"dataset", "list"}).out, "No datasets. Create one with 'billpipe dataset create'.\n");
@@ -372,13 +377,13 @@ TEST_F(CatalogByNameTest, AccountTestWithoutABucketListsTheBuckets) {
 
   auto bad = AddAccount("wrong", /*good=*/false);
   EXPECT_EQ(bad.exit_code, 1);
-  ASSERT_TRUE(bad.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. AWS error "
+  ASSERT_TRUE(bad.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error "
                                   "code: SignatureDoesNotMatch, request id: "))
       << bad.err;
   ASSERT_EQ(AddAccount("wrong", /*good=*/false, /*test=*/false).exit_code, 0);
   auto t = Run({"account", "test", "wrong"});
   EXPECT_EQ(t.exit_code, 1);
-  EXPECT_TRUE(t.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. AWS error "
+  EXPECT_TRUE(t.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error "
                                 "code: SignatureDoesNotMatch, request id: "))
       << t.err;
 }

@@ -87,7 +87,7 @@ TEST_F(RunCliTest, LoadsFromS3AndPrintsTheSummary) {
 TEST_F(RunCliTest, WrongSecretSaysFailedToAuthenticate) {
   auto r = RunBillpipe(RunArgs(), Env("not-the-secret"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err.rfind("billpipe: Failed to authenticate. Verify the credentials and try again. AWS error code: "
+  EXPECT_EQ(r.err.rfind("billpipe: Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: "
                       "SignatureDoesNotMatch, request id: ", 0),
             0u) << r.err;
   EXPECT_EQ(r.err.find("not-the-secret"), std::string::npos);

@@ -155,7 +155,7 @@ class RefusingStore final : public s3::ObjectStore {
  public:
   explicit RefusingStore(s3::ObjectStore& inner) : inner_(inner) {}
   Result<s3::Listing> List(const std::string&, const std::string&, const std::string&) override {
-    Error e(ErrorCode::kAuth, "Failed to authenticate. Verify the credentials and try again. AWS error code: "
+    Error e(ErrorCode::kAuth, "Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: "
                               "InvalidAccessKeyId, request id: R1.");
     e.aws_code = "InvalidAccessKeyId";
     e.request_id = "R1";
@@ -190,7 +190,7 @@ TEST_F(SeamsTest, ARefusedLoginStartsTheMessageWhereThePeriodIsNamed) {
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().code, ErrorCode::kAuth);
   EXPECT_EQ(report.error().message,
-            "Failed to authenticate. Verify the credentials and try again. AWS error code: InvalidAccessKeyId, "
+            "Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: InvalidAccessKeyId, "
             "request id: R1. While reading period 2019-11 "
             "(s3://billing/cur/daily/20191101-20191201/daily-Manifest.json).");
 }

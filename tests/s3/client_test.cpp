@@ -184,7 +184,7 @@ TEST_F(S3ClientTest, WrongSecretSaysExactlyFailedToAuthenticate) {
   EXPECT_EQ(e.http_status, 403);
   EXPECT_EQ(e.aws_code, "SignatureDoesNotMatch");
   ASSERT_EQ(e.request_id.size(), 16u);
-  EXPECT_EQ(e.message, "Failed to authenticate. Verify the credentials and try again. AWS error code: "
+  EXPECT_EQ(e.message, "Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: "
                        "SignatureDoesNotMatch, request id: " + e.request_id + ".");
   EXPECT_EQ(e.message.find("wrong-secret"), std::string::npos);
 
@@ -206,7 +206,7 @@ TEST_F(S3ClientTest, UnknownKeyIdSaysFailedToAuthenticate) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kAuth);
   EXPECT_EQ(r.error().aws_code, "InvalidAccessKeyId");
-  EXPECT_EQ(r.error().message, "Failed to authenticate. Verify the credentials and try again. AWS error code: "
+  EXPECT_EQ(r.error().message, "Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: "
                                "InvalidAccessKeyId, request id: " + r.error().request_id + ".");
 }
 
@@ -238,7 +238,7 @@ TEST_F(S3ClientTest, ListBucketsIsASignedGetOfTheServiceRoot) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kAuth);
   EXPECT_EQ(bad.error().aws_code, "SignatureDoesNotMatch");
-  EXPECT_EQ(bad.error().message, "Failed to authenticate. Verify the credentials and try again. AWS error code: "
+  EXPECT_EQ(bad.error().message, "Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: "
                                  "SignatureDoesNotMatch, request id: " + bad.error().request_id + ".");
 }
 

@@ -30,7 +30,7 @@ TEST(S3Errors, AuthCodesGiveTheExactSentence) {
   for (const char* code : {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"}) {
     Error e = Map(Operation::kList, Answer(403, ErrorXml(code)));
     EXPECT_EQ(e.code, ErrorCode::kAuth);
-    EXPECT_EQ(e.message, std::string("Failed to authenticate. Verify the credentials and try again. AWS error code: ") +
+    EXPECT_EQ(e.message, std::string("Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: ") +
                              code + ", request id: 4442587FB7D0A2F9.");
     EXPECT_EQ(e.aws_code, code);
     EXPECT_EQ(e.request_id, "4442587FB7D0A2F9");

@@ -86,6 +86,8 @@ TEST_F(LsCommandTest, WrongSecretPrintsExactlyFailedToAuthenticate) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_TRUE(std::regex_match(r.err, std::regex("billpipe: Failed to authenticate\\. Verify the credentials and try again\\. "
+                                                 "billpipe is ready, but the credentials you entered are invalid\\. "
+                                                 "Verify your account credentials and try again\\. "
                                                  "AWS error code: SignatureDoesNotMatch, request id: [0-9A-F]{16}\\.\n")))
       << r.err;
 }
@@ -94,6 +96,8 @@ TEST_F(LsCommandTest, UnknownKeyIdPrintsFailedToAuthenticate) {
   auto r = Ls({"s3://billing/"}, Env("AKIAUNKNOWN000000000", "x"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(std::regex_match(r.err, std::regex("billpipe: Failed to authenticate\\. Verify the credentials and try again\\. "
+                                                 "billpipe is ready, but the credentials you entered are invalid\\. "
+                                                 "Verify your account credentials and try again\\. "
                                                  "AWS error code: InvalidAccessKeyId, request id: [0-9A-F]{16}\\.\n")))
       << r.err;
 }
