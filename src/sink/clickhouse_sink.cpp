@@ -14,10 +14,6 @@
 namespace billpipe::sink {
 namespace {
 
-// The columns the sink totals and spreads rows by. (Named by the loader once the sink contract carries them.)
-constexpr std::string_view kCostColumn = "line_item_unblended_cost";
-constexpr std::string_view kShardColumn = "identity_line_item_id";
-
 constexpr int kDecimalScale = 10;  // Decimal(38, 10): 28 integer digits, 10 after the point
 // Rows of a segment are sent when this much TabSeparated text has gathered: large inserts make few parts
 // (MergeTree refuses inserts when a partition has too many unmerged parts), and memory stays bounded.
@@ -82,9 +78,9 @@ std::string ToJson(const State& s) {
   for (const auto& g : s.segments) {
     j["segments"].push_back({{"id", g.id}, {"billing_period", g.key.billing_period},
                              {"version_key", g.key.version_key}, {"window_start", g.key.window_start},
-                             {"window_end", g.key.window_end}, {"filter", g.key.filter},
-                             {"line_items", g.line_items}, {"unblended_cost", g.unblended_cost},
-                             {"status", g.status}, {"loaded_at", g.loaded_at}});
+                             {"window_end", g.key.window_end}, {"filter", FilterName(g.key.filter)},
+                             {"line_items", g.line_items}, {"total", g.total},
+                             {"finality", FinalityName(g.finality)}, {"loaded_at", g.loaded_at}});
   }
   j["versions"] = Json::array();
   for (const auto& v : s.versions) {
@@ -109,11 +105,17 @@ Result<State> FromJson(uint64_t revision, const std::string& text) {
     for (const auto& g : j.at("segments")) {
       Segment seg;
       seg.id = g.at("id");
+      auto filter = ParseFilter(g.at("filter").get<std::string>());
+      if (!filter) return Fail(ErrorCode::kBadData, fmt::format("billpipe's state in _billpipe_state is damaged: {}",
+                                                                filter.error().message));
       seg.key = SegmentKey{g.at("billing_period"), g.at("version_key"), g.at("window_start"), g.at("window_end"),
-                           g.at("filter")};
+                           *filter};
       seg.line_items = g.at("line_items");
-      seg.unblended_cost = g.at("unblended_cost");
-      seg.status = g.at("status");
+      seg.total = g.at("total");
+      auto finality = ParseFinality(g.at("finality").get<std::string>());
+      if (!finality) return Fail(ErrorCode::kBadData, fmt::format("billpipe's state in _billpipe_state is damaged: {}",
+                                                                  finality.error().message));
+      seg.finality = *finality;
       seg.loaded_at = g.at("loaded_at");
       s.segments.push_back(std::move(seg));
     }
@@ -259,8 +261,10 @@ using Place = ClickHouseSink::Place;
 class ClickHouseTransaction final : public LoadTransaction {
  public:
   ClickHouseTransaction(const Place& place, ClickHouseServer& coordinator,
-                        std::vector<std::unique_ptr<ClickHouseServer>>& shards, std::string dataset, std::string now)
-      : place_(place), coordinator_(coordinator), shards_(shards), dataset_(std::move(dataset)), now_(std::move(now)) {}
+                        std::vector<std::unique_ptr<ClickHouseServer>>& shards, std::string dataset, ColumnRoles roles,
+                        std::string now)
+      : place_(place), coordinator_(coordinator), shards_(shards), dataset_(std::move(dataset)),
+        roles_(std::move(roles)), now_(std::move(now)) {}
 
   ~ClickHouseTransaction() override {
     if (done_) return;
@@ -365,14 +369,10 @@ class ClickHouseTransaction final : public LoadTransaction {
     return Ok();
   }
 
-  Status FinishSegment(int64_t segment, int64_t line_items, std::string_view unblended_cost,
-                       std::string_view status) override {
+  Status FinishSegment(int64_t segment, const SegmentTotals& totals) override {
     BP_ASSIGN_OR_RETURN(SegmentWriter * seg, Find(segment));
     BP_RETURN_IF_ERROR(Flush(segment, *seg));
-    seg->finished = true;
-    seg->line_items = line_items;
-    seg->unblended_cost = std::string(unblended_cost);
-    seg->status = std::string(status);
+    seg->finished = totals;
     return Ok();
   }
 
@@ -387,9 +387,12 @@ class ClickHouseTransaction final : public LoadTransaction {
       Segment s;
       s.id = id;
       s.key = seg.key;
-      s.line_items = seg.finished ? seg.line_items : 0;
-      s.unblended_cost = seg.finished ? seg.unblended_cost : "0";
-      s.status = seg.finished ? seg.status : "";
+      // An unfinished segment is in no version (a run publishes only finished ones); it is kept in the
+      // state only until garbage collection drops it below.
+      SegmentTotals totals = seg.finished.value_or(SegmentTotals{});
+      s.line_items = totals.line_items;
+      s.total = totals.total;
+      s.finality = totals.finality;
       s.loaded_at = now_;
       next.segments.push_back(std::move(s));
     }
@@ -465,9 +468,7 @@ class ClickHouseTransaction final : public LoadTransaction {
     std::vector<std::string> names;  // the columns of the rows in data
     std::string data;                // TabSeparated rows not sent yet
     int64_t rows = 0;
-    bool finished = false;
-    int64_t line_items = 0;
-    std::string unblended_cost, status;
+    std::optional<SegmentTotals> finished;
   };
 
   Result<SegmentWriter*> Find(int64_t segment) {
@@ -499,12 +500,15 @@ class ClickHouseTransaction final : public LoadTransaction {
     if (!tables_exist_) {
       state_.sharded = !place_.cluster.empty();
       std::string defs = "billing_period Date, version_key String, _segment UInt64";
-      bool has_shard_column = false;
+      bool has_key_column = false;
       for (const auto& c : columns_) {
         defs += fmt::format(", {} {}", ChIdent(c.name), ChType(c.kind));
-        if (c.name == kShardColumn) has_shard_column = true;
+        if (!roles_.key_column.empty() && c.name == roles_.key_column) has_key_column = true;
       }
-      std::string key = has_shard_column ? fmt::format("sipHash64(ifNull({}, ''))", ChIdent(kShardColumn)) : "rand()";
+      // Rows spread over the shards by a hash of the column that identifies a row (ColumnRoles::key_column),
+      // so a row always lands on the same shard; at random when the report has no such column.
+      std::string key = has_key_column ? fmt::format("sipHash64(ifNull({}, ''))", ChIdent(roles_.key_column))
+                                       : std::string("rand()");
       for (auto& shard : shards_) {
         BP_RETURN_IF_ERROR(shard->Run(fmt::format(
             "CREATE TABLE IF NOT EXISTS {} ({}) ENGINE = MergeTree PARTITION BY (toYYYYMM(billing_period), _segment) "
@@ -555,6 +559,7 @@ class ClickHouseTransaction final : public LoadTransaction {
   ClickHouseServer& coordinator_;
   std::vector<std::unique_ptr<ClickHouseServer>>& shards_;
   std::string dataset_;
+  ColumnRoles roles_;  // key_column: the shard hash of a new dataset's tables
   std::string now_;
   State state_;       // as read at the start
   State next_state_;  // made by Publish
@@ -653,8 +658,8 @@ Result<DatasetState> ClickHouseSink::ReadState(std::string_view dataset) {
   return out;
 }
 
-Result<std::unique_ptr<LoadTransaction>> ClickHouseSink::Begin(std::string_view dataset) {
-  auto txn = std::make_unique<ClickHouseTransaction>(place_, *coordinator_, shards_, std::string(dataset),
+Result<std::unique_ptr<LoadTransaction>> ClickHouseSink::Begin(std::string_view dataset, const ColumnRoles& roles) {
+  auto txn = std::make_unique<ClickHouseTransaction>(place_, *coordinator_, shards_, std::string(dataset), roles,
                                                      FormatTimestamp(clock_.Now()));
   BP_RETURN_IF_ERROR(txn->Start());
   return std::unique_ptr<LoadTransaction>(std::move(txn));
@@ -702,14 +707,16 @@ Result<int64_t> ClickHouseSink::Restore(std::string_view dataset, int64_t versio
   return next;
 }
 
-Result<Sink::StoredTotals> ClickHouseSink::CountSegment(std::string_view dataset, const Segment& segment) {
+Result<Sink::StoredTotals> ClickHouseSink::CountSegment(std::string_view dataset, const Segment& segment,
+                                                       std::string_view total_column) {
   BP_ASSIGN_OR_RETURN(State s, ReadStateFrom(*coordinator_, dataset));
   if (!s.exists) return StoredTotals{};
-  bool has_cost = false;
-  for (const auto& c : s.columns) has_cost = has_cost || c.name == kCostColumn;
+  bool has_total = false;
+  for (const auto& c : s.columns) has_total = has_total || (!total_column.empty() && c.name == total_column);
   BP_ASSIGN_OR_RETURN(auto out, coordinator_->Run(fmt::format(
       "SELECT count(), {} FROM {} WHERE _segment = {}",
-      has_cost ? fmt::format("toString(sum(ifNull({}, toDecimal128(0, 10))))", ChIdent(kCostColumn)) : "'0'",
+      has_total ? fmt::format("toString(sum(ifNull({}, toDecimal128(0, 10))))", ChIdent(total_column))
+                : std::string("'0'"),
       s.sharded ? All(dataset) : Local(dataset), segment.id)));
   auto rows = ParseTsv(out);
   if (rows.empty() || rows[0].size() != 2) return Fail(ErrorCode::kBadData, "unexpected answer counting a segment");

@@ -10,7 +10,8 @@
 //                 version_key String, _segment UInt64, then the dataset's columns, all Nullable: decimals
 //                 Decimal(38, 10), timestamps DateTime('UTC') (seconds), everything else String.
 //   NAME__all     Distributed over the NAME__local tables (cluster only), rows spread by
-//                 sipHash64(identity_line_item_id).
+//                 sipHash64 of the column that identifies a line (ColumnRoles::key_column: the line item
+//                 id in CUR), or rand() when the report has none.
 //   NAME          a view: the rows of the segments of the current version. Query this. It filters
 //                 _segment GLOBAL IN the current version's segments, read from _billpipe_state on the
 //                 server the query is sent to, once per query.
@@ -39,10 +40,11 @@ class ClickHouseSink final : public Sink {
 
   std::string Describe() const override;
   Result<DatasetState> ReadState(std::string_view dataset) override;
-  Result<std::unique_ptr<LoadTransaction>> Begin(std::string_view dataset) override;
+  Result<std::unique_ptr<LoadTransaction>> Begin(std::string_view dataset, const ColumnRoles& roles) override;
   Result<std::vector<DatasetVersion>> ListVersions(std::string_view dataset) override;
   Result<int64_t> Restore(std::string_view dataset, int64_t version) override;
-  Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment) override;
+  Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment,
+                                    std::string_view total_column) override;
   Result<bool> DropDataset(std::string_view dataset) override;
 
   // The shards' HTTP base URLs, in shard order (one, the destination's server, without a cluster).

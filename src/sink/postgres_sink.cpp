@@ -13,10 +13,6 @@
 namespace billpipe::sink {
 namespace {
 
-// The columns the sink indexes and totals. (Named by the loader once the sink contract carries them.)
-constexpr std::string_view kDateColumn = "line_item_usage_start_date";
-constexpr std::string_view kCostColumn = "line_item_unblended_cost";
-
 // Advisory lock keys: (kLockClass, hashtext(dataset)) for a dataset's runs, (kLockClass, 0) while creating
 // the bookkeeping tables. 'bill' in ASCII.
 constexpr int kLockClass = 0x62696c6c;
@@ -222,8 +218,8 @@ void AppendCopyText(std::string& out, std::string_view text) {
 // of a run that fails are dropped by the run itself when it can, else (killed) by the next run's Publish.
 class PostgresTransaction final : public LoadTransaction {
  public:
-  PostgresTransaction(PgConn& db, std::string dataset, std::string now)
-      : db_(db), dataset_(std::move(dataset)), now_(std::move(now)) {}
+  PostgresTransaction(PgConn& db, std::string dataset, ColumnRoles roles, std::string now)
+      : db_(db), dataset_(std::move(dataset)), roles_(std::move(roles)), now_(std::move(now)) {}
 
   ~PostgresTransaction() override {
     if (open_) (void)db_.Exec("ROLLBACK");
@@ -272,7 +268,7 @@ class PostgresTransaction final : public LoadTransaction {
     BP_ASSIGN_OR_RETURN(auto rows, db_.Query(
         "INSERT INTO _billpipe_segments(dataset, billing_period, version_key, window_start, window_end, filter, "
         "loaded_at) VALUES($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        {dataset_, key.billing_period, key.version_key, key.window_start, key.window_end, key.filter, now_}));
+        {dataset_, key.billing_period, key.version_key, key.window_start, key.window_end, std::string(FilterName(key.filter)), now_}));
     int64_t id = ToInt(rows.At(0, 0));
     SegmentWriter& seg = segments_[id];
     seg.table = SegmentTable(dataset_, id);
@@ -324,15 +320,14 @@ class PostgresTransaction final : public LoadTransaction {
     return Ok();
   }
 
-  Status FinishSegment(int64_t segment, int64_t line_items, std::string_view unblended_cost,
-                       std::string_view status) override {
+  Status FinishSegment(int64_t segment, const SegmentTotals& totals) override {
     BP_ASSIGN_OR_RETURN(SegmentWriter * seg, Find(segment));
-    if (seg->columns.count(std::string(kDateColumn))) {
+    if (!roles_.date_column.empty() && seg->columns.count(roles_.date_column)) {
       BP_RETURN_IF_ERROR(OpenChunk());
       // Built once after the rows: far cheaper than keeping an index up to date per row.
-      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX ON {}({})", seg->table, PgIdent(kDateColumn))));
+      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE INDEX ON {}({})", seg->table, PgIdent(roles_.date_column))));
     }
-    seg->finished = Finished{line_items, std::string(unblended_cost), std::string(status)};
+    seg->finished = totals;
     return CommitChunk();
   }
 
@@ -347,8 +342,8 @@ class PostgresTransaction final : public LoadTransaction {
       if (!seg.finished) continue;
       BP_RETURN_IF_ERROR(db_.Query("UPDATE _billpipe_segments SET line_items = $1, unblended_cost = $2, status = $3 "
                                    "WHERE id = $4",
-                                   {std::to_string(seg.finished->line_items), seg.finished->unblended_cost,
-                                    seg.finished->status, std::to_string(id)}));
+                                   {std::to_string(seg.finished->line_items), seg.finished->total,
+                                    std::string(FinalityName(seg.finished->finality)), std::to_string(id)}));
     }
     BP_ASSIGN_OR_RETURN(int64_t version, RecordVersion(db_, dataset_, segments, note, now_));
     BP_RETURN_IF_ERROR(RebuildView(db_, dataset_));  // before the old tables go: the old view uses them
@@ -370,15 +365,11 @@ class PostgresTransaction final : public LoadTransaction {
   // COPY data is sent in pieces of about this size.
   static constexpr size_t kCopyBufferBytes = 1 << 20;
 
-  struct Finished {
-    int64_t line_items;
-    std::string unblended_cost, status;
-  };
   struct SegmentWriter {
     std::string table;  // quoted
     std::set<std::string> columns;
     int64_t rows = 0;
-    std::optional<Finished> finished;
+    std::optional<SegmentTotals> finished;
   };
 
   Result<SegmentWriter*> Find(int64_t segment) {
@@ -458,6 +449,7 @@ class PostgresTransaction final : public LoadTransaction {
 
   PgConn& db_;
   std::string dataset_;
+  ColumnRoles roles_;  // date_column: indexed in each segment
   std::string now_;
   std::vector<ColumnDef> columns_;  // the dataset's, with this run's additions at the end
   size_t known_columns_ = 0;        // how many of columns_ are recorded
@@ -528,10 +520,14 @@ Result<DatasetState> PostgresSink::ReadState(std::string_view dataset) {
     for (size_t r = 0; r < rows.rows.size(); ++r) {
       Segment s;
       s.id = ToInt(rows.At(r, 0));
-      s.key = SegmentKey{rows.At(r, 1), rows.At(r, 2), rows.At(r, 3), rows.At(r, 4), rows.At(r, 5)};
+      BP_ASSIGN_OR_RETURN(Filter filter, ParseFilter(rows.At(r, 5)));
+      s.key = SegmentKey{rows.At(r, 1), rows.At(r, 2), rows.At(r, 3), rows.At(r, 4), filter};
       s.line_items = ToInt(rows.At(r, 6));
-      s.unblended_cost = rows.At(r, 7);
-      s.status = rows.At(r, 8);
+      s.total = rows.At(r, 7);
+      // '' is a segment begun by a run that did not finish it (never part of a version).
+      if (!rows.At(r, 8).empty()) {
+        BP_ASSIGN_OR_RETURN(s.finality, ParseFinality(rows.At(r, 8)));
+      }
       s.loaded_at = rows.At(r, 9);
       out.current_segments.push_back(std::move(s));
     }
@@ -540,8 +536,9 @@ Result<DatasetState> PostgresSink::ReadState(std::string_view dataset) {
   return state;
 }
 
-Result<std::unique_ptr<LoadTransaction>> PostgresSink::Begin(std::string_view dataset) {
-  auto txn = std::make_unique<PostgresTransaction>(*conn_, std::string(dataset), FormatTimestamp(clock_.Now()));
+Result<std::unique_ptr<LoadTransaction>> PostgresSink::Begin(std::string_view dataset, const ColumnRoles& roles) {
+  auto txn = std::make_unique<PostgresTransaction>(*conn_, std::string(dataset), roles,
+                                                   FormatTimestamp(clock_.Now()));
   auto seen = seen_version_.find(dataset);
   BP_RETURN_IF_ERROR(txn->Start(seen == seen_version_.end() ? std::nullopt
                                                             : std::optional<std::optional<int64_t>>(seen->second)));
@@ -581,15 +578,16 @@ Result<int64_t> PostgresSink::Restore(std::string_view dataset, int64_t version)
   });
 }
 
-Result<Sink::StoredTotals> PostgresSink::CountSegment(std::string_view dataset, const Segment& segment) {
+Result<Sink::StoredTotals> PostgresSink::CountSegment(std::string_view dataset, const Segment& segment,
+                                                     std::string_view total_column) {
   std::string name = SegmentTableName(dataset, segment.id);
   BP_ASSIGN_OR_RETURN(auto columns, TableColumns(*conn_, name));
   BP_ASSIGN_OR_RETURN(auto exists, conn_->Query("SELECT to_regclass($1) IS NOT NULL", {PgIdent(name)}));
   if (exists.At(0, 0) != "t") return StoredTotals{};  // no such table: nothing stored
-  bool has_cost = std::find(columns.begin(), columns.end(), kCostColumn) != columns.end();
+  bool has_total = !total_column.empty() && std::find(columns.begin(), columns.end(), total_column) != columns.end();
   BP_ASSIGN_OR_RETURN(auto rows, conn_->Query(fmt::format(
-      "SELECT count(*), {} FROM {}", has_cost ? fmt::format("coalesce(sum({}), 0)::text", PgIdent(kCostColumn))
-                                              : std::string("'0'"), PgIdent(name))));
+      "SELECT count(*), {} FROM {}", has_total ? fmt::format("coalesce(sum({}), 0)::text", PgIdent(total_column))
+                                               : std::string("'0'"), PgIdent(name))));
   return StoredTotals{ToInt(rows.At(0, 0)), std::strtod(rows.At(0, 1).c_str(), nullptr)};
 }
 

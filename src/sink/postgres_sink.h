@@ -42,10 +42,11 @@ class PostgresSink final : public Sink {
   // Takes the dataset's advisory lock (kConflict when another session holds it), and refuses (kConflict)
   // when the dataset's current version changed since this sink's last ReadState of it: the plan was made
   // on a state that is gone.
-  Result<std::unique_ptr<LoadTransaction>> Begin(std::string_view dataset) override;
+  Result<std::unique_ptr<LoadTransaction>> Begin(std::string_view dataset, const ColumnRoles& roles) override;
   Result<std::vector<DatasetVersion>> ListVersions(std::string_view dataset) override;
   Result<int64_t> Restore(std::string_view dataset, int64_t version) override;
-  Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment) override;
+  Result<StoredTotals> CountSegment(std::string_view dataset, const Segment& segment,
+                                    std::string_view total_column) override;
   Result<bool> DropDataset(std::string_view dataset) override;
 
   // The server process of this sink's connection (tests terminate it to simulate a lost connection).

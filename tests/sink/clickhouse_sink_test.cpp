@@ -78,8 +78,9 @@ const std::vector<ColumnDef> kColumns = {
 };
 const std::vector<std::string> kNames = {"identity_line_item_id", "line_item_usage_start_date",
                                          "line_item_unblended_cost", "line_item_product_code"};
+const ColumnRoles kRoles = ColumnRoles{"line_item_usage_start_date", "line_item_unblended_cost", "identity_line_item_id"};
 
-SegmentKey Key(std::string period, std::string version) { return SegmentKey{period, version, period, "2019-12-31", "all"}; }
+SegmentKey Key(std::string period, std::string version) { return SegmentKey{period, version, period, "2019-12-31", Filter::kAll}; }
 
 // n rows with ids id0..id(n-1), each costing cost.
 struct Rows {
@@ -126,7 +127,7 @@ class ClickHouseSinkTest : public ::testing::Test {
 
   int64_t Load(Sink& sink, SegmentKey key, const TestBatch& batch, std::vector<int64_t> keep = {}, int retention = 1,
                const std::string& dataset = "cur") {
-    auto txn = sink.Begin(dataset);
+    auto txn = sink.Begin(dataset, kRoles);
     EXPECT_TRUE(txn) << txn.error().message;
     if (!txn) return 0;
     EXPECT_TRUE((*txn)->EnsureColumns(kColumns));
@@ -134,7 +135,7 @@ class ClickHouseSinkTest : public ::testing::Test {
     EXPECT_TRUE(seg) << seg.error().message;
     auto ins = (*txn)->Insert(*seg, kNames, batch);
     EXPECT_TRUE(ins) << ins.error().message;
-    EXPECT_TRUE((*txn)->FinishSegment(*seg, static_cast<int64_t>(batch.rows()), "1.5", "estimated"));
+    EXPECT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{static_cast<int64_t>(batch.rows()), "1.5", Finality::kEstimated}));
     keep.push_back(*seg);
     auto published = (*txn)->Publish(keep, "replace run", retention);
     EXPECT_TRUE(published) << published.error().message;
@@ -157,13 +158,13 @@ TEST_F(ClickHouseSinkTest, RowsAreSpreadOverTheShardsAndExactThroughTheView) {
                    {Text("c"), Ts(1575158401000), Dec("0.00000000010000"), Text("tab\there\nline \\ back")},
                    {Text("d"), Null(), Null(), Text("")}});
   Load(*sink, Key("2019-12-01", "a1"), Rows(200, "0.0100000000").Batch());
-  auto txn = sink->Begin("cur");
+  auto txn = sink->Begin("cur", kRoles);
   ASSERT_TRUE(txn) << txn.error().message;
   auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
   ASSERT_TRUE(seg);
   ASSERT_TRUE((*txn)->Insert(*seg, kNames, batch));
   ASSERT_TRUE((*txn)->Insert(*seg, kNames, Rows(200, "0.0100000000", "x").Batch()));
-  ASSERT_TRUE((*txn)->FinishSegment(*seg, 204, "3.0000000002", "estimated"));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{204, "3.0000000002", Finality::kEstimated}));
   ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
   // Published but not committed: every reader still sees version 1, on either server.
   EXPECT_EQ(Read(InDb("SELECT count(), sum(line_item_unblended_cost) FROM {db}.cur")), "200\t2.0000000000");
@@ -192,11 +193,11 @@ TEST_F(ClickHouseSinkTest, RowsAreSpreadOverTheShardsAndExactThroughTheView) {
   ASSERT_EQ(state->current_segments.size(), 1u);
   EXPECT_EQ(state->current_segments[0].key, Key("2019-12-01", "a2"));
   EXPECT_EQ(state->current_segments[0].line_items, 204);
-  EXPECT_EQ(state->current_segments[0].unblended_cost, "3.0000000002");
-  auto totals = sink->CountSegment("cur", state->current_segments[0]);
+  EXPECT_EQ(state->current_segments[0].total, "3.0000000002");
+  auto totals = sink->CountSegment("cur", state->current_segments[0], "line_item_unblended_cost");
   ASSERT_TRUE(totals) << totals.error().message;
   EXPECT_EQ(totals->rows, 204);
-  EXPECT_DOUBLE_EQ(totals->unblended_cost, 3.0000000002);
+  EXPECT_DOUBLE_EQ(totals->total, 3.0000000002);
 }
 
 TEST_F(ClickHouseSinkTest, AFailedRunLeavesNothingVisibleAndItsPartitionsGo) {
@@ -204,12 +205,12 @@ TEST_F(ClickHouseSinkTest, AFailedRunLeavesNothingVisibleAndItsPartitionsGo) {
   ASSERT_TRUE(sink);
   Load(*sink, Key("2019-12-01", "a1"), Rows(10, "1.0000000000").Batch());
   {
-    auto txn = sink->Begin("cur");
+    auto txn = sink->Begin("cur", kRoles);
     ASSERT_TRUE(txn);
     auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
     ASSERT_TRUE(seg);
     ASSERT_TRUE((*txn)->Insert(*seg, kNames, Rows(30, "5.0000000000").Batch()));
-    ASSERT_TRUE((*txn)->FinishSegment(*seg, 30, "150", "estimated"));  // its rows are in the shards, unpublished
+    ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{30, "150", Finality::kEstimated}));  // its rows are in the shards, unpublished
     EXPECT_EQ(Read(InDb("SELECT count(), sum(line_item_unblended_cost) FROM {db}.cur")), "10\t10.0000000000");
     EXPECT_EQ(Read(InDb("SELECT count() FROM {db}.cur__all")), "40");
   }  // destroyed without Commit
@@ -248,7 +249,7 @@ TEST_F(ClickHouseSinkTest, NewColumnsAreAddedOnEveryShardAndOldRowsReadNull) {
   auto sink = Open();
   ASSERT_TRUE(sink);
   int64_t first = Load(*sink, Key("2019-11-01", "a1"), Rows(4, "1.0000000000").Batch());
-  auto txn = sink->Begin("cur");
+  auto txn = sink->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   std::vector<ColumnDef> more = kColumns;
   more.push_back({"resource_tags_user_team", ColumnKind::kText, "resourceTags/user:Team"});
@@ -257,7 +258,7 @@ TEST_F(ClickHouseSinkTest, NewColumnsAreAddedOnEveryShardAndOldRowsReadNull) {
   ASSERT_TRUE(seg);
   std::vector<std::string> names = {"identity_line_item_id", "resource_tags_user_team", "line_item_unblended_cost"};
   ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("z1"), Text("web"), Dec("2")}, {Text("z2"), Text(""), Dec("2")}})));
-  ASSERT_TRUE((*txn)->FinishSegment(*seg, 2, "4", "estimated"));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{2, "4", Finality::kEstimated}));
   ASSERT_TRUE((*txn)->Publish({first, *seg}, "partition run", 1));
   ASSERT_TRUE((*txn)->Commit());
   for (bool second : {false, true}) {
@@ -270,7 +271,7 @@ TEST_F(ClickHouseSinkTest, NewColumnsAreAddedOnEveryShardAndOldRowsReadNull) {
 TEST_F(ClickHouseSinkTest, TooManyDecimalPlacesFailTheRunClearly) {
   auto sink = Open();
   ASSERT_TRUE(sink);
-  auto txn = sink->Begin("cur");
+  auto txn = sink->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
   auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
@@ -292,17 +293,17 @@ TEST_F(ClickHouseSinkTest, AShardStoppedMidLoadFailsTheRunAndTheNextRunFinishesT
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   };
   {
-    auto txn = sink->Begin("cur");
+    auto txn = sink->Begin("cur", kRoles);
     ASSERT_TRUE(txn);
     auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
     ASSERT_TRUE(seg);
     ASSERT_TRUE((*txn)->Insert(*seg, kNames, Rows(100, "2.0000000000").Batch()));
-    ASSERT_TRUE((*txn)->FinishSegment(*seg, 100, "200", "estimated"));
+    ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{100, "200", Finality::kEstimated}));
     auto seg2 = (*txn)->BeginSegment(Key("2019-11-01", "b1"));
     ASSERT_TRUE(seg2);
     ASSERT_TRUE((*txn)->Insert(*seg2, kNames, Rows(100, "3.0000000000").Batch()));
     shard("stop");
-    auto lost = (*txn)->FinishSegment(*seg2, 100, "300", "estimated");
+    auto lost = (*txn)->FinishSegment(*seg2, SegmentTotals{100, "300", Finality::kEstimated});
     ASSERT_FALSE(lost);
     EXPECT_EQ(lost.error().message.rfind(fmt::format("loading segment {} of dataset 'cur': ClickHouse at {} "
                                                      "refused an INSERT of rows: ", *seg2, url_), 0),
@@ -360,6 +361,57 @@ TEST(ClickHouseDestinationTest, DestinationsAreParsedAndMistakesExplained) {
             "clickhouse://host[:port][/database][?cluster=NAME], e.g. clickhouse://127.0.0.1:8123/billing.");
   EXPECT_EQ(ParseClickHouseDestination("clickhouse://ch:http/x").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ParseClickHouseDestination("clickhouse://ch/my-db").error().code, ErrorCode::kInvalidArgument);
+}
+
+// The sink knows no report's column names: rows spread by a hash of the roles' key column (one line's
+// rows always on one shard), at random without one; the total is the roles' total column.
+TEST_F(ClickHouseSinkTest, TheRolesNameTheShardKeyAndTheTotalledColumn) {
+  auto sink = Open();
+  ASSERT_TRUE(sink);
+  Load(*sink, Key("2019-12-01", "a1"), Rows(10, "0.5000000000").Batch());
+  auto keyed = sink->Begin("other", ColumnRoles{"", "line_item_unblended_cost", "line_item_product_code"});
+  ASSERT_TRUE(keyed) << keyed.error().message;
+  ASSERT_TRUE((*keyed)->EnsureColumns(kColumns));
+  auto seg = (*keyed)->BeginSegment(SegmentKey{"2019-12-01", "v1", "2019-12-01", "2019-12-31", Filter::kEstimated});
+  ASSERT_TRUE(seg) << seg.error().message;
+  ASSERT_TRUE((*keyed)->Insert(*seg, kNames, Rows(10, "0.2500000000").Batch()));
+  ASSERT_TRUE((*keyed)->FinishSegment(*seg, SegmentTotals{10, "2.5", Finality::kRestated}));
+  ASSERT_TRUE((*keyed)->Publish({*seg}, "replace run", 1));
+  ASSERT_TRUE((*keyed)->Commit());
+  auto random = sink->Begin("third", ColumnRoles{});
+  ASSERT_TRUE(random) << random.error().message;
+  ASSERT_TRUE((*random)->EnsureColumns(kColumns));
+  auto seg3 = (*random)->BeginSegment(Key("2019-12-01", "v1"));
+  ASSERT_TRUE(seg3) << seg3.error().message;
+  ASSERT_TRUE((*random)->Insert(*seg3, kNames, Rows(10, "1").Batch()));
+  ASSERT_TRUE((*random)->FinishSegment(*seg3, SegmentTotals{10, "10", Finality::kEstimated}));
+  ASSERT_TRUE((*random)->Publish({*seg3}, "replace run", 1));
+  ASSERT_TRUE((*random)->Commit());
+  EXPECT_EQ(Read(InDb("SELECT name, engine_full FROM system.tables WHERE database = '{db}' AND name LIKE '%__all' "
+                      "ORDER BY name")),
+            InDb("cur__all\tDistributed(billpipe_test, {db}, cur__local, "
+                 "sipHash64(ifNull(identity_line_item_id, \\'\\')))\n"
+                 "other__all\tDistributed(billpipe_test, {db}, other__local, "
+                 "sipHash64(ifNull(line_item_product_code, \\'\\')))\n"
+                 "third__all\tDistributed(billpipe_test, {db}, third__local, rand())"));
+  // Every row of the keyed dataset has one product code: all on one shard.
+  std::string one = Read(InDb("SELECT count() FROM {db}.other__local"));
+  std::string two = Read(InDb("SELECT count() FROM {db}.other__local"), true);
+  EXPECT_TRUE((one == "10" && two == "0") || (one == "0" && two == "10")) << one << " " << two;
+  auto state = sink->ReadState("other");
+  ASSERT_TRUE(state) << state.error().message;
+  ASSERT_EQ(state->current_segments.size(), 1u);
+  EXPECT_EQ(state->current_segments[0].key.filter, Filter::kEstimated);
+  EXPECT_EQ(state->current_segments[0].total, "2.5");
+  EXPECT_EQ(state->current_segments[0].finality, Finality::kRestated);
+  auto totals = sink->CountSegment("other", state->current_segments[0], "line_item_unblended_cost");
+  ASSERT_TRUE(totals) << totals.error().message;
+  EXPECT_EQ(totals->rows, 10);
+  EXPECT_DOUBLE_EQ(totals->total, 2.5);
+  auto no_total = sink->CountSegment("other", state->current_segments[0], "");
+  ASSERT_TRUE(no_total) << no_total.error().message;
+  EXPECT_EQ(no_total->rows, 10);
+  EXPECT_DOUBLE_EQ(no_total->total, 0);
 }
 
 TEST_F(ClickHouseSinkTest, AnUnknownClusterIsRefusedNamingTheKnownOnes) {

@@ -39,9 +39,10 @@ const std::vector<ColumnDef> kColumns = {
 };
 const std::vector<std::string> kNames = {"line_item_usage_start_date", "line_item_unblended_cost",
                                          "line_item_product_code"};
+const ColumnRoles kRoles = ColumnRoles{"line_item_usage_start_date", "line_item_unblended_cost", ""};
 
 SegmentKey Key(std::string period, std::string version) {
-  return SegmentKey{period, version, period, "2019-12-31", "all"};
+  return SegmentKey{period, version, period, "2019-12-31", Filter::kAll};
 }
 
 std::vector<std::string> V(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
@@ -65,7 +66,7 @@ class PostgresSinkTest : public ::testing::Test {
   // Loads one segment of rows as a new version; returns the segment id.
   int64_t LoadSegment(Sink& sink, SegmentKey key, const TestBatch& batch, std::vector<int64_t> keep = {},
                       int retention = 1, const std::string& dataset = "cur") {
-    auto txn = sink.Begin(dataset);
+    auto txn = sink.Begin(dataset, kRoles);
     EXPECT_TRUE(txn) << txn.error().message;
     if (!txn) return 0;
     EXPECT_TRUE((*txn)->EnsureColumns(kColumns));
@@ -73,7 +74,7 @@ class PostgresSinkTest : public ::testing::Test {
     EXPECT_TRUE(seg) << seg.error().message;
     auto ins = (*txn)->Insert(*seg, kNames, batch);
     EXPECT_TRUE(ins) << ins.error().message;
-    EXPECT_TRUE((*txn)->FinishSegment(*seg, static_cast<int64_t>(batch.rows()), "1.5", "estimated"));
+    EXPECT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{static_cast<int64_t>(batch.rows()), "1.5", Finality::kEstimated}));
     keep.push_back(*seg);
     auto published = (*txn)->Publish(keep, "replace run", retention);
     EXPECT_TRUE(published) << published.error().message;
@@ -118,17 +119,17 @@ TEST_F(PostgresSinkTest, RowsAreTypedAndExactThroughTheDatasetView) {
   ASSERT_EQ(state->current_segments.size(), 1u);
   EXPECT_EQ(state->current_segments[0].key, Key("2019-12-01", "a1"));
   EXPECT_EQ(state->current_segments[0].line_items, 3);
-  EXPECT_EQ(state->current_segments[0].unblended_cost, "1.5");
-  EXPECT_EQ(state->current_segments[0].status, "estimated");
+  EXPECT_EQ(state->current_segments[0].total, "1.5");
+  EXPECT_EQ(state->current_segments[0].finality, Finality::kEstimated);
   EXPECT_EQ(state->current_segments[0].loaded_at, "2019-12-01T00:00:00Z");
   EXPECT_EQ(state->columns.size(), 3u);
   ASSERT_TRUE(state->current);
   EXPECT_EQ(state->current->version, 1);
 
-  auto totals = sink->CountSegment("cur", state->current_segments[0]);
+  auto totals = sink->CountSegment("cur", state->current_segments[0], "line_item_unblended_cost");
   ASSERT_TRUE(totals) << totals.error().message;
   EXPECT_EQ(totals->rows, 3);
-  EXPECT_DOUBLE_EQ(totals->unblended_cost, 1.0000000002);
+  EXPECT_DOUBLE_EQ(totals->total, 1.0000000002);
   EXPECT_EQ(sink->Describe().rfind("postgresql://billpipe@127.0.0.1:", 0), 0u) << sink->Describe();
 }
 
@@ -137,12 +138,12 @@ TEST_F(PostgresSinkTest, UncommittedRunIsInvisibleAndItsSegmentsAreDropped) {
   ASSERT_TRUE(sink);
   LoadSegment(*sink, Key("2019-12-01", "a1"), TestBatch({{Ts(0), Dec("1"), Text("a")}}));
   {
-    auto txn = sink->Begin("cur");
+    auto txn = sink->Begin("cur", kRoles);
     ASSERT_TRUE(txn) << txn.error().message;
     auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
     ASSERT_TRUE(seg);
     ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("5"), Text("b")}, {Ts(0), Dec("5"), Text("c")}})));
-    ASSERT_TRUE((*txn)->FinishSegment(*seg, 2, "10", "estimated"));  // its rows are committed, unpublished
+    ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{2, "10", Finality::kEstimated}));  // its rows are committed, unpublished
     EXPECT_EQ(Q("SELECT sum(line_item_unblended_cost) FROM cur"), V({"1"}));
     ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
     // During the final transaction a reader of the view waits for it (the view is being replaced).
@@ -186,7 +187,7 @@ TEST_F(PostgresSinkTest, NewColumnsAreAddedAndOldRowsReadNullAndUsersViewsSurviv
   int64_t first = LoadSegment(*sink, Key("2019-11-01", "a1"), TestBatch({{Ts(0), Dec("1"), Text("a")}}));
   // A user's own view over the dataset: publishing keeps it working.
   ASSERT_EQ(reader_->One("CREATE VIEW my_costs AS SELECT billing_period, line_item_unblended_cost FROM cur"), "");
-  auto txn = sink->Begin("cur");
+  auto txn = sink->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   std::vector<ColumnDef> more = kColumns;
   more.push_back({"resource_tags_user_team", ColumnKind::kText, "resourceTags/user:Team"});
@@ -195,7 +196,7 @@ TEST_F(PostgresSinkTest, NewColumnsAreAddedAndOldRowsReadNullAndUsersViewsSurviv
   ASSERT_TRUE(seg);
   std::vector<std::string> names = {"resource_tags_user_team", "line_item_unblended_cost"};
   ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("web"), Dec("2")}})));
-  ASSERT_TRUE((*txn)->FinishSegment(*seg, 1, "2", "estimated"));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{1, "2", Finality::kEstimated}));
   ASSERT_TRUE((*txn)->Publish({first, *seg}, "partition run", 1));
   ASSERT_TRUE((*txn)->Commit());
   EXPECT_EQ(Q("SELECT coalesce(resource_tags_user_team, 'NULL') FROM cur ORDER BY billing_period"),
@@ -213,14 +214,14 @@ TEST_F(PostgresSinkTest, EmptyTextAndNullStayApartAndEmptyRowsCount) {
   const std::vector<ColumnDef> columns = {{"n", ColumnKind::kText, "a/N"}, {"e", ColumnKind::kText, "a/E"},
                                           {"x", ColumnKind::kText, "a/X"}};
   const std::vector<std::string> names = {"n", "e", "x"};
-  auto txn = sink->Begin("cur");
+  auto txn = sink->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   ASSERT_TRUE((*txn)->EnsureColumns(columns));
   auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
   ASSERT_TRUE(seg);
   ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Null(), Null(), Null()}, {Null(), Null(), Null()}})));
   ASSERT_TRUE((*txn)->Insert(*seg, names, TestBatch({{Text("1"), Text(""), Null()}, {Text("2"), Null(), Text("")}})));
-  ASSERT_TRUE((*txn)->FinishSegment(*seg, 4, "0", "estimated"));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{4, "0", Finality::kEstimated}));
   ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
   ASSERT_TRUE((*txn)->Commit());
   EXPECT_EQ(Q("SELECT coalesce(n, 'NULL') || ' ' || coalesce('''' || e || '''', 'NULL') || ' ' || "
@@ -231,7 +232,7 @@ TEST_F(PostgresSinkTest, EmptyTextAndNullStayApartAndEmptyRowsCount) {
 TEST_F(PostgresSinkTest, ReservedColumnNameIsRefused) {
   auto sink = Open();
   ASSERT_TRUE(sink);
-  auto txn = sink->Begin("cur");
+  auto txn = sink->Begin("cur", kRoles);
   ASSERT_TRUE(txn);
   auto r = (*txn)->EnsureColumns({{"version_key", ColumnKind::kText, "x/VersionKey"}});
   ASSERT_FALSE(r);
@@ -243,9 +244,9 @@ TEST_F(PostgresSinkTest, ASecondRunOfTheDatasetIsRefusedWhileTheFirstHoldsTheLoc
   auto second = Open();
   ASSERT_TRUE(first && second);
   {
-    auto a = first->Begin("cur");
+    auto a = first->Begin("cur", kRoles);
     ASSERT_TRUE(a) << a.error().message;
-    auto b = second->Begin("cur");
+    auto b = second->Begin("cur", kRoles);
     ASSERT_FALSE(b);
     EXPECT_EQ(b.error().code, ErrorCode::kConflict);
     EXPECT_EQ(b.error().message.rfind(fmt::format("Dataset 'cur' in {} is already being loaded (billpipe from "
@@ -259,10 +260,10 @@ TEST_F(PostgresSinkTest, ASecondRunOfTheDatasetIsRefusedWhileTheFirstHoldsTheLoc
     auto drop = second->DropDataset("cur");
     ASSERT_FALSE(drop);
     EXPECT_EQ(drop.error().code, ErrorCode::kConflict);
-    auto other = second->Begin("other");
+    auto other = second->Begin("other", kRoles);
     EXPECT_TRUE(other) << other.error().message;
   }
-  auto c = second->Begin("cur");  // the first run is over
+  auto c = second->Begin("cur", kRoles);  // the first run is over
   EXPECT_TRUE(c) << c.error().message;
 }
 
@@ -272,13 +273,13 @@ TEST_F(PostgresSinkTest, ARunPlannedOnAStateThatAnotherRunReplacedIsRefused) {
   ASSERT_TRUE(first && second);
   ASSERT_TRUE(second->ReadState("cur"));  // plans on "no dataset"
   LoadSegment(*first, Key("2019-12-01", "a1"), TestBatch({{Ts(0), Dec("1"), Text("a")}}));
-  auto stale = second->Begin("cur");
+  auto stale = second->Begin("cur", kRoles);
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
   EXPECT_EQ(stale.error().message, fmt::format("Dataset 'cur' in {} was changed by another run while this one was "
                                                "planning. Run again.", second->Describe()));
   ASSERT_TRUE(second->ReadState("cur"));
-  EXPECT_TRUE(second->Begin("cur"));
+  EXPECT_TRUE(second->Begin("cur", kRoles));
 }
 
 TEST_F(PostgresSinkTest, AConnectionKilledMidLoadLeavesTheDatasetAsItWasAndTheNextRunCleansUp) {
@@ -286,12 +287,12 @@ TEST_F(PostgresSinkTest, AConnectionKilledMidLoadLeavesTheDatasetAsItWasAndTheNe
   ASSERT_TRUE(sink);
   LoadSegment(*sink, Key("2019-12-01", "a1"), TestBatch({{Ts(0), Dec("1"), Text("a")}}));
   {
-    auto txn = sink->Begin("cur");
+    auto txn = sink->Begin("cur", kRoles);
     ASSERT_TRUE(txn);
     auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
     ASSERT_TRUE(seg);
     ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("5"), Text("b")}})));
-    ASSERT_TRUE((*txn)->FinishSegment(*seg, 1, "5", "estimated"));  // a committed chunk
+    ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{1, "5", Finality::kEstimated}));  // a committed chunk
     EXPECT_EQ(reader_->One(fmt::format("SELECT pg_terminate_backend({})", sink->BackendPid())), "t");
     auto lost = (*txn)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("7"), Text("c")}}));
     ASSERT_FALSE(lost);
@@ -328,6 +329,42 @@ TEST_F(PostgresSinkTest, AFilterOnTheBillingPeriodReadsOnlyThatPeriodsTable) {
   EXPECT_EQ(Q("SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'cur__s%' AND indexdef LIKE "
               "'%(line_item_usage_start_date)' AND schemaname = current_schema()"),
             V({"2"}));
+}
+
+// The sink knows no report's column names: it indexes the date column and totals the column the roles
+// name, and keeps the filter and finality it is given.
+TEST_F(PostgresSinkTest, TheRolesNameTheIndexedAndTotalledColumns) {
+  auto sink = Open();
+  ASSERT_TRUE(sink);
+  auto txn = sink->Begin("cur", ColumnRoles{"line_item_product_code", "line_item_unblended_cost", ""});
+  ASSERT_TRUE(txn) << txn.error().message;
+  ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
+  auto seg = (*txn)->BeginSegment(SegmentKey{"2019-12-01", "v1", "2019-12-01", "2019-12-31", Filter::kInvoiced});
+  ASSERT_TRUE(seg) << seg.error().message;
+  ASSERT_TRUE((*txn)->Insert(*seg, kNames, TestBatch({{Ts(0), Dec("1.25"), Text("a")}, {Ts(0), Dec("2"), Text("b")}})));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{2, "3.25", Finality::kFinal}));
+  ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
+  ASSERT_TRUE((*txn)->Commit());
+  EXPECT_EQ(Q("SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'cur__s%' AND indexdef LIKE "
+              "'%(line_item_product_code)' AND schemaname = current_schema()"),
+            V({"1"}));
+  EXPECT_EQ(Q("SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'cur__s%' AND schemaname = current_schema()"),
+            V({"1"}));
+  auto state = sink->ReadState("cur");
+  ASSERT_TRUE(state) << state.error().message;
+  ASSERT_EQ(state->current_segments.size(), 1u);
+  EXPECT_EQ(state->current_segments[0].key.filter, Filter::kInvoiced);
+  EXPECT_EQ(state->current_segments[0].total, "3.25");
+  EXPECT_EQ(state->current_segments[0].finality, Finality::kFinal);
+  EXPECT_EQ(Q("SELECT filter || ' ' || status FROM _billpipe_segments"), V({"invoiced final"}));
+  auto totals = sink->CountSegment("cur", state->current_segments[0], "line_item_unblended_cost");
+  ASSERT_TRUE(totals) << totals.error().message;
+  EXPECT_EQ(totals->rows, 2);
+  EXPECT_DOUBLE_EQ(totals->total, 3.25);
+  auto no_total = sink->CountSegment("cur", state->current_segments[0], "");
+  ASSERT_TRUE(no_total) << no_total.error().message;
+  EXPECT_EQ(no_total->rows, 2);
+  EXPECT_DOUBLE_EQ(no_total->total, 0);
 }
 
 TEST_F(PostgresSinkTest, DropDatasetRemovesRowsVersionsAndStateOfThatDatasetOnly) {
