@@ -44,7 +44,8 @@ struct DestinationOptions {
   std::string table;
   void AddTo(CLI::App& c) {
     c.add_option("--home", home, "Data directory; default $BILLPIPE_HOME or ~/.local/share/billpipe");
-    c.add_option("--to", to, "Destination: sqlite:PATH; default sqlite:<data directory>/billpipe.db");
+    c.add_option("--to", to, "Destination: sqlite:PATH or postgresql://[user@]host[:port]/db (password from "
+                             "PGPASSWORD or ~/.pgpass); default sqlite:<data directory>/billpipe.db");
   }
   std::string Destination() const { return to.empty() ? sink::DefaultDestination(DataHome(home)) : to; }
 };

@@ -54,7 +54,7 @@ Result<PeriodVersion> DescribeLegacyVersion(const LegacyManifest& manifest, cons
   // The roles are the legacy headers whether or not this version lists them (the loader says which is
   // missing when it needs it).
   v.roles = ColumnRoles{std::string(kLegacyUsageStart), std::string(kLegacyInvoiceId), std::string(kLegacyCost),
-                        std::string(kLegacyUsageAmount)};
+                        std::string(kLegacyUsageAmount), std::string(kLegacyLineItemId)};
   return v;
 }
 

@@ -16,6 +16,7 @@ inline constexpr std::string_view kLegacyUsageStart = "lineItem/UsageStartDate";
 inline constexpr std::string_view kLegacyInvoiceId = "bill/InvoiceId";
 inline constexpr std::string_view kLegacyCost = "lineItem/UnblendedCost";
 inline constexpr std::string_view kLegacyUsageAmount = "lineItem/UsageAmount";
+inline constexpr std::string_view kLegacyLineItemId = "identity/LineItemId";
 
 class LegacyCurReader final : public ReportReader {
  public:

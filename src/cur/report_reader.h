@@ -51,6 +51,7 @@ struct ColumnRoles {
   std::string invoice_id;    // non-empty on invoiced lines: the Invoiced / Estimated filter, finality
   std::string cost;          // the cost the run totals exactly
   std::string usage_amount;  // the usage quantity
+  std::string line_item_id;  // identifies a line; optional (a sharded destination spreads rows by it)
 };
 
 // One version of one billing period, as the loader needs it.

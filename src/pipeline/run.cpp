@@ -60,7 +60,8 @@ Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::Colu
   return out;
 }
 
-// What the sink is told: the dataset columns of the version's usage start (indexed) and cost (totalled).
+// What the sink is told: the dataset columns of the version's usage start (indexed), cost (totalled) and
+// line item id (a sharded sink spreads rows by it).
 sink::ColumnRoles SinkRoles(const cur::ColumnRoles& roles,
                             const std::unordered_map<std::string, const sink::ColumnDef*>& column_by_header) {
   sink::ColumnRoles out;
@@ -68,6 +69,9 @@ sink::ColumnRoles SinkRoles(const cur::ColumnRoles& roles,
     out.date_column = it->second->name;
   }
   if (auto it = column_by_header.find(roles.cost); it != column_by_header.end()) out.total_column = it->second->name;
+  if (auto it = column_by_header.find(roles.line_item_id); it != column_by_header.end()) {
+    out.key_column = it->second->name;
+  }
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sink/clickhouse_sink.h"
+#include "sink/postgres_sink.h"
 #include "sink/sqlite_sink.h"
 #include "util/home.h"
 
@@ -16,9 +18,20 @@ Result<std::unique_ptr<Sink>> OpenSink(const std::string& destination, Clock& cl
   auto colon = destination.find(':');
   if (colon != std::string::npos && destination.find('/') > colon) {
     std::string kind = destination.substr(0, colon);
+    if (kind == "postgresql" || kind == "postgres") {
+      // A URI is handed to libpq whole; "postgresql:host=H dbname=D" is libpq's keyword form.
+      bool uri = destination.compare(colon + 1, 2, "//") == 0;
+      BP_ASSIGN_OR_RETURN(auto sink, PostgresSink::Open(uri ? destination : destination.substr(colon + 1), clock));
+      return std::unique_ptr<Sink>(std::move(sink));
+    }
+    if (kind == "clickhouse") {
+      BP_ASSIGN_OR_RETURN(auto sink, ClickHouseSink::Open(destination, clock));
+      return std::unique_ptr<Sink>(std::move(sink));
+    }
     if (kind != "sqlite") {
       return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("Unknown destination kind '{}' in '{}'. Use sqlite:PATH (e.g. sqlite:costs.db).", kind,
+                  fmt::format("Unknown destination kind '{}' in '{}'. Use sqlite:PATH (e.g. sqlite:costs.db) or "
+                              "postgresql://[user@]host[:port]/db or clickhouse://host[:port][/database][?cluster=NAME].", kind,
                               destination));
     }
     path = destination.substr(colon + 1);

@@ -1,4 +1,6 @@
-// Opens a sink from a destination string: "sqlite:PATH" (the default kind; a bare path means SQLite).
+// Opens a sink from a destination string: "sqlite:PATH" (the default kind; a bare path means SQLite),
+// "postgresql://[user@]host[:port]/db[?param=value...]" (also postgres://) or "postgresql:KEYWORD=VALUE ..."
+// (libpq's keyword form); a PostgreSQL password comes from PGPASSWORD or ~/.pgpass, never the destination.
 #pragma once
 
 #include <filesystem>

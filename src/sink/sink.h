@@ -53,11 +53,12 @@ enum class Finality : uint8_t {
 Result<Finality> ParseFinality(std::string_view text);  // "estimated" | "final" | "restated"
 std::string_view FinalityName(Finality finality);
 
-// What the loader tells a sink about the dataset's columns (names as in ColumnDef::name). Either may be
+// What the loader tells a sink about the dataset's columns (names as in ColumnDef::name). Any may be
 // empty: no such column.
 struct ColumnRoles {
   std::string date_column;   // rows are looked up by it: the sink may index each segment by it
   std::string total_column;  // the column whose sum CountSegment returns (a decimal column)
+  std::string key_column;    // identifies a line (text): a sharded sink may spread rows by its hash
 };
 
 struct ColumnDef {

@@ -58,7 +58,7 @@ const std::vector<std::string> kNames = {"line_item_usage_start_date", "line_ite
                                          "line_item_product_code"};
 
 // The loader's roles: the date column is indexed, the cost column totalled.
-const ColumnRoles kRoles{"line_item_usage_start_date", "line_item_unblended_cost"};
+const ColumnRoles kRoles{"line_item_usage_start_date", "line_item_unblended_cost", ""};
 
 SegmentKey Key(std::string period, std::string version) {
   return SegmentKey{period, version, period, "2019-12-31", Filter::kAll};
@@ -400,7 +400,7 @@ TEST_F(SqliteSinkTest, TheWalIsTruncatedAfterTheCommit) {
 TEST_F(SqliteSinkTest, TheLoaderNamesTheDateColumnToIndexAndTheColumnToTotal) {
   auto sink = SqliteSink::Open(path_, clock_);
   ASSERT_TRUE(sink);
-  auto txn = (*sink)->Begin("cur", ColumnRoles{"line_item_product_code", "line_item_unblended_cost"});
+  auto txn = (*sink)->Begin("cur", ColumnRoles{"line_item_product_code", "line_item_unblended_cost", ""});
   ASSERT_TRUE(txn);
   ASSERT_TRUE((*txn)->EnsureColumns(kColumns));
   auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a1"));
