@@ -69,6 +69,18 @@ Result<DatasetDefinition> ReadDataset(const sink::SqliteStatement& s) {
 
 }  // namespace
 
+// The dataset that already has this name, compared case-folded (SQLite folds table names, so two datasets
+// whose names differ only in case would load into one table), other than except_id's.
+Result<std::optional<std::string>> DatasetStore::NameTakenBy(std::string_view name, int64_t except_id) {
+  BP_ASSIGN_OR_RETURN(auto stmt,
+                      catalog_.db().Prepare("SELECT name FROM datasets WHERE name = ?1 COLLATE NOCASE AND id <> ?2"));
+  stmt->BindText(1, name);
+  stmt->BindInt(2, except_id);
+  BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->ColumnText(0));
+}
+
 Result<int64_t> DatasetStore::AccountId(std::string_view account) {
   BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare("SELECT id FROM accounts WHERE name = ?"));
   stmt->BindText(1, account);
@@ -151,14 +163,13 @@ Result<DatasetStore::Saved> DatasetStore::Create(DatasetDefinition def) {
   def.next_run_at = FirstRun(def.schedule, now);
   Status s = catalog_.InTransaction([&]() -> Status {
     BP_ASSIGN_OR_RETURN(int64_t account_id, AccountId(def.account));
-    BP_ASSIGN_OR_RETURN(auto exists, catalog_.db().Prepare("SELECT 1 FROM datasets WHERE name = ?"));
-    exists->BindText(1, def.name);
-    BP_ASSIGN_OR_RETURN(bool taken, exists->Step());
+    BP_ASSIGN_OR_RETURN(std::optional<std::string> taken, NameTakenBy(def.name, /*except_id=*/0));
     if (taken) {
       return Fail(ErrorCode::kConflict,
-                  fmt::format("A dataset named '{}' already exists. Choose another name, or change it with "
+                  fmt::format("A dataset named '{}' already exists{}. Choose another name, or change it with "
                               "'billpipe dataset edit {}'.",
-                              def.name, def.name));
+                              *taken, *taken == def.name ? "" : " (dataset names that differ only in case are one name)",
+                              *taken));
     }
     return Write(def, account_id, /*insert=*/true);
   });
@@ -179,12 +190,11 @@ Result<DatasetStore::Saved> DatasetStore::Update(std::string_view name, DatasetD
     def.schedule.anchor = def.schedule.start_at.value_or(SysTime(std::chrono::milliseconds(old.created_at)));
     BP_ASSIGN_OR_RETURN(out.warnings, ValidateDefinition(def, Date::Today(catalog_.clock())));
     if (def.name != old.name) {
-      BP_ASSIGN_OR_RETURN(auto exists, catalog_.db().Prepare("SELECT 1 FROM datasets WHERE name = ?"));
-      exists->BindText(1, def.name);
-      BP_ASSIGN_OR_RETURN(bool taken, exists->Step());
+      BP_ASSIGN_OR_RETURN(std::optional<std::string> taken, NameTakenBy(def.name, old.id));
       if (taken) {
         return Fail(ErrorCode::kConflict,
-                    fmt::format("A dataset named '{}' already exists. Choose another name.", def.name));
+                    fmt::format("A dataset named '{}' already exists{}. Choose another name.", *taken,
+                                *taken == def.name ? "" : " (dataset names that differ only in case are one name)"));
       }
     }
     std::optional<int64_t> account_id;

@@ -38,6 +38,7 @@ class DatasetStore {
 
  private:
   Result<int64_t> AccountId(std::string_view account);
+  Result<std::optional<std::string>> NameTakenBy(std::string_view name, int64_t except_id);
   Status Write(DatasetDefinition& def, std::optional<int64_t> account_id, bool insert);
 
   Catalog& catalog_;

@@ -189,7 +189,9 @@ TEST_F(CredentialChainTest, RefusedBaseKeysGiveTheExactAuthenticationMessage) {
   auto p = MakeCredentialsProvider(Options("billing"));
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, ErrorCode::kAuth);
-  EXPECT_EQ(p.error().message, std::string("Failed to authenticate. Verify the credentials and try again. AWS error "
+  EXPECT_EQ(p.error().message, std::string("Failed to authenticate. Verify the credentials and try again. billpipe is ready, "
+                                           "but the credentials you entered are invalid. Verify your account "
+                                           "credentials and try again. AWS error "
                                            "code: SignatureDoesNotMatch. (AWS STS refused the credentials used to "
                                            "assume ") +
                                    kPlainRole + ".)");
@@ -454,7 +456,9 @@ TEST_F(CredentialChainTest, GetCallerIdentityAndRefusedKeys) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kAuth);
   EXPECT_EQ(bad.error().message,
-            "Failed to authenticate. Verify the credentials and try again. AWS error code: InvalidClientTokenId.");
+            "Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you "
+            "entered are invalid. Verify your account credentials and try again. AWS error code: "
+            "InvalidClientTokenId.");
 }
 
 TEST(StsEndpoint, RegionalByDefaultThenEnvironmentThenOption) {

@@ -148,7 +148,7 @@ TEST_F(AccountS3Test, AddTestsTheCredentials) {
 TEST_F(AccountS3Test, WrongSecretFailsToAuthenticateAndIsNotSaved) {
   auto r = AddAccount("bad", kSecret);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(r.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again."))
+  EXPECT_TRUE(r.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: "))
       << r.err;
   EXPECT_NE(r.err.find("SignatureDoesNotMatch"), std::string::npos) << r.err;
   EXPECT_EQ(Run({"account", "list"}).out, "No accounts. Add one with 'billpipe account add'.\n");
@@ -156,7 +156,7 @@ TEST_F(AccountS3Test, WrongSecretFailsToAuthenticateAndIsNotSaved) {
   ASSERT_EQ(AddAccount("bad", kSecret, /*test=*/false).exit_code, 0);
   auto t = Run({"account", "test", "bad", "--bucket", "billing"});
   EXPECT_EQ(t.exit_code, 1);
-  EXPECT_TRUE(t.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again.")) << t.err;
+  EXPECT_TRUE(t.err.starts_with("billpipe: Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you entered are invalid. Verify your account credentials and try again. AWS error code: ")) << t.err;
   std::string good = std::string(kTestSecretKey) + "\n";
   auto fixed = Run({"account", "edit", "bad", "--secret-stdin", "--bucket", "billing"}, &good);
   EXPECT_EQ(fixed.exit_code, 0) << fixed.err;

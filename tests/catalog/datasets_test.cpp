@@ -122,6 +122,33 @@ TEST_F(DatasetsTest, NameTakenIsConflict) {
                                    "with 'billpipe dataset edit aws_costs'.");
 }
 
+TEST_F(DatasetsTest, NamesThatDifferOnlyInCaseAreOneName) {
+  DatasetStore store(*catalog_);
+  ASSERT_TRUE(store.Create(Def()));
+  auto upper = Def();
+  upper.name = "AWS_Costs";
+  auto again = store.Create(upper);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(again.error().message, "A dataset named 'aws_costs' already exists (dataset names that differ only in "
+                                   "case are one name). Choose another name, or change it with 'billpipe dataset "
+                                   "edit aws_costs'.");
+  auto other = Def();
+  other.name = "other";
+  ASSERT_TRUE(store.Create(other));
+  auto renamed = *store.Get("other");
+  renamed.name = "Aws_Costs";
+  auto clash = store.Update("other", renamed);
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().message, "A dataset named 'aws_costs' already exists (dataset names that differ only in "
+                                   "case are one name). Choose another name.");
+  // A dataset's own name in another case is a rename, not a clash.
+  auto own = *store.Get("aws_costs");
+  own.name = "Aws_Costs";
+  EXPECT_TRUE(store.Update("aws_costs", own));
+  EXPECT_EQ(store.List()->size(), 2u);
+}
+
 TEST_F(DatasetsTest, FrequentScheduleWarns) {
   DatasetStore store(*catalog_);
   auto d = Def();
