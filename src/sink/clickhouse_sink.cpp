@@ -30,12 +30,6 @@ std::string_view ChType(ColumnKind kind) {
   return "Nullable(String)";
 }
 
-ColumnKind KindFromName(std::string_view name) {
-  if (name == "decimal") return ColumnKind::kDecimal;
-  if (name == "timestamp") return ColumnKind::kTimestamp;
-  return ColumnKind::kText;
-}
-
 std::string Local(std::string_view dataset) { return ChIdent(std::string(dataset) + "__local"); }
 std::string LocalName(std::string_view dataset) { return std::string(dataset) + "__local"; }
 std::string All(std::string_view dataset) { return ChIdent(std::string(dataset) + "__all"); }
@@ -100,7 +94,7 @@ Result<State> FromJson(uint64_t revision, const std::string& text) {
     Json j = Json::parse(text);
     s.exists = true;
     for (const auto& c : j.at("columns")) {
-      s.columns.push_back(ColumnDef{c.at("name"), KindFromName(c.at("kind").get<std::string>()), c.at("header")});
+      s.columns.push_back(ColumnDef{c.at("name"), ColumnKindFromName(c.at("kind").get<std::string>()), c.at("header")});
     }
     for (const auto& g : j.at("segments")) {
       Segment seg;

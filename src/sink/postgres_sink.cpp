@@ -54,12 +54,6 @@ std::string_view PgType(ColumnKind kind) {
   return "text";
 }
 
-ColumnKind KindFromName(std::string_view name) {
-  if (name == "decimal") return ColumnKind::kDecimal;
-  if (name == "timestamp") return ColumnKind::kTimestamp;
-  return ColumnKind::kText;
-}
-
 int64_t ToInt(const std::string& s) { return std::stoll(s); }
 
 Result<std::vector<ColumnDef>> LoadColumns(PgConn& db, std::string_view dataset) {
@@ -67,7 +61,7 @@ Result<std::vector<ColumnDef>> LoadColumns(PgConn& db, std::string_view dataset)
                                           "WHERE dataset = $1 ORDER BY position", {std::string(dataset)}));
   std::vector<ColumnDef> out;
   for (size_t r = 0; r < rows.rows.size(); ++r) {
-    out.push_back(ColumnDef{rows.At(r, 0), KindFromName(rows.At(r, 1)), rows.At(r, 2)});
+    out.push_back(ColumnDef{rows.At(r, 0), ColumnKindFromName(rows.At(r, 1)), rows.At(r, 2)});
   }
   return out;
 }

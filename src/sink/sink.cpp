@@ -13,6 +13,12 @@ std::string_view ColumnKindName(ColumnKind kind) {
   return "text";
 }
 
+ColumnKind ColumnKindFromName(std::string_view name) {
+  if (name == "decimal") return ColumnKind::kDecimal;
+  if (name == "timestamp") return ColumnKind::kTimestamp;
+  return ColumnKind::kText;
+}
+
 Result<Filter> ParseFilter(std::string_view text) {
   if (text == "all") return Filter::kAll;
   if (text == "invoiced") return Filter::kInvoiced;

@@ -34,6 +34,8 @@ enum class ColumnKind : uint8_t {
 };
 
 std::string_view ColumnKindName(ColumnKind kind);  // "text", "timestamp", "decimal"
+// The kind a stored ColumnKindName stands for (anything else: kText).
+ColumnKind ColumnKindFromName(std::string_view name);
 
 // Which lines of the report a segment holds. Stored by name ("all", "invoiced", "estimated").
 enum class Filter : uint8_t {

@@ -46,12 +46,6 @@ constexpr int kPageSize = 32768;
 
 std::string_view SqlType(ColumnKind kind) { return kind == ColumnKind::kDecimal ? "REAL" : "TEXT"; }
 
-ColumnKind KindFromName(std::string_view name) {
-  if (name == "decimal") return ColumnKind::kDecimal;
-  if (name == "timestamp") return ColumnKind::kTimestamp;
-  return ColumnKind::kText;
-}
-
 Result<std::vector<ColumnDef>> LoadColumns(SqliteDb& db, std::string_view dataset) {
   BP_ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT name, kind, original_header FROM _billpipe_columns "
                                             "WHERE dataset = ? ORDER BY position"));
@@ -60,7 +54,7 @@ Result<std::vector<ColumnDef>> LoadColumns(SqliteDb& db, std::string_view datase
   while (true) {
     BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) break;
-    out.push_back(ColumnDef{stmt->ColumnText(0), KindFromName(stmt->ColumnText(1)), stmt->ColumnText(2)});
+    out.push_back(ColumnDef{stmt->ColumnText(0), ColumnKindFromName(stmt->ColumnText(1)), stmt->ColumnText(2)});
   }
   return out;
 }
