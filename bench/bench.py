@@ -209,7 +209,10 @@ class Tools:
                   self.work, env=aws_env(), stdout_path=out)
         if r["exit"] == 0:
             with open(out) as f:
-                r["rows"] = json.load(f)["line_items_loaded"]
+                summary = json.load(f)
+            r["rows"] = summary["line_items_loaded"]
+            if "writer" in summary:  # where the one writer's time went (docs/loading.md)
+                r["writer"] = summary["writer"]
         return r
 
     def duckdb(self, inp):
@@ -486,6 +489,14 @@ def write(doc, plan, inputs, results, started, out, partial):
     doc["targets"] = targets(doc["summary"], inputs)
     doc["seconds"] = round(time.monotonic() - started, 1)
     notes = list(doc["notes"])
+    for inp in all_inputs:
+        waits = [r["writer"] for r in results if r["tool"] == "billpipe" and r["lines"] == inp["lines"]
+                 and r["exit"] == 0 and "writer" in r]
+        if waits:
+            w = waits[len(waits) // 2]
+            notes.append(f"billpipe's writer at {inp['lines']:,} line items (run {len(waits) // 2 + 1} of "
+                         f"{len(waits)}): waited {w['first_batch_seconds']:.2f} s for the first lines and "
+                         f"{w['wait_seconds']:.2f} s for later ones, inserted for {w['busy_seconds']:.2f} s.")
     notes += ["billpipe and the shell pipeline read from the S3 double (node, same machine); DuckDB, pandas, "
               "igzip and gzip read the local .csv.gz (page cache). The S3 double's CPU is not counted for anyone.",
               "Peak memory is /usr/bin/time -v's maximum resident set size; for the shell pipeline it is the "

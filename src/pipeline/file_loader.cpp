@@ -124,7 +124,7 @@ void AppendRow(const table::ColumnBatch& batch, size_t r, OwnedBatch& owned, std
       case table::ColumnType::kBigDecimal:
       case table::ColumnType::kOptionalBigDecimal:
         text = col.decimal[r].ToString();
-        owned.AddDecimal(text);
+        owned.AddDecimal(text, col.decimal[r].ToDouble());
         break;
       default: owned.AddText(col.text[r]); break;
     }
@@ -215,12 +215,13 @@ Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const 
   auto owned = std::make_unique<OwnedBatch>(names->size());
   auto flush = [&]() -> Status {
     if (owned->rows() == 0) return Ok();
+    const OwnedBatch::Size size = owned->size();
     if (target.out != nullptr) {
       owned->segment = task.segment;
       owned->column_names = names;
       if (!target.out->Push(std::move(*owned))) return Fail(ErrorCode::kCancelled, "the run was stopped");
     }
-    owned = std::make_unique<OwnedBatch>(names->size());
+    owned = std::make_unique<OwnedBatch>(names->size(), size);
     return Ok();
   };
   while (true) {

@@ -228,7 +228,18 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     });
   }
   Status write_status = Ok();
-  while (auto batch = queue.Pop()) {
+  // The writer is the one thread that cannot be doubled; how long it waited for the workers says whether
+  // anything before it held a load back (docs/loading.md).
+  using Clock = std::chrono::steady_clock;
+  Clock::duration first{}, waited{}, wrote{};  // before the first batch; for later ones; inserting
+  bool got_one = false;
+  while (true) {
+    const Clock::time_point before_pop = Clock::now();
+    auto batch = queue.Pop();
+    const Clock::time_point popped = Clock::now();
+    if (!batch) break;
+    (got_one ? waited : first) += popped - before_pop;
+    got_one = true;
     if (!write_status) continue;  // drain so workers can finish
     if (env.stop && *env.stop && write_status) {
       write_status = Fail(ErrorCode::kCancelled, "the run was stopped; the dataset is unchanged");
@@ -236,7 +247,11 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     if (write_status) write_status = txn->Insert(batch->segment, *batch->column_names, *batch);
     if (!write_status) cancel = true;
     checkpoint("batch");
+    wrote += Clock::now() - popped;
   }
+  summary.writer_first_batch_seconds = std::chrono::duration<double>(first).count();
+  summary.writer_wait_seconds = std::chrono::duration<double>(waited).count();
+  summary.writer_busy_seconds = std::chrono::duration<double>(wrote).count();
   for (auto& t : pool) t.join();
   if (first_error) return Fail(std::move(*first_error));
   BP_RETURN_IF_ERROR(write_status);

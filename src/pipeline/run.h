@@ -88,6 +88,11 @@ struct RunSummary {
   int64_t rejected = 0;
   int64_t compressed_bytes = 0;
   double seconds = 0;
+  // The writer thread: waiting for the first batch (download and decoding starting up), waiting for
+  // later batches (the workers falling behind it: near zero when the writer is the limit), inserting.
+  double writer_first_batch_seconds = 0;
+  double writer_wait_seconds = 0;
+  double writer_busy_seconds = 0;
   std::string message;           // e.g. "Nothing new: every period is up to date."
 };
 

@@ -50,6 +50,9 @@ std::string SummaryJson(const RunSummary& s) {
   j["rejected"] = s.rejected;
   j["compressed_bytes"] = s.compressed_bytes;
   j["seconds"] = s.seconds;
+  j["writer"] = {{"first_batch_seconds", s.writer_first_batch_seconds},
+                 {"wait_seconds", s.writer_wait_seconds},
+                 {"busy_seconds", s.writer_busy_seconds}};
   j["warnings"] = s.warnings;
   j["message"] = s.message;
   auto& periods = j["periods"] = nlohmann::ordered_json::array();

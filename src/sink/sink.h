@@ -76,7 +76,11 @@ struct Cell {
   Kind kind = Kind::kNull;
   std::string_view text;  // kText: the value; kDecimal: its exact decimal text ("-1.2500000000")
   int64_t millis = 0;     // kTimestamp: milliseconds since 1970-01-01T00:00:00Z
+  double number = 0;      // kDecimal: the nearest double to `text`, for sinks that store a double (SQLite's
+                          // REAL); the batch's producer computes it, off the writer's thread
 };
+
+class SparseBatch;
 
 // Rows to insert, read cell by cell.
 class RowBatch {
@@ -94,6 +98,8 @@ class RowBatch {
   static constexpr uint8_t kHasEmpty = 2;  // empty text ("" from a String column's empty field)
   static constexpr uint8_t kHasNull = 4;
   virtual void ColumnContents(std::vector<uint8_t>& out) const;
+  // The same rows as a SparseBatch (sink/sparse_batch.h), read without copying; null when they are not one.
+  virtual const SparseBatch* AsSparse() const { return nullptr; }
 };
 
 // What a segment holds; together these say whether a later run can reuse it unchanged.

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "sink/sparse_batch.h"
 #include "sink/sqlite_db.h"
 #include "util/date.h"
 
@@ -45,6 +46,21 @@ std::string SegmentTable(std::string_view dataset, int64_t segment) {
 constexpr int kPageSize = 32768;
 
 std::string_view SqlType(ColumnKind kind) { return kind == ColumnKind::kDecimal ? "REAL" : "TEXT"; }
+
+// A value for a REAL column. A whole number goes in as an integer, as SQLite does with decimal text in a
+// REAL column: it stores small whole numbers in a REAL column as integers (0 bytes for 0 and 1, where a
+// double takes 8) and reads them back as REAL. CUR is full of 0.0000000000.
+void BindReal(SqliteStatement& stmt, int param, double v) {
+  constexpr double kLimit = 140737488355327.0;  // 2^47 - 1: SQLite's bound for that optimisation
+  if (v >= -kLimit && v <= kLimit) {
+    const auto whole = static_cast<int64_t>(v);
+    if (static_cast<double>(whole) == v) {  // -0 too: decimal text "-0.00" is stored as 0 as well
+      stmt.BindInt(param, whole);
+      return;
+    }
+  }
+  stmt.BindDouble(param, v);
+}
 
 Result<std::vector<ColumnDef>> LoadColumns(SqliteDb& db, std::string_view dataset) {
   BP_ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT name, kind, original_header FROM _billpipe_columns "
@@ -331,36 +347,60 @@ class SqliteTransaction final : public LoadTransaction {
     }
     if (!added.empty() || !seg->created) BP_RETURN_IF_ERROR(AddSegmentColumns(*seg, added));
     param_of_.assign(column_names.size(), 0);
+    real_.assign(column_names.size(), 0);
     for (size_t c = 0; c < column_names.size(); ++c) {
       auto p = seg->position.find(column_names[c]);
       if (p != seg->position.end()) param_of_[c] = p->second + 1;
+      auto kind = kinds_.find(column_names[c]);
+      real_[c] = kind != kinds_.end() && kind->second == ColumnKind::kDecimal;
     }
     SqliteStatement& stmt = *seg->insert;
-    std::vector<std::pair<uint32_t, Cell>> cells;
     std::vector<char> stamps;
-    for (size_t r = 0; r < batch.rows(); ++r) {
-      batch.NonNull(r, cells);
-      stmt.ClearBindings();  // the previous row's values
-      stamps.resize(cells.size() * kTimestampTextMax);  // not resized again while bound
-      char* stamp = stamps.data();
-      for (const auto& [c, cell] : cells) {
-        int param = param_of_[c];
-        if (param == 0) {
-          if (cell.kind == Cell::Kind::kText && cell.text.empty()) continue;  // an all-empty column's
-          return Fail(ErrorCode::kInternal, fmt::format("column {} has a value but no place", column_names[c]));
-        }
-        switch (cell.kind) {
-          case Cell::Kind::kNull: break;
-          // Decimal text goes in as text: the REAL column's affinity converts it.
-          case Cell::Kind::kText:
-          case Cell::Kind::kDecimal: stmt.BindText(param, cell.text); break;
-          case Cell::Kind::kTimestamp: {
-            size_t n = FormatTimestampTo(cell.millis, stamp);
-            stmt.BindText(param, std::string_view(stamp, n));
-            stamp += kTimestampTextMax;
-            break;
+    char* stamp = nullptr;
+    size_t misplaced = column_names.size();  // a column with a value but no place in the table
+    auto bind = [&](size_t c, const Cell& cell) __attribute__((always_inline)) {
+      int param = param_of_[c];
+      if (param == 0) {
+        if (cell.kind != Cell::Kind::kText || !cell.text.empty()) misplaced = c;  // '' is an all-empty column's
+        return;
+      }
+      switch (cell.kind) {
+        case Cell::Kind::kNull: break;
+        case Cell::Kind::kText: stmt.BindText(param, cell.text); break;
+        // A REAL column gets the double the decoding threads computed, so the writer parses no text;
+        // a column that is text in the dataset (its type changed between periods) keeps the exact text.
+        case Cell::Kind::kDecimal:
+          if (real_[c]) {
+            BindReal(stmt, param, cell.number);
+          } else {
+            stmt.BindText(param, cell.text);
           }
+          break;
+        case Cell::Kind::kTimestamp: {
+          size_t n = FormatTimestampTo(cell.millis, stamp);
+          stmt.BindText(param, std::string_view(stamp, n));
+          stamp += kTimestampTextMax;
+          break;
         }
+      }
+    };
+    const SparseBatch* sparse = batch.AsSparse();  // read in place, not copied cell by cell
+    std::vector<std::pair<uint32_t, Cell>> cells;
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      stmt.ClearBindings();  // the previous row's values (one call: cheaper than unbinding each of them)
+      if (sparse != nullptr) {
+        const auto row = sparse->Row(r);
+        stamps.resize(row.size() * kTimestampTextMax);  // not resized again while bound
+        stamp = stamps.data();
+        for (const auto& stored : row) bind(stored.column, sparse->ToCell(stored));
+      } else {
+        batch.NonNull(r, cells);
+        stamps.resize(cells.size() * kTimestampTextMax);
+        stamp = stamps.data();
+        for (const auto& [c, cell] : cells) bind(c, cell);
+      }
+      if (misplaced < column_names.size()) {
+        return Fail(ErrorCode::kInternal, fmt::format("column {} has a value but no place", column_names[misplaced]));
       }
       BP_RETURN_IF_ERROR(stmt.Run());
     }
@@ -545,6 +585,7 @@ class SqliteTransaction final : public LoadTransaction {
   std::map<int64_t, SegmentWriter> segments_;
   std::vector<uint8_t> contents_;  // of the batch being inserted
   std::vector<int> param_of_;  // batch column -> insert parameter (0: none)
+  std::vector<uint8_t> real_;  // batch column -> whether its dataset column is REAL (a decimal)
   size_t rows_in_chunk_ = 0;
   bool open_ = false;       // a transaction is open on the connection
   bool published_ = false;  // the final transaction is open

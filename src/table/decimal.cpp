@@ -1,6 +1,7 @@
 #include "table/decimal.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -193,7 +194,19 @@ std::string Decimal::ToString() const {
 }
 
 double Decimal::ToDouble() const {
-  return static_cast<double>(unscaled_) / std::pow(10.0, scale_);
+  // Exact operands give one correctly rounded division: |unscaled| below 2^53 is exact in a double, and
+  // so is every power of ten up to 10^22. What AWS writes ("24.0000000000": scale 10, a few digits) is
+  // always this case; anything else goes through from_chars, which rounds correctly too.
+  static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  constexpr Int128 kExact = Int128{1} << 53;
+  if (unscaled_ < kExact && unscaled_ > -kExact && scale_ <= 22) {
+    return static_cast<double>(static_cast<int64_t>(unscaled_)) / kPowers[scale_];
+  }
+  const std::string text = ToString();
+  double out = 0;
+  std::from_chars(text.data(), text.data() + text.size(), out);
+  return out;
 }
 
 }  // namespace billpipe::table

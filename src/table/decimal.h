@@ -45,7 +45,7 @@ class Decimal {
 
   // "24.0000000000", "-0.0000001", "2500": digits as scaled, no exponent, no '+'.
   std::string ToString() const;
-  // The nearest double (for sinks without an exact decimal type).
+  // The nearest double, correctly rounded (for sinks without an exact decimal type).
   double ToDouble() const;
 
   friend bool operator==(const Decimal& a, const Decimal& b) { return Compare(a, b) == 0; }

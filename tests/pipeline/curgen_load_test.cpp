@@ -111,6 +111,11 @@ TEST_P(CurgenLoadTest, TotalsMatchTheGenerator) {
   }
   EXPECT_EQ(all->line_items_loaded, rows);
   EXPECT_EQ(QueryDouble("SELECT count(*) FROM everything"), static_cast<double>(rows));
+  // The writer's time is accounted for: it inserted, and its waits and work fit in the run.
+  EXPECT_GT(all->writer_busy_seconds, 0);
+  EXPECT_GE(all->writer_first_batch_seconds, 0);
+  EXPECT_GE(all->writer_wait_seconds, 0);
+  EXPECT_LE(all->writer_first_batch_seconds + all->writer_wait_seconds + all->writer_busy_seconds, all->seconds);
 
   auto invoiced = Load(Filter::kInvoiced, "invoiced");
   ASSERT_TRUE(invoiced) << invoiced.error().message;

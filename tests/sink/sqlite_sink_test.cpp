@@ -26,7 +26,7 @@ class TestBatch final : public RowBatch {
 };
 
 Cell Text(std::string_view s) { return Cell{Cell::Kind::kText, s, 0}; }
-Cell Dec(std::string_view s, double) { return Cell{Cell::Kind::kDecimal, s, 0}; }
+Cell Dec(std::string_view s, double d) { return Cell{Cell::Kind::kDecimal, s, 0, d}; }
 Cell Ts(int64_t ms) { return Cell{Cell::Kind::kTimestamp, {}, ms}; }
 Cell Null() { return Cell{}; }
 
@@ -114,6 +114,35 @@ TEST_F(SqliteSinkTest, LoadedRowsAreReadableThroughTheDatasetView) {
   EXPECT_EQ(state->current_segments[0].finality, Finality::kEstimated);
   EXPECT_EQ(state->current_segments[0].loaded_at, "2019-12-01T00:00:00Z");
   EXPECT_EQ(state->columns.size(), 3u);
+}
+
+TEST_F(SqliteSinkTest, DecimalsAreStoredAsTheirNearestDoubleAndWholeOnesAsCompactly) {
+  auto sink = SqliteSink::Open(path_, clock_);
+  ASSERT_TRUE(sink) << sink.error().message;
+  TestBatch batch({{Ts(0), Dec("0.0000000000", 0), Text("a")},
+                   {Ts(0), Dec("-3.0000000000", -3), Text("b")},
+                   {Ts(0), Dec("0.1000000000", 0.1), Text("c")},
+                   {Ts(0), Dec("1E+15", 1e15), Text("d")}});
+  LoadSegment(**sink, Key("2019-12-01", "a1"), batch);
+  // Every value reads as REAL, whole ones too (stored as integers on disk, as SQLite does with decimal text).
+  EXPECT_EQ(Query(path_, "SELECT typeof(line_item_unblended_cost) || ' ' || line_item_unblended_cost FROM cur "
+                         "ORDER BY line_item_product_code"),
+            (std::vector<std::string>{"real 0.0", "real -3.0", "real 0.1", "real 1.0e+15"}));
+  // A column that is text in the dataset keeps a decimal's exact text.
+  auto txn = (*sink)->Begin("text_costs", kRoles);
+  ASSERT_TRUE(txn) << txn.error().message;
+  const std::vector<ColumnDef> text_columns = {kColumns[0], {"line_item_unblended_cost", ColumnKind::kText, "c"},
+                                               kColumns[2]};
+  ASSERT_TRUE((*txn)->EnsureColumns(text_columns));
+  auto seg = (*txn)->BeginSegment(Key("2019-12-01", "b1"));
+  ASSERT_TRUE(seg);
+  TestBatch exact({{Ts(0), Dec("0.1000000000", 0.1), Text("a")}});
+  ASSERT_TRUE((*txn)->Insert(*seg, kNames, exact));
+  ASSERT_TRUE((*txn)->FinishSegment(*seg, SegmentTotals{1, "0.1", Finality::kEstimated}));
+  ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
+  ASSERT_TRUE((*txn)->Commit());
+  EXPECT_EQ(Query(path_, "SELECT typeof(line_item_unblended_cost) || ' ' || line_item_unblended_cost FROM text_costs"),
+            std::vector<std::string>{"text 0.1000000000"});
 }
 
 TEST_F(SqliteSinkTest, UncommittedRunIsInvisibleAndRolledBack) {

@@ -1,5 +1,8 @@
 #include "table/decimal.h"
 
+#include <cstdlib>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace billpipe::table {
@@ -67,6 +70,19 @@ TEST(Decimal, RefusesWhatIsNotAPlainDecimal) {
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error().code, ErrorCode::kBadData);
   EXPECT_EQ(d.error().message, "'1,000' is not a decimal number of at most 38 digits");
+}
+
+TEST(Decimal, ToDoubleIsTheNearestDouble) {
+  // What strtod gives for the same text is the correctly rounded double; ToDouble must match it on the
+  // fast path (few digits, scale up to 22) and on the slow one (many digits, large scales).
+  for (std::string_view text : {"0", "0.0000000000", "-0.0000000000", "24.0000000000", "0.1000000000",
+                                "-0.2500000000", "0.0000000001", "123456.7890123456", "9007199254740991",
+                                "9007199254740993", "0.30000000000000000001", "-1.23456789012345678901234567",
+                                "12345678901234567890.123456789", "0.00000000000000000000000000000000000001"}) {
+    auto d = Decimal::Parse(text);
+    ASSERT_TRUE(d) << text;
+    EXPECT_EQ(d->ToDouble(), std::strtod(std::string(text).c_str(), nullptr)) << text;
+  }
 }
 
 TEST(Decimal, SumsExactly) {
