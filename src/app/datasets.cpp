@@ -176,6 +176,7 @@ Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const catalog::Data
   job.request.bucket = def.bucket;
   job.request.prefix = def.prefix;
   job.request.report_name = def.report_name;
+  BP_ASSIGN_OR_RETURN(job.request.report_kind, cur::ParseReportType(def.report_type));
   job.request.filter = def.filter;
   job.request.duration = def.duration;
   job.request.update = def.update_method;

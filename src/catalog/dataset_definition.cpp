@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cur/report_reader.h"
 #include "s3/bucket_name.h"
 #include "sink/sink.h"
 
@@ -76,11 +77,7 @@ std::string DurationToString(const pipeline::Duration& d) {
 Result<std::vector<std::string>> ValidateDefinition(const DatasetDefinition& def, Date today) {
   BP_RETURN_IF_ERROR(sink::ValidateDatasetName(def.name));
   BP_RETURN_IF_ERROR(CheckText("description", def.description, kMaxDescriptionLength));
-  if (def.report_type != kReportTypeCostAndUsage) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("The report type '{}' is not supported. The report types are: cost-and-usage.",
-                            def.report_type));
-  }
+  BP_RETURN_IF_ERROR(cur::ParseReportType(def.report_type));
   BP_RETURN_IF_ERROR(s3::ValidateBucketName(def.bucket));
   BP_RETURN_IF_ERROR(CheckText("prefix", def.prefix, 1024));  // S3 keys are at most 1024 bytes
   if (def.report_name.empty()) {

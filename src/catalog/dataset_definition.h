@@ -16,7 +16,7 @@
 
 namespace billpipe::catalog {
 
-inline constexpr const char* kReportTypeCostAndUsage = "cost-and-usage";
+inline constexpr const char* kReportTypeCostAndUsage = "cost-and-usage";  // cur::ParseReportType: any kind
 inline constexpr size_t kMaxDescriptionLength = 1000;
 inline constexpr int kDefaultKeepVersions = 1;
 inline constexpr int kMaxKeepVersions = 1000;       // as `billpipe run --keep-versions`

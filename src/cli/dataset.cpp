@@ -96,7 +96,9 @@ void AddDefinitionOptions(CLI::App* cmd, DatasetFlags& flags) {
   app::DatasetFields& f = flags.fields;
   cmd->add_option("--description", f.description, "What the dataset is for");
   cmd->add_option("--account", f.account, "The account to pull with (by name)");
-  cmd->add_option("--report-type", f.report_type, "cost-and-usage (the only one for now)");
+  cmd->add_option("--report-type", f.report_type,
+                  "cost-and-usage (a legacy report or a CUR 2.0 / FOCUS export, whichever the name is), "
+                  "legacy-cur or data-export");
   cmd->add_option("--filter", f.filter, "all | invoiced | estimated");
   cmd->add_option("--bucket", f.bucket, "The S3 bucket AWS writes the report to");
   cmd->add_option("--prefix", f.prefix, "The report path prefix in the bucket");

@@ -9,7 +9,9 @@
 #include "app/reports.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"
+#include "cur/export_discovery.h"
 #include "cur/report_discovery.h"
+#include "cur/report_reader.h"
 #include "s3/s3_url.h"
 
 namespace billpipe::cli {
@@ -18,6 +20,7 @@ namespace {
 struct ReportsOptions {
   std::string url;
   std::string report;
+  std::string report_type = "cost-and-usage";
   bool json = false;
   StoreOptions store;
 };
@@ -35,13 +38,42 @@ std::string_view FormatId(cur::ReportFormat format) {
   return "unknown";
 }
 
-void PrintText(const std::vector<cur::ReportSummary>& reports, const std::string& where) {
+std::string ExportKindLabel(const cur::ExportSummary& e) {
+  return e.kind ? fmt::format("{} export", cur::ExportKindName(*e.kind)) : "data export of unknown kind";
+}
+
+std::string_view ExportFormatLabel(const std::string& format) { return format == "parquet" ? "Parquet" : "gzip CSV"; }
+
+void PrintExportText(const cur::ExportSummary& e) {
+  std::cout << fmt::format("  {}, {} delivery, {}, {} columns, {} billing period{}\n", ExportKindLabel(e),
+                           cur::ExportDeliveryName(e.delivery), ExportFormatLabel(e.format), e.column_count,
+                           e.periods.size(), e.periods.size() == 1 ? "" : "s");
+  for (const cur::ExportPeriodSummary& p : e.periods) {
+    if (!p.error.empty()) {
+      std::cout << fmt::format("  {}  error: {}\n", p.period.Label(), p.error);
+    } else if (p.delivery == cur::ExportDelivery::kCreateNew) {
+      std::cout << fmt::format("  {}  execution {}  delivered {}\n", p.period.Label(), p.execution_id,
+                               p.last_modified);
+    } else {
+      std::cout << fmt::format("  {}  execution {}  ETag {}  delivered {}\n", p.period.Label(), p.execution_id,
+                               p.etag, p.last_modified);
+    }
+  }
+}
+
+void PrintText(const app::DiscoveredReports& found, const std::string& where) {
+  const std::vector<cur::ReportSummary>& reports = found.reports;
   if (reports.empty()) {
     std::cout << fmt::format("No Cost and Usage Report under {}.\n", where);
     return;
   }
-  for (const cur::ReportSummary& r : reports) {
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const cur::ReportSummary& r = reports[i];
     std::cout << fmt::format("{}  {}\n", r.location.name, cur::S3Url(r.location.bucket, r.location.Root()));
+    if (i < found.exports.size() && found.exports[i]) {
+      PrintExportText(*found.exports[i]);
+      continue;
+    }
     if (!r.supported()) {
       std::vector<std::string> labels;
       for (const auto& p : r.periods) labels.push_back(p.period.Label());
@@ -67,17 +99,57 @@ void PrintText(const std::vector<cur::ReportSummary>& reports, const std::string
   }
 }
 
-void PrintJson(const std::vector<cur::ReportSummary>& reports, const s3::S3Url& location) {
+nlohmann::ordered_json ExportJson(const cur::ExportSummary& e) {
+  nlohmann::ordered_json j;
+  j["kind"] = e.kind ? nlohmann::ordered_json(cur::ExportKindName(*e.kind)) : nlohmann::ordered_json();
+  j["delivery"] = cur::ExportDeliveryName(e.delivery);
+  j["file_format"] = e.format;
+  j["compression"] = e.compression;
+  j["columns"] = e.column_count;
+  j["periods"] = nlohmann::ordered_json::array();
+  for (const cur::ExportPeriodSummary& p : e.periods) {
+    nlohmann::ordered_json period;
+    period["period"] = p.period.Label();
+    period["start"] = cur::FormatDate(p.period.start);
+    period["end"] = cur::FormatDate(p.period.end);
+    period["manifest_key"] = p.manifest_key;
+    if (!p.error.empty()) {
+      period["error"] = p.error;
+    } else {
+      period["version"] = p.execution_id;
+      period["execution_id"] = p.execution_id;
+      period["etag"] = p.etag;
+      period["last_modified"] = p.last_modified;
+      period["kind"] = p.kind ? nlohmann::ordered_json(cur::ExportKindName(*p.kind)) : nlohmann::ordered_json();
+      period["delivery"] = cur::ExportDeliveryName(p.delivery);
+      period["file_format"] = p.format;
+      period["columns"] = p.column_count;
+      period["data_files"] = p.data_file_count;
+    }
+    j["periods"].push_back(std::move(period));
+  }
+  return j;
+}
+
+void PrintJson(const app::DiscoveredReports& found, const s3::S3Url& location) {
+  const std::vector<cur::ReportSummary>& reports = found.reports;
   nlohmann::ordered_json out;
   out["bucket"] = location.bucket;
   out["prefix"] = cur::PrefixAsFolder(location.key);
   out["reports"] = nlohmann::ordered_json::array();
-  for (const cur::ReportSummary& r : reports) {
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const cur::ReportSummary& r = reports[i];
     nlohmann::ordered_json report;
     report["name"] = r.location.name;
     report["prefix"] = r.location.prefix;
     report["url"] = cur::S3Url(r.location.bucket, r.location.Root());
     report["format"] = FormatId(r.format);
+    if (i < found.exports.size() && found.exports[i]) {
+      report["supported"] = true;
+      report.update(ExportJson(*found.exports[i]));
+      out["reports"].push_back(std::move(report));
+      continue;
+    }
     report["supported"] = r.supported();
     if (r.supported()) {
       report["layout"] = cur::ReportLayoutName(r.layout);
@@ -112,12 +184,17 @@ void PrintJson(const std::vector<cur::ReportSummary>& reports, const s3::S3Url& 
 }
 
 int RunReports(const ReportsOptions& options) {
-  auto found = app::DiscoverReports(options.store.Settings(), options.url, options.report);
+  auto kind = cur::ParseReportType(options.report_type);
+  if (!kind) return ReportError(kind.error());
+  cur::ReportPick pick = *kind == cur::ReportKind::kLegacyCur    ? cur::ReportPick::kLegacy
+                         : *kind == cur::ReportKind::kDataExport ? cur::ReportPick::kExport
+                                                                 : cur::ReportPick::kAny;
+  auto found = app::DiscoverReports(options.store.Settings(), options.url, options.report, pick);
   if (!found) return ReportError(found.error());
   if (options.json) {
-    PrintJson(found->reports, found->location);
+    PrintJson(*found, found->location);
   } else {
-    PrintText(found->reports, cur::S3Url(found->location.bucket, cur::PrefixAsFolder(found->location.key)));
+    PrintText(*found, cur::S3Url(found->location.bucket, cur::PrefixAsFolder(found->location.key)));
   }
   return kExitOk;
 }
@@ -127,10 +204,13 @@ int RunReports(const ReportsOptions& options) {
 void RegisterReportsCommand(CLI::App& app, CliState& state) {
   auto options = std::make_shared<ReportsOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "reports", "List the Cost and Usage Reports under s3://BUCKET[/PREFIX]: name, layout, compression, billing "
-                 "periods and the newest version of each, columns");
+      "reports", "List the Cost and Usage Reports and data exports (CUR 2.0, FOCUS) under s3://BUCKET[/PREFIX]: name, "
+                 "kind, layout or delivery, format, billing periods and the newest version of each, columns");
   cmd->add_option("location", options->url, "s3://BUCKET or s3://BUCKET/PREFIX")->required();
   cmd->add_option("--report", options->report, "Show only this report (an error lists the names there)");
+  cmd->add_option("--report-type", options->report_type,
+                  "With --report, when a legacy report and an export share the name: legacy-cur or data-export")
+      ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print JSON");
   options->store.AddTo(*cmd);
   cmd->footer(

@@ -87,11 +87,12 @@ int Run(RunFlags& f) {
     std::cerr << "billpipe: Give a dataset name (billpipe dataset list), or --bucket and --report-name.\n";
     return kExitUsage;
   }
-  if (f.report_type != "cost-and-usage") {
-    std::cerr << fmt::format("billpipe: Unknown report type '{}'. The one report type is cost-and-usage (the AWS "
-                             "Cost and Usage Report).\n", f.report_type);
+  auto kind = cur::ParseReportType(f.report_type);
+  if (!kind) {
+    std::cerr << "billpipe: " << kind.error().message << "\n";
     return kExitUsage;
   }
+  req.report_kind = *kind;
   auto filter = pipeline::ParseFilter(f.filter);
   if (!filter) return ReportError(filter.error());
   req.filter = *filter;
@@ -253,7 +254,9 @@ void RegisterRunCommands(CLI::App& app, CliState& state) {
   auto flags = std::make_shared<RunFlags>();
   auto* run = app.add_subcommand("run", "Load a Cost and Usage Report into a dataset");
   auto& r = flags->request;
-  run->add_option("--report-type", flags->report_type, "Report type; the one type is cost-and-usage")
+  run->add_option("--report-type", flags->report_type,
+                  "cost-and-usage (a legacy report or a CUR 2.0 / FOCUS export, whichever the name is), legacy-cur "
+                  "or data-export")
       ->capture_default_str();
   run->add_option("name", flags->name, "A dataset of the catalog (billpipe dataset list); or give the details below");
   run->add_option("--bucket", r.bucket, "S3 bucket holding the report");

@@ -36,6 +36,9 @@ ExportPeriodSummary ReadPeriodSummary(s3::ObjectStore& store, const ExportLocati
   summary.execution_id = manifest->execution_id;
   summary.column_count = manifest->columns.size();
   summary.data_file_count = manifest->data_files.size();
+  if (!manifest->data_files.empty() && manifest->data_files.front().key.ends_with(".parquet")) {
+    summary.format = "parquet";
+  }
   summary.delivery = DetectDelivery(location, period, *manifest, !metadata.common_prefixes.empty());
   auto kind = DetectExportKind(manifest->columns);
   if (!kind) {
@@ -69,6 +72,8 @@ Result<ExportSummary> DescribeExport(s3::ObjectStore& store, const ReportSummary
     summary.kind = it->kind;
     summary.delivery = it->delivery;
     summary.column_count = it->column_count;
+    summary.format = it->format;
+    summary.compression = it->format == "parquet" ? "none" : "gzip";
     break;
   }
   return summary;
@@ -97,7 +102,8 @@ Result<ReportSummary> SelectReportOrExport(const std::vector<ReportSummary>& rep
       if (is_export(*a) && !is_export(*b) && a->location.prefix == b->location.prefix) {
         return Fail(ErrorCode::kInvalidArgument,
                     fmt::format("report \"{}\" under {} is both a legacy Cost and Usage Report ({}) and a data export "
-                                "({}): pick one with --kind legacy or --kind export",
+                                "({}): pick one with --report-type legacy-cur or --report-type data-export (a "
+                                "dataset's report_type)",
                                 name, S3Url(bucket, a->location.prefix), S3Url(bucket, b->location.Root()),
                                 S3Url(bucket, a->location.Root() + "data/")));
       }

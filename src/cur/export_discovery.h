@@ -25,6 +25,7 @@ struct ExportPeriodSummary {
   ExportDelivery delivery = ExportDelivery::kUnknown;
   size_t column_count = 0;
   size_t data_file_count = 0;
+  std::string format = "csv";  // "csv" (gzip) or "parquet", from the data files' names
   std::string error;  // non-empty: the manifest could not be read or is refused, and why
 };
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cur/report.h"
+#include "cur/report_reader.h"
 
 namespace billpipe::cur {
 namespace {
@@ -91,7 +92,7 @@ Result<ExportKind> DetectExportKind(std::span<const ExportColumn> columns) {
               "nor FOCUS (ChargePeriodStart and BilledCost)");
 }
 
-ExportColumnRoles ColumnRoles(ExportKind kind) {
+ExportColumnRoles ExportRoles(ExportKind kind) {
   switch (kind) {
     case ExportKind::kCur2:
       return {"line_item_usage_start_date", "bill_invoice_id", "line_item_unblended_cost", "line_item_usage_amount"};
@@ -102,7 +103,7 @@ ExportColumnRoles ColumnRoles(ExportKind kind) {
 }
 
 Result<ExportColumnRoles> ResolveColumnRoles(ExportKind kind, std::span<const ExportColumn> columns) {
-  ExportColumnRoles roles = ColumnRoles(kind);
+  ExportColumnRoles roles = ExportRoles(kind);
   for (const std::string* required : {&roles.usage_start, &roles.invoice_id, &roles.cost}) {
     if (!required->empty() && !HasColumn(columns, *required)) {
       return Fail(ErrorCode::kBadData, fmt::format("the {} export has no column \"{}\": add it to the export's "
@@ -115,7 +116,7 @@ Result<ExportColumnRoles> ResolveColumnRoles(ExportKind kind, std::span<const Ex
 }
 
 Status CheckInvoiceFilter(ExportKind kind, std::string_view filter) {
-  if (filter == "All" || !ColumnRoles(kind).invoice_id.empty()) return Ok();
+  if (filter == "All" || !ExportRoles(kind).invoice_id.empty()) return Ok();
   return Fail(ErrorCode::kInvalidArgument,
               fmt::format("the {} filter needs an invoice column, and {} exports have none (InvoiceId came with "
                           "FOCUS 1.2): use the All filter, or a FOCUS 1.2 or CUR 2.0 export",
@@ -204,12 +205,10 @@ Status CheckDataFilesConfined(const ExportLocation& location, const ExportManife
 std::string ExportVersionKey(ExportDelivery delivery, const ExportManifest& manifest,
                              std::span<const s3::ObjectInfo> files) {
   if (delivery == ExportDelivery::kCreateNew) return manifest.execution_id;
-  uint64_t h = 14695981039346656037ull;  // FNV-1a over the ETags, each followed by a separator
-  for (const s3::ObjectInfo& file : files) {
-    for (char c : file.etag) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    h = (h ^ 0x1fu) * 1099511628211ull;
-  }
-  return fmt::format("{}/{:016x}", manifest.execution_id, h);
+  std::vector<std::string> etags;
+  etags.reserve(files.size());
+  for (const s3::ObjectInfo& file : files) etags.push_back(file.etag);
+  return KeyWithFileEtags(manifest.execution_id, etags);
 }
 
 std::string_view ExportPeriodStatusName(ExportPeriodStatus status) {
@@ -231,11 +230,16 @@ ExportPeriodStatus StatusWithoutInvoice(const BillingPeriod& period, SysTime now
   return ExportPeriodStatus::kClosed;
 }
 
-Result<ExportPeriodVersion> ReadExportPeriod(s3::ObjectStore& store, const ExportLocation& location,
-                                             const BillingPeriod& period) {
+namespace {
+
+// Reads and checks the manifest at manifest_key (the top-level one or an execution's own); errors name
+// the period and the key.
+Result<ExportPeriodVersion> ReadDelivery(s3::ObjectStore& store, const ExportLocation& location,
+                                         const BillingPeriod& period, std::string manifest_key,
+                                         const s3::Listing& listing) {
   ExportPeriodVersion v;
   v.period = period;
-  v.manifest_key = location.ManifestKey(period);
+  v.manifest_key = std::move(manifest_key);
   auto fail = [&](Error error) -> std::unexpected<Error> {
     error.Context(fmt::format("export period {} ({})", period.Label(), S3Url(location.bucket, v.manifest_key)));
     if (error.key.empty()) {
@@ -244,12 +248,6 @@ Result<ExportPeriodVersion> ReadExportPeriod(s3::ObjectStore& store, const Expor
     }
     return std::unexpected<Error>(std::move(error));
   };
-  auto listing = store.List(location.bucket, location.MetadataFolder(period), "/");
-  if (!listing) return fail(std::move(listing).error());
-  auto found = std::find_if(listing->objects.begin(), listing->objects.end(),
-                            [&](const s3::ObjectInfo& o) { return o.key == v.manifest_key; });
-  if (found == listing->objects.end()) return fail(Error(ErrorCode::kNotFound, "the manifest is missing"));
-  v.manifest_object = *found;
   auto text = store.GetSmall(location.bucket, v.manifest_key, kMaxManifestBytes);
   if (!text) return fail(std::move(text).error());
   auto manifest = ParseExportManifest(*text);
@@ -266,15 +264,19 @@ Result<ExportPeriodVersion> ReadExportPeriod(s3::ObjectStore& store, const Expor
   }
   for (size_t i = 0; i < v.manifest.data_files.size(); ++i) {
     const ExportDataFile& file = v.manifest.data_files[i];
-    if (file.key.ends_with(".parquet")) {
-      return fail(Error(ErrorCode::kUnsupported, fmt::format("dataFiles[{}] {} is Parquet: billpipe reads gzip CSV "
-                                                             "exports (Parquet is not supported yet)",
-                                                             i, ShownFromBucket(file.uri))));
+    // The format is the files': the loader picks the batch source by it (Parquet once its source lands).
+    std::string format = file.key.ends_with(".parquet") ? "parquet" : file.key.ends_with(".csv.gz") ? "csv" : "";
+    if (format.empty()) {
+      return fail(Error(ErrorCode::kBadData, fmt::format("dataFiles[{}] {} ends in neither .csv.gz nor .parquet", i,
+                                                         ShownFromBucket(file.uri))));
     }
-    if (!file.key.ends_with(".csv.gz")) {
-      return fail(Error(ErrorCode::kBadData,
-                        fmt::format("dataFiles[{}] {} does not end in .csv.gz", i, ShownFromBucket(file.uri))));
+    if (i > 0 && format != v.format) {
+      return fail(Error(ErrorCode::kBadData, fmt::format("dataFiles[{}] {} is {}, dataFiles[0] is {}: one delivery "
+                                                         "has one format",
+                                                         i, ShownFromBucket(file.uri), format, v.format)));
     }
+    v.format = format;
+    v.compression = format == "csv" ? "gzip" : "none";
     auto head = store.Head(location.bucket, file.key);
     if (!head) {
       Error error = std::move(head).error();
@@ -287,9 +289,54 @@ Result<ExportPeriodVersion> ReadExportPeriod(s3::ObjectStore& store, const Expor
     }
     v.files.push_back(std::move(*head));
   }
-  v.delivery = DetectDelivery(location, period, v.manifest, !listing->common_prefixes.empty());
+  v.delivery = DetectDelivery(location, period, v.manifest, !listing.common_prefixes.empty());
   v.version_key = ExportVersionKey(v.delivery, v.manifest, v.files);
   return v;
+}
+
+}  // namespace
+
+Result<ExportPeriodVersion> ReadExportPeriod(s3::ObjectStore& store, const ExportLocation& location,
+                                             const BillingPeriod& period) {
+  const std::string manifest_key = location.ManifestKey(period);
+  auto fail = [&](Error error) -> std::unexpected<Error> {
+    error.Context(fmt::format("export period {} ({})", period.Label(), S3Url(location.bucket, manifest_key)));
+    if (error.key.empty()) {
+      error.bucket = location.bucket;
+      error.key = manifest_key;
+    }
+    return std::unexpected<Error>(std::move(error));
+  };
+  auto listing = store.List(location.bucket, location.MetadataFolder(period), "/");
+  if (!listing) return fail(std::move(listing).error());
+  auto found = std::find_if(listing->objects.begin(), listing->objects.end(),
+                            [&](const s3::ObjectInfo& o) { return o.key == manifest_key; });
+  if (found == listing->objects.end()) return fail(Error(ErrorCode::kNotFound, "the manifest is missing"));
+  BP_ASSIGN_OR_RETURN(auto v, ReadDelivery(store, location, period, manifest_key, *listing));
+  v.manifest_object = *found;
+  return v;
+}
+
+Result<ExportPeriodVersion> ReadExportExecution(s3::ObjectStore& store, const ExportLocation& location,
+                                                const BillingPeriod& period, std::string_view execution_id) {
+  const std::string folder = location.MetadataFolder(period);
+  BP_ASSIGN_OR_RETURN(auto listing, store.List(location.bucket, folder, "/"));
+  const std::string suffix = fmt::format("-{}/", execution_id);
+  for (const std::string& sub : listing.common_prefixes) {
+    if (!sub.ends_with(suffix) || sub.size() <= folder.size() + suffix.size()) continue;
+    BP_ASSIGN_OR_RETURN(auto v, ReadDelivery(store, location, period, sub + location.name + "-Manifest.json", listing));
+    // An execution's own manifest describes that execution only.
+    v.delivery = ExportDelivery::kCreateNew;
+    v.version_key = ExportVersionKey(v.delivery, v.manifest, v.files);
+    if (v.version_key != execution_id) break;
+    return v;
+  }
+  Error error(ErrorCode::kNotFound,
+              fmt::format("export period {}: execution {} is no longer in {}", period.Label(),
+                          ShownFromBucket(execution_id), S3Url(location.bucket, folder)));
+  error.bucket = location.bucket;
+  error.key = folder;
+  return Fail(std::move(error));
 }
 
 }  // namespace billpipe::cur

@@ -80,8 +80,8 @@ struct ExportColumnRoles {
   std::string cost;          // totals: line_item_unblended_cost / BilledCost
   std::string usage_amount;  // line_item_usage_amount / ConsumedQuantity
 };
-ExportColumnRoles ColumnRoles(ExportKind kind);
-// ColumnRoles(kind), checked against the manifest's columns: kBadData naming a role column that is
+ExportColumnRoles ExportRoles(ExportKind kind);
+// ExportRoles(kind), checked against the manifest's columns: kBadData naming a role column that is
 // missing (an export whose query left out a column the loader needs). usage_amount may be missing (it is
 // then ""): it is only summed for reports, never required.
 Result<ExportColumnRoles> ResolveColumnRoles(ExportKind kind, std::span<const ExportColumn> columns);
@@ -143,17 +143,23 @@ struct ExportPeriodVersion {
   ExportKind kind = ExportKind::kCur2;
   ExportDelivery delivery = ExportDelivery::kUnknown;
   ExportColumnRoles roles;
-  std::string format = "csv";      // exports are gzip CSV or Parquet; only CSV is read
-  std::string compression = "gzip";
+  std::string format = "csv";       // "csv" (gzip CSV) or "parquet", from the data files' names
+  std::string compression = "gzip";  // "gzip" for CSV, "none" for Parquet (compressed inside)
   std::vector<s3::ObjectInfo> files;  // one HEAD per dataFiles entry, in order; a size 0 file has no rows
   std::string version_key;
 };
 
 // Reads the top-level manifest of period and checks it: JSON, kind, role columns, confinement, every data
-// file there (HEAD), file names ending in .csv.gz (kUnsupported for Parquet). Errors name the period and
-// key: "export period 2024-05 (s3://b/cur/e/metadata/BILLING_PERIOD=2024-05/e-Manifest.json): ...", with
+// file there (HEAD), file names ending in .csv.gz or .parquet, one format per delivery (kBadData). Errors
+// name the period and key: "export period 2024-05 (s3://b/cur/e/metadata/BILLING_PERIOD=2024-05/e-Manifest.json): ...", with
 // Error::bucket and Error::key set; kNotFound for a missing manifest or data file.
 Result<ExportPeriodVersion> ReadExportPeriod(s3::ObjectStore& store, const ExportLocation& location,
                                              const BillingPeriod& period);
+
+// An older create-new delivery: the manifest of the execution folder `<timestamp>-<execution_id>/` in the
+// period's metadata folder, checked as ReadExportPeriod checks the top-level one (manifest_object is not
+// filled). kNotFound when no such execution is there (overwrite mode keeps no older deliveries).
+Result<ExportPeriodVersion> ReadExportExecution(s3::ObjectStore& store, const ExportLocation& location,
+                                                const BillingPeriod& period, std::string_view execution_id);
 
 }  // namespace billpipe::cur

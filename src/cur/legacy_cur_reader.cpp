@@ -19,11 +19,10 @@ std::string LegacyVersionKey(const PeriodPlan& plan) {
   if (plan.layout == ReportLayout::kCreateNew) return plan.version_key;
   std::map<std::string, std::string> etags;
   for (const auto& o : plan.folder_objects) etags[o.key] = o.etag;
-  uint64_t h = 14695981039346656037ull;  // FNV-1a
-  for (const auto& f : plan.files) {
-    for (char c : etags[f.key]) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  }
-  return fmt::format("{}/{:016x}", plan.version_key, h);
+  std::vector<std::string> file_etags;
+  file_etags.reserve(plan.files.size());
+  for (const auto& f : plan.files) file_etags.push_back(etags[f.key]);
+  return KeyWithFileEtags(plan.version_key, file_etags);
 }
 
 Result<PeriodVersion> DescribeLegacyVersion(const LegacyManifest& manifest, const DataEncoding& encoding,
@@ -54,7 +53,7 @@ Result<PeriodVersion> DescribeLegacyVersion(const LegacyManifest& manifest, cons
   // The roles are the legacy headers whether or not this version lists them (the loader says which is
   // missing when it needs it).
   v.roles = ColumnRoles{std::string(kLegacyUsageStart), std::string(kLegacyInvoiceId), std::string(kLegacyCost),
-                        std::string(kLegacyUsageAmount), std::string(kLegacyLineItemId)};
+                        std::string(kLegacyUsageAmount), std::string(kLegacyLineItemId), {}};
   return v;
 }
 

@@ -40,8 +40,9 @@ class LegacyCurReader final : public ReportReader {
 };
 
 // The key of a planned version: the assemblyId in create-new mode; in overwrite mode, which replaces
-// files in place, the manifest's ETag and a hash (FNV-1a) of the files' ETags from the period folder's
-// listing, so that a file rewritten under an unchanged manifest is a new version.
+// files in place, the manifest's ETag and a hash of the files' ETags from the period folder's listing
+// (KeyWithFileEtags, shared with the export reader), so that a file rewritten under an unchanged manifest
+// is a new version.
 std::string LegacyVersionKey(const PeriodPlan& plan);
 
 // The description of a legacy manifest's version: columns typed (the manifest's types, or for manifests

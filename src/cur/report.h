@@ -14,7 +14,7 @@ namespace billpipe::cur {
 enum class ReportFormat {
   kLegacyCsv,      // CUR 1.0, CSV (gzip or zip): read by billpipe
   kLegacyParquet,  // CUR 1.0, Parquet for Athena: recognised, not supported yet
-  kDataExport,     // AWS Data Exports (CUR 2.0, FOCUS): recognised, not supported yet
+  kDataExport,     // AWS Data Exports (CUR 2.0, FOCUS): cur/export_reader.h
 };
 // "legacy CSV", "legacy Parquet", "CUR 2.0 / FOCUS export".
 std::string_view ReportFormatName(ReportFormat format);

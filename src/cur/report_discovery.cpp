@@ -222,6 +222,9 @@ class Walker {
 
 std::string Described(const ReportSummary& report) {
   if (report.supported()) return report.location.name;
+  if (report.format == ReportFormat::kDataExport) {
+    return fmt::format("{} ({})", report.location.name, ReportFormatName(report.format));
+  }
   return fmt::format("{} ({}, not supported yet)", report.location.name, ReportFormatName(report.format));
 }
 
@@ -269,6 +272,12 @@ Result<ReportSummary> SelectReport(const std::vector<ReportSummary>& reports, co
                             name, fmt::join(prefixes, ", ")));
   }
   const ReportSummary& report = *matches.front();
+  if (report.format == ReportFormat::kDataExport) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("report \"{}\" under {} is a {}, not a legacy report: use --report-type data-export "
+                            "or cost-and-usage",
+                            name, S3Url(bucket, report.location.prefix), ReportFormatName(report.format)));
+  }
   if (!report.supported()) {
     return Fail(ErrorCode::kUnsupported,
                 fmt::format("report \"{}\" under {} is a {} report: not supported yet (billpipe reads legacy CSV "

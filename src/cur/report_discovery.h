@@ -60,7 +60,8 @@ Result<std::vector<ReportSummary>> DiscoverReports(s3::ObjectStore& store, const
 // The report named `name` among `reports` (found under s3://bucket/prefix). Errors:
 //   kInvalidArgument: not a valid report name, or the name is found under several prefixes (lists them);
 //   kNotFound: no such report (the message lists the names that are there);
-//   kUnsupported: the report is Parquet or a data export.
+//   kUnsupported: the report is legacy Parquet;
+//   kInvalidArgument: the report is a data export (SelectReportOrExport picks those).
 Result<ReportSummary> SelectReport(const std::vector<ReportSummary>& reports, const std::string& bucket,
                                    const std::string& prefix, const std::string& name);
 

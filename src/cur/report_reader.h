@@ -25,9 +25,25 @@
 namespace billpipe::cur {
 
 enum class ReportKind : uint8_t {
-  kLegacyCur,  // CUR 1.0 (legacy CSV): cur/legacy_cur_reader.h
+  kLegacyCur,   // CUR 1.0 (legacy CSV): cur/legacy_cur_reader.h
+  kDataExport,  // AWS Data Exports, CUR 2.0 and FOCUS (gzip CSV, or Parquet once read): cur/export_reader.h
+  kAny,         // whichever of the two the name is under the prefix (a name that is both is refused)
 };
-std::string_view ReportKindName(ReportKind kind);  // "legacy CUR"
+std::string_view ReportKindName(ReportKind kind);  // "legacy CUR", "data export", "any"
+
+// A dataset's report_type (catalog, --report-type) and the kind it stands for:
+//   "cost-and-usage" -> kAny (the default: a legacy report or an export, whichever the name is),
+//   "legacy-cur" -> kLegacyCur, "data-export" -> kDataExport. kInvalidArgument naming the three otherwise.
+inline constexpr std::string_view kReportTypeAny = "cost-and-usage";
+inline constexpr std::string_view kReportTypeLegacy = "legacy-cur";
+inline constexpr std::string_view kReportTypeExport = "data-export";
+Result<ReportKind> ParseReportType(std::string_view report_type);
+std::string_view ReportTypeName(ReportKind kind);
+
+// The key of a version whose files may be rewritten in place (overwrite mode): base, then a hash
+// (FNV-1a over each ETag followed by a separator) of the files' ETags in order: "<base>/<16 hex digits>".
+// One function for every reader, so equal files give equal keys whatever the report kind.
+std::string KeyWithFileEtags(std::string_view base, const std::vector<std::string>& etags);
 
 // One data file of a version.
 struct DataFile {
@@ -52,6 +68,9 @@ struct ColumnRoles {
   std::string cost;          // the cost the run totals exactly
   std::string usage_amount;  // the usage quantity
   std::string line_item_id;  // identifies a line; optional (a sharded destination spreads rows by it)
+  // Map columns (CUR 2.0 resource_tags, cost_category, product, discount; FOCUS Tags): each non-empty
+  // value must be a JSON object (cur::CheckMapValue), else the row is a bad row; stored as that text.
+  std::vector<std::string> json_objects;
 };
 
 // One version of one billing period, as the loader needs it.
@@ -66,7 +85,18 @@ struct PeriodVersion {
   std::vector<DataFile> files;    // in order
   std::vector<ReportColumn> columns;  // every column the files may have, in the report's order
   ColumnRoles roles;
+  // What the version is, for messages and `reports`: "legacy CUR", "CUR 2.0", "FOCUS 1.0", "FOCUS 1.2".
+  std::string kind_name = "legacy CUR";
+  // The dataset columns keep the files' own names (exports: they already fit SQL) instead of the Athena
+  // names of cur/column_names.h (legacy "lineItem/UsageStartDate" -> line_item_usage_start_date).
+  bool keep_column_names = false;
+  // When roles.invoice_id is empty (FOCUS 1.0) a period's finality comes from the date
+  // (cur::StatusWithoutInvoice): open, then closed 15 days after its end, restated by a later delivery.
 };
+
+// The Invoiced and Estimated filters need the version's invoice column: kInvalidArgument saying why for a
+// version without one (FOCUS 1.0). filter_name: "invoiced", "estimated" or "all" (always fine).
+Status CheckFilterApplies(const PeriodVersion& version, std::string_view filter_name);
 
 class ReportReader {
  public:

@@ -1,8 +1,11 @@
 #include "pipeline/file_loader.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "codec/decoder.h"
+#include "cur/export_layout.h"
 #include "table/column_batch.h"
 #include "table/decimal.h"
 
@@ -44,6 +47,7 @@ struct RoleColumns {
   int usage_start = -1;
   int invoice_id = -1;
   int cost = -1;
+  std::vector<int> json_objects;  // map columns the file has
 };
 
 RoleColumns FindRoles(const std::vector<table::ColumnSchema>& schema, const cur::ColumnRoles& roles) {
@@ -53,6 +57,9 @@ RoleColumns FindRoles(const std::vector<table::ColumnSchema>& schema, const cur:
     if (!roles.usage_start.empty() && name == roles.usage_start) found.usage_start = static_cast<int>(i);
     if (!roles.invoice_id.empty() && name == roles.invoice_id) found.invoice_id = static_cast<int>(i);
     if (!roles.cost.empty() && name == roles.cost) found.cost = static_cast<int>(i);
+    if (std::find(roles.json_objects.begin(), roles.json_objects.end(), name) != roles.json_objects.end()) {
+      found.json_objects.push_back(static_cast<int>(i));
+    }
   }
   return found;
 }
@@ -71,6 +78,22 @@ Status MarkKeptRows(const table::ColumnBatch& batch, const RoleColumns& roles, c
       if (bad_rows == BadRowPolicy::kFail) {
         return Fail(RowProblem(source, batch, r, roles.usage_start, "a line item without a usage start date"));
       }
+      ++stats.rejected;
+      keep[r] = 0;
+      continue;
+    }
+    // A map column's value must be a JSON object (or empty), so SQL's JSON functions can read it.
+    bool bad_map = false;
+    for (int col : roles.json_objects) {
+      const table::Column& m = batch.column(static_cast<size_t>(col));
+      if (m.is_null(r)) continue;
+      auto problem = cur::CheckMapValue(batch.schema(static_cast<size_t>(col)).name, m.text[r]);
+      if (!problem) continue;
+      if (bad_rows == BadRowPolicy::kFail) return Fail(RowProblem(source, batch, r, col, std::move(*problem)));
+      bad_map = true;
+      break;
+    }
+    if (bad_map) {
       ++stats.rejected;
       keep[r] = 0;
       continue;

@@ -81,6 +81,7 @@ Result<Preview> PreviewDataset(const RunRequest& req, s3::ObjectStore& store, Cl
                             window.ToString(), reader->Describe()));
   }
   const cur::PeriodVersion& version = *plan->version;
+  BP_RETURN_IF_ERROR(cur::CheckFilterApplies(version, FilterName(req.filter)));
 
   Preview preview;
   preview.period = plan->period.Label();
@@ -96,7 +97,9 @@ Result<Preview> PreviewDataset(const RunRequest& req, s3::ObjectStore& store, Cl
   std::unordered_map<std::string, std::string> names;
   std::map<std::string, size_t> column_index;
   for (size_t i = 0; i < headers.size(); ++i) {
-    const std::string& name = naming.columns[i].name;
+    // Exports keep their own names (as a run names them, unless two would clash).
+    const bool own = version.keep_column_names && !column_index.contains(headers[i]);
+    const std::string& name = own ? headers[i] : naming.columns[i].name;
     preview.columns.push_back(
         PreviewColumn{name, std::string(sink::ColumnKindName(KindOf(version.columns[i].type))), headers[i]});
     names.emplace(headers[i], name);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -46,6 +47,13 @@ Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::Colu
     notes.push_back(fmt::format("Columns '{}' and '{}' both normalise to '{}'; the second is named '{}'.",
                                 c.first_header, c.header, c.athena_name, c.assigned_name));
   }
+  // Headers whose version keeps the files' own names (exports), when no other column has that name.
+  std::unordered_set<std::string> keep, taken;
+  for (const auto* p : periods) {
+    if (!p->version->keep_column_names) continue;
+    for (const auto& c : p->version->columns) keep.insert(c.name);
+  }
+  for (const auto& c : schema.columns) taken.insert(c.name);
   std::vector<sink::ColumnDef> out;
   out.reserve(schema.columns.size());
   for (size_t i = 0; i < schema.columns.size(); ++i) {
@@ -55,7 +63,12 @@ Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::Colu
     }
     const auto& c = schema.columns[i];
     BP_ASSIGN_OR_RETURN(table::ColumnType type, table::ColumnTypeFromName(c.type));
-    out.push_back(sink::ColumnDef{c.name, KindOf(type), c.header});
+    std::string name = c.name;
+    if (keep.contains(c.header) && c.header != c.name && !taken.contains(c.header)) {
+      name = c.header;
+      taken.insert(name);
+    }
+    out.push_back(sink::ColumnDef{std::move(name), KindOf(type), c.header});
   }
   return out;
 }
@@ -103,6 +116,9 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   auto reader = OpenReader(env.store, req);
   BP_RETURN_IF_ERROR(reader->CheckExists());
   BP_ASSIGN_OR_RETURN(std::vector<PeriodInWindow> plans, PlanWindow(*reader, window));
+  for (const auto& p : plans) {
+    if (p.version) BP_RETURN_IF_ERROR(cur::CheckFilterApplies(*p.version, FilterName(req.filter)));
+  }
   BP_ASSIGN_OR_RETURN(sink::DatasetState state, env.sink.ReadState(req.dataset));
 
   std::vector<sink::SegmentKey> wanted;
@@ -133,7 +149,8 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     auto seg = current_segment(k.billing_period);
     const auto& p = plans[plan_of[k.billing_period]];
     summary.periods.push_back(PeriodSummary{p.period.Label(), "unchanged", k.version_key, p.share.ToString(),
-                                            seg ? std::string(sink::FinalityName(seg->finality)) : "", 0, 0, 0,
+                                            seg ? std::string(PeriodStatusName(seg->finality, p.version->roles)) : "",
+                                            0, 0, 0,
                                             seg ? seg->line_items : 0, 0, 0, seg ? seg->total : ""});
   }
   for (const auto& k : vplan.already_appended) {
@@ -263,14 +280,19 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     const PeriodInWindow& p = *loading[i];
     const cur::PeriodVersion& v = *p.version;
     auto previous = current_segment(p.period.FirstDay().ToString());
-    if (previous && previous->key.version_key == v.version_key) previous.reset();
-    sink::Finality finality = PeriodStatus(stats[i].saw_invoice, previous);
+    sink::Finality finality;
+    if (v.roles.invoice_id.empty()) {
+      finality = StatusByDate(p.period, env.clock.Now(), v.version_key, previous);
+    } else {
+      if (previous && previous->key.version_key == v.version_key) previous.reset();
+      finality = PeriodStatus(stats[i].saw_invoice, previous);
+    }
     BP_RETURN_IF_ERROR(txn->FinishSegment(segment_ids[i], sink::SegmentTotals{stats[i].loaded, stats[i].cost, finality}));
     version_segments.push_back(segment_ids[i]);
     int64_t bytes = 0;
     for (const auto& f : v.files) bytes += f.size;
     summary.periods.push_back(PeriodSummary{p.period.Label(), "loaded", v.version_key, p.share.ToString(),
-                                            std::string(sink::FinalityName(finality)),
+                                            std::string(PeriodStatusName(finality, v.roles)),
                                             static_cast<int64_t>(v.files.size()), bytes, stats[i].read,
                                             stats[i].loaded, stats[i].filtered, stats[i].rejected, stats[i].cost});
     summary.line_items_loaded += stats[i].loaded;

@@ -35,7 +35,8 @@ struct RunRequest {
   std::string bucket;
   std::string prefix;       // the report's path prefix, without a trailing slash ("" for none)
   std::string report_name;
-  cur::ReportKind report_kind = cur::ReportKind::kLegacyCur;  // which reader reads the report
+  // Which reader reads the report; kAny: a legacy report or a data export, whichever the name is.
+  cur::ReportKind report_kind = cur::ReportKind::kAny;
   Filter filter = Filter::kAll;
   Duration duration;
   UpdateMethod update = UpdateMethod::kReplace;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "cur/export_layout.h"
+
 namespace billpipe::pipeline {
 
 VersionPlan PlanVersion(UpdateMethod method, const std::vector<sink::Segment>& current,
@@ -55,6 +57,33 @@ sink::Finality PeriodStatus(bool has_invoice_ids, const std::optional<sink::Segm
     return sink::Finality::kRestated;
   }
   return has_invoice_ids ? sink::Finality::kFinal : sink::Finality::kEstimated;
+}
+
+sink::Finality StatusByDate(const BillingPeriod& period, SysTime now, std::string_view version_key,
+                            const std::optional<sink::Segment>& previous) {
+  std::optional<cur::PriorPeriodState> prior;
+  if (previous) {
+    cur::ExportPeriodStatus status = cur::ExportPeriodStatus::kOpen;
+    if (previous->finality == sink::Finality::kFinal) status = cur::ExportPeriodStatus::kClosed;
+    if (previous->finality == sink::Finality::kRestated) status = cur::ExportPeriodStatus::kRestated;
+    prior = cur::PriorPeriodState{status, previous->key.version_key};
+  }
+  switch (cur::StatusWithoutInvoice(period, now, version_key, prior)) {
+    case cur::ExportPeriodStatus::kOpen: return sink::Finality::kEstimated;
+    case cur::ExportPeriodStatus::kClosed: return sink::Finality::kFinal;
+    case cur::ExportPeriodStatus::kRestated: return sink::Finality::kRestated;
+  }
+  return sink::Finality::kEstimated;
+}
+
+std::string_view PeriodStatusName(sink::Finality finality, const cur::ColumnRoles& roles) {
+  if (!roles.invoice_id.empty()) return sink::FinalityName(finality);
+  switch (finality) {
+    case sink::Finality::kEstimated: return "open";
+    case sink::Finality::kFinal: return "closed";
+    case sink::Finality::kRestated: return "restated";
+  }
+  return "open";
 }
 
 }  // namespace billpipe::pipeline

@@ -1,12 +1,15 @@
-// What a run puts into the dataset's next version, by update method. Pure: no I/O.
+// What a run puts into the dataset's next version, by update method, and each period's status. Pure: no I/O.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cur/billing_period.h"
+#include "cur/report_reader.h"
 #include "pipeline/dataset_spec.h"
 #include "sink/sink.h"
+#include "util/clock.h"
 
 namespace billpipe::pipeline {
 
@@ -32,5 +35,15 @@ VersionPlan PlanVersion(UpdateMethod method, const std::vector<sink::Segment>& c
 // The finality of a period's newly loaded version: final when its lines carry invoice ids, restated
 // when it replaces a version that was already final, else estimated.
 sink::Finality PeriodStatus(bool has_invoice_ids, const std::optional<sink::Segment>& previous);
+
+// The status of a period whose report has no invoice column (FOCUS 1.0), from the date
+// (cur::StatusWithoutInvoice): stored as estimated (open), final (closed) or restated. previous: the
+// dataset's segment of the period before this load, if any.
+sink::Finality StatusByDate(const BillingPeriod& period, SysTime now, std::string_view version_key,
+                            const std::optional<sink::Segment>& previous);
+
+// The status as shown: "estimated", "final", "restated"; for a report without an invoice column (roles'
+// invoice_id empty) "open", "closed", "restated".
+std::string_view PeriodStatusName(sink::Finality finality, const cur::ColumnRoles& roles);
 
 }  // namespace billpipe::pipeline

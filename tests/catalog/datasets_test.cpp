@@ -96,7 +96,9 @@ TEST_F(DatasetsTest, ValidationSaysWhatIsWrong) {
                   "path inside it goes in the prefix.");
   d = Def();
   d.report_type = "focus";
-  EXPECT_EQ(e(d), "The report type 'focus' is not supported. The report types are: cost-and-usage.");
+  EXPECT_EQ(e(d), "Unknown report type 'focus'. Choose one of: cost-and-usage (a legacy Cost and Usage Report or a "
+                  "CUR 2.0 / FOCUS data export, whichever the name is), legacy-cur (only a legacy report), "
+                  "data-export (only a data export).");
   d = Def();
   d.report_name = "cur/daily";
   EXPECT_EQ(e(d), "The report name 'cur/daily' has a '/': give the path before it as --prefix and the report's own "

@@ -40,13 +40,50 @@ std::vector<Line> Lines(int month, int n, const std::string& cost) {
   return out;
 }
 
-class NothingLostTest : public ::testing::Test {
+// A CUR 2.0 export "big" (create-new delivery) with the same lines: execution ids as the legacy assembly ids.
+void WriteExportPeriod(const std::filesystem::path& bucket, int month, const std::string& execution,
+                       const std::vector<std::vector<Line>>& files) {
+  char partition[32];
+  std::snprintf(partition, sizeof partition, "BILLING_PERIOD=2026-%02d/", month);
+  const std::string data = std::string("cur/big/data/") + partition + "20260901T000000Z-" + execution + "/";
+  nlohmann::json m;
+  m["executionId"] = execution;
+  m["exportArn"] = "arn:aws:bcm-data-exports:us-east-1:123456789012:export/big-1";
+  m["columns"] = nlohmann::json::array({{{"name", "bill_invoice_id"}, {"type", "string"}},
+                                        {{"name", "line_item_usage_start_date"}, {"type", "timestamp"}},
+                                        {{"name", "line_item_product_code"}, {"type", "string"}},
+                                        {{"name", "line_item_unblended_cost"}, {"type", "decimal"}},
+                                        {{"name", "resource_tags"}, {"type", "map<string,string>"}}});
+  m["dataFiles"] = nlohmann::json::array();
+  for (size_t f = 0; f < files.size(); ++f) {
+    char name[32];
+    std::snprintf(name, sizeof name, "big-%05zu.csv.gz", f + 1);
+    std::string csv = "bill_invoice_id,line_item_usage_start_date,line_item_product_code,line_item_unblended_cost,"
+                      "resource_tags\n";
+    for (const auto& l : files[f]) {
+      csv += l.invoice + "," + l.start + "," + l.product + "," + l.cost + ",\"{\"\"user:Team\"\":\"\"web, a\"\"}\"\n";
+    }
+    CurFixture::WriteGzip(bucket / (data + name), csv);
+    m["dataFiles"].push_back("s3://billing/" + data + name);
+  }
+  const std::string metadata = std::string("cur/big/metadata/") + partition;
+  CurFixture::WriteFile(bucket / (metadata + "20260901T000000Z-" + execution + "/big-Manifest.json"), m.dump());
+  CurFixture::WriteFile(bucket / (metadata + "big-Manifest.json"), m.dump());
+}
+
+// Run for a legacy report and for a CUR 2.0 export of the same lines.
+class NothingLostTest : public ::testing::TestWithParam<std::string> {
  protected:
   void WriteVersion(const std::string& suffix, int rows_per_file, const std::string& cost) {
     CurFixture f(bucket_);
     for (int month : {9, 10}) {
       std::vector<std::vector<Line>> files(3, Lines(month, rows_per_file, cost));
-      f.WritePeriod(2026, month, "v" + suffix + "-" + std::to_string(month), files, false, false, "big");
+      const std::string version = "v" + suffix + "-" + std::to_string(month);
+      if (GetParam() == "Cur2Export") {
+        WriteExportPeriod(bucket_, month, version, files);
+      } else {
+        f.WritePeriod(2026, month, version, files, false, false, "big");
+      }
     }
   }
   CommandResult Run(const std::vector<std::string>& env_extra = {}) {
@@ -63,7 +100,7 @@ class NothingLostTest : public ::testing::Test {
   std::filesystem::path home_ = dir_.path() / "home";
 };
 
-TEST_F(NothingLostTest, KilledAtAnyStepTheDatasetIsAsBefore) {
+TEST_P(NothingLostTest, KilledAtAnyStepTheDatasetIsAsBefore) {
   WriteVersion("1", 1000, "0.0100000000");
   auto first = Run();
   ASSERT_EQ(first.exit_code, 0) << first.err;
@@ -99,7 +136,7 @@ TEST_F(NothingLostTest, KilledAtAnyStepTheDatasetIsAsBefore) {
   EXPECT_EQ(Orphans(Db()), "0|0");
 }
 
-TEST_F(NothingLostTest, KilledRunIsFinishedByTheNextOne) {
+TEST_P(NothingLostTest, KilledRunIsFinishedByTheNextOne) {
   WriteVersion("1", 5000, "0.0100000000");
   auto killed = Run({"BILLPIPE_TEST_KILL_AT=batch:7"});
   EXPECT_EQ(killed.exit_code, 128 + SIGKILL);
@@ -109,7 +146,7 @@ TEST_F(NothingLostTest, KilledRunIsFinishedByTheNextOne) {
   EXPECT_EQ(Totals(Db()), "30000|300.000000");
 }
 
-TEST_F(NothingLostTest, FullDiskFailsTheRunAndKeepsTheDataset) {
+TEST_P(NothingLostTest, FullDiskFailsTheRunAndKeepsTheDataset) {
   std::filesystem::create_directories(home_);
   if (mount("tmpfs", home_.c_str(), "tmpfs", 0, "size=4m") != 0) {
     GTEST_SKIP() << "cannot mount a small tmpfs (needs root): the full-disk test did not run";
@@ -130,6 +167,9 @@ TEST_F(NothingLostTest, FullDiskFailsTheRunAndKeepsTheDataset) {
       << full.err;
   EXPECT_EQ(Totals(Db()), "3000|30.000000");
 }
+
+INSTANTIATE_TEST_SUITE_P(Kinds, NothingLostTest, ::testing::Values("LegacyCur", "Cur2Export"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace billpipe::testing

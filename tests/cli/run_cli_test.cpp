@@ -102,8 +102,9 @@ TEST_F(RunCliTest, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(bad_filter.err, "billpipe: Unknown filter 'some'. Choose one of: all, invoiced, estimated.\n");
   auto type = RunBillpipe({"run", "--bucket", "billing", "--report-name", "daily", "--report-type", "savings"}, Env());
   EXPECT_EQ(type.exit_code, 2);
-  EXPECT_EQ(type.err, "billpipe: Unknown report type 'savings'. The one report type is cost-and-usage (the AWS Cost "
-                      "and Usage Report).\n");
+  EXPECT_EQ(type.err, "billpipe: Unknown report type 'savings'. Choose one of: cost-and-usage (a legacy Cost and "
+                      "Usage Report or a CUR 2.0 / FOCUS data export, whichever the name is), legacy-cur (only a "
+                      "legacy report), data-export (only a data export).\n");
 }
 
 TEST_F(RunCliTest, RestoreBringsBackThePreviousVersion) {

@@ -266,7 +266,8 @@ TEST_F(ExportS3Test, ExportAndLegacyReportUnderOnePrefix) {
   EXPECT_EQ(ambiguous.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ambiguous.error().message,
             "report \"both\" under s3://billing/mixed/ is both a legacy Cost and Usage Report (s3://billing/mixed/both/) "
-            "and a data export (s3://billing/mixed/both/data/): pick one with --kind legacy or --kind export");
+            "and a data export (s3://billing/mixed/both/data/): pick one with --report-type legacy-cur or "
+            "--report-type data-export (a dataset's report_type)");
   auto as_export = SelectReportOrExport(*reports, "billing", "mixed", "both", ReportPick::kExport);
   ASSERT_TRUE(as_export) << as_export.error().message;
   EXPECT_EQ(as_export->format, ReportFormat::kDataExport);

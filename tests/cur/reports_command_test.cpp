@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -58,7 +59,9 @@ TEST_F(ReportsCommandTest, ListsEveryReportWithItsNewestVersions) {
             "  legacy CSV, overwrite versions, ZIP, 5 columns, 1 billing period\n"
             "  2018-06  assembly d1  ETag " + DailyEtag() + "  delivered 2018-06-02T10:00:00.000Z\n"
             "export  s3://billing/cur/export/\n"
-            "  CUR 2.0 / FOCUS export: not supported yet; billing periods: 2024-06\n"
+            "  data export of unknown kind, unknown delivery, gzip CSV, 0 columns, 1 billing period\n"
+            "  2024-06  error: s3://billing/cur/export/metadata/BILLING_PERIOD=2024-06/export-Manifest.json: export "
+            "manifest field \"executionId\" is missing\n"
             "hourly  s3://billing/cur/hourly/\n"
             "  legacy CSV, create-new versions, GZIP, 5 columns, 3 billing periods\n"
             "  2018-05  assembly a2  delivered 2018-05-05T04:05:06.000Z\n"
@@ -110,7 +113,7 @@ TEST_F(ReportsCommandTest, ReportFilter) {
   EXPECT_EQ(missing.out, "");
   EXPECT_EQ(missing.err,
             "billpipe: report \"monthly\" was not found under s3://billing/cur/. Reports there: athena (legacy "
-            "Parquet, not supported yet), daily, export (CUR 2.0 / FOCUS export, not supported yet), hourly\n");
+            "Parquet, not supported yet), daily, export (CUR 2.0 / FOCUS export), hourly\n");
 
   auto bad_name =
       RunBillpipe({"reports", "s3://billing/cur", "--from-dir", dir_.path().string(), "--report", "a/b"});
@@ -147,6 +150,73 @@ TEST_F(ReportsCommandTest, MissingDirectoryAndEmptyPrefix) {
   auto empty = RunBillpipe({"reports", "s3://billing/elsewhere", "--from-dir", dir_.path().string()});
   EXPECT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_EQ(empty.out, "No Cost and Usage Report under s3://billing/elsewhere/.\n");
+}
+
+// Generated exports beside a legacy report: listed together, each with its kind, delivery and newest
+// execution; a name that is both is refused with --report unless --report-type picks one.
+TEST_F(ReportsCommandTest, ExportsAreListedWithLegacyReports) {
+  auto generate = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"curgen", "--out", (dir_.path() / "billing").string(), "--expected",
+                                     (dir_.path() / "expected.json").string(), "--bucket", "billing",
+                                     "--start-month", "2024-05", "--months", "2", "--line-items", "200", "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = RunBillpipe(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(dir_.path() / "expected.json");
+    return nlohmann::json::parse(in);
+  };
+  auto cur2 = generate({"--kind", "cur2", "--prefix", "exp", "--report-name", "usage", "--assemblies", "2"});
+  auto focus = generate({"--kind", "focus", "--prefix", "exp", "--report-name", "focus", "--versioning",
+                         "overwrite"});
+  auto legacy = generate({"--prefix", "exp", "--report-name", "legacy"});
+  generate({"--kind", "cur2", "--prefix", "exp", "--report-name", "legacy"});  // the same name as an export
+
+  auto r = RunBillpipe({"reports", "s3://billing/exp", "--from-dir", dir_.path().string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  std::vector<std::string> listed;
+  for (const auto& report : doc["reports"]) listed.push_back(report["name"].get<std::string>() + " " +
+                                                            report["format"].get<std::string>());
+  EXPECT_EQ(listed, (std::vector<std::string>{"focus data-export", "legacy data-export", "legacy legacy-csv",
+                                              "usage data-export"}));
+  const auto& f = doc["reports"][0];
+  EXPECT_EQ(f["kind"], "FOCUS 1.2");
+  EXPECT_EQ(f["delivery"], "overwrite");
+  EXPECT_EQ(f["file_format"], "csv");
+  EXPECT_EQ(f["supported"], true);
+  EXPECT_EQ(f["columns"], focus["periods"][1]["column_count"]);
+  ASSERT_EQ(f["periods"].size(), 2u);
+  EXPECT_EQ(f["periods"][1]["version"], focus["periods"][1]["assembly_id"]);
+  EXPECT_EQ(f["periods"][1]["manifest_key"], "exp/focus/metadata/BILLING_PERIOD=2024-06/focus-Manifest.json");
+  const auto& u = doc["reports"][3];
+  EXPECT_EQ(u["kind"], "CUR 2.0");
+  EXPECT_EQ(u["delivery"], "create-new");
+  EXPECT_EQ(u["periods"][0]["period"], "2024-05");
+  EXPECT_EQ(u["periods"][0]["version"], cur2["periods"][0]["assembly_id"]);
+  EXPECT_EQ(u["periods"][1]["data_files"], 1);
+  EXPECT_EQ(doc["reports"][2]["periods"][1]["version"], legacy["periods"][1]["assembly_id"]);
+
+  auto text = RunBillpipe({"reports", "s3://billing/exp", "--from-dir", dir_.path().string(), "--report", "usage"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  std::string first_lines = text.out.substr(0, text.out.find('\n', text.out.find('\n') + 1) + 1);
+  EXPECT_EQ(first_lines, fmt::format("usage  s3://billing/exp/usage/\n"
+                                     "  CUR 2.0 export, create-new delivery, gzip CSV, {} columns, 2 billing periods\n",
+                                     cur2["periods"][1]["column_count"].get<int>()));
+  EXPECT_EQ(text.out.substr(first_lines.size(), 36), "  2024-05  execution " +
+                                                        cur2["periods"][0]["assembly_id"].get<std::string>().substr(0, 15));
+
+  auto both = RunBillpipe({"reports", "s3://billing/exp", "--from-dir", dir_.path().string(), "--report", "legacy"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_EQ(both.err,
+            "billpipe: report \"legacy\" under s3://billing/exp/ is both a legacy Cost and Usage Report "
+            "(s3://billing/exp/legacy/) and a data export (s3://billing/exp/legacy/data/): pick one with "
+            "--report-type legacy-cur or --report-type data-export (a dataset's report_type)\n");
+  auto picked = RunBillpipe({"reports", "s3://billing/exp", "--from-dir", dir_.path().string(), "--report", "legacy",
+                             "--report-type", "legacy-cur", "--json"});
+  ASSERT_EQ(picked.exit_code, 0) << picked.err;
+  auto one = nlohmann::json::parse(picked.out);
+  ASSERT_EQ(one["reports"].size(), 1u);
+  EXPECT_EQ(one["reports"][0]["format"], "legacy-csv");
 }
 
 }  // namespace

@@ -125,7 +125,7 @@ struct ReadBack {
 
 ReadBack ReadPeriod(const fs::path& dir, const PeriodTotals& period, cur::ExportKind kind) {
   ReadBack r;
-  const auto& roles = cur::ColumnRoles(kind);
+  const auto& roles = cur::ExportRoles(kind);
   std::string tags_column = kind == cur::ExportKind::kCur2 ? "resource_tags" : "Tags";
   for (const auto& key : period.assemblies.back().report_keys) {
     if (fs::file_size(dir / key) == 0) {

@@ -233,7 +233,7 @@ TEST(BatchSourceSeam, ABatchFilledThroughThePublicMethodsIsShapedByTheRoles) {
   cur::PeriodVersion version;
   version.columns = {{"usage_start", table::ColumnType::kDateTime}, {"invoice", table::ColumnType::kString},
                      {"cost", table::ColumnType::kBigDecimal}};
-  version.roles = cur::ColumnRoles{"usage_start", "invoice", "cost", "", ""};
+  version.roles = cur::ColumnRoles{"usage_start", "invoice", "cost", "", "", {}};
   PeriodShape shape = ShapeOf(version, Filter::kAll, DateWindow{Date{2019, 12, 1}, Date{2019, 12, 31}},
                               {{"cost", "the_cost"}});
   BoundedQueue<OwnedBatch> queue(4);
