@@ -33,7 +33,8 @@ Result<AddedAccount> AddAccount(catalog::Catalog& catalog, const catalog::Accoun
 // keeps the old credentials.
 Result<catalog::Account> EditAccount(catalog::Catalog& catalog, const std::string& name,
                                      const catalog::AccountInput& input, const CredentialTest& test);
-// Tests a stored account's credentials.
+// Tests a stored account's credentials; for a role account, the role is assumed first. The check says
+// who the credentials are (sts:GetCallerIdentity) when STS can be reached (credential_check.h).
 Result<catalog::CredentialCheck> TestAccount(catalog::Catalog& catalog, const std::string& name,
                                              const std::string& bucket);
 Result<std::vector<catalog::Account>> ListAccounts(catalog::Catalog& catalog);
@@ -45,7 +46,14 @@ Result<std::vector<std::string>> DeleteAccount(catalog::Catalog& catalog, const 
 Result<catalog::Catalog::KeyReset> ResetMasterKey(catalog::Catalog& catalog);
 
 // {"name","source","region","endpoint","datasets","created_at","updated_at"} plus, for keys,
-// "access_key_id" (masked) and "session_token" (whether there is one); for a profile, "profile".
+// "access_key_id" (masked) and "session_token" (whether there is one); for a profile, "profile"; for a
+// role, "role_arn", "external_id" (masked "…7f3a", null when none), "session_name" and
+// "duration_seconds" (null: the defaults) and "source_account" (null: the ambient credentials).
+// "source" is the account's kind: "keys", "profile" or "role".
 nlohmann::json AccountJson(const catalog::Account& account);
+
+// What `account test` proved: {"account": name, "bucket": the bucket listed or null, "buckets": the
+// ListBuckets count or null, "caller": {"account", "arn"} or null when STS was not asked or failed}.
+nlohmann::json CredentialCheckJson(const std::string& account_name, const catalog::CredentialCheck& check);
 
 }  // namespace billpipe::app

@@ -167,11 +167,9 @@ Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const catalog::Data
   }
   catalog::AccountStore accounts(catalog);
   BP_ASSIGN_OR_RETURN(catalog::Account account, accounts.Get(def.account));
-  catalog::AccountSecrets secrets;
-  if (account.source == catalog::CredentialSource::kKeys) {
-    BP_ASSIGN_OR_RETURN(secrets, accounts.Secrets(account));
-  }
   CatalogJob job;
+  // A role account's provider assumes the role now and refreshes it for as long as the run lasts.
+  BP_ASSIGN_OR_RETURN(job.client, catalog::ClientOptionsForAccount(accounts, account));
   job.request.dataset = def.name;
   job.request.bucket = def.bucket;
   job.request.prefix = def.prefix;
@@ -183,7 +181,6 @@ Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const catalog::Data
   job.request.keep_versions = def.keep_versions;
   job.request.partition_retention_months = def.retention_months;
   job.request.bad_rows = def.skip_bad_rows ? pipeline::BadRowPolicy::kSkip : pipeline::BadRowPolicy::kFail;
-  job.client = catalog::AccountClientOptions(account, secrets);
   return job;
 }
 

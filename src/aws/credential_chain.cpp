@@ -1,10 +1,17 @@
 #include "aws/credential_chain.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -140,36 +147,121 @@ class AssumeRoleSource final : public CredentialsSource {
   std::string origin_;
 };
 
+// What became of a credential_process.
+struct ProcessRun {
+  bool timed_out = false;
+  int exit_status = 0;  // -1: killed by a signal
+  std::string output;   // its standard output, at most kMaxProcessOutput bytes
+};
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{} s", d.count() / 1000);
+  return fmt::format("{} ms", d.count());
+}
+
+// Runs `/bin/sh -c command` in its own process group, stdin and stderr on /dev/null (its messages may
+// hold a secret, and billpipe repeats neither of its outputs), reading its standard output until it
+// exits. Past the timeout the whole group is killed (SIGKILL), so a process that waits for input or
+// hangs on the network cannot hold up a run. posix_spawn, not fork: this process has threads.
+Result<ProcessRun> RunCredentialProcess(const std::string& command, std::chrono::milliseconds timeout,
+                                        const std::string& where) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return Fail(ErrorCode::kIo, fmt::format("{} could not be started (pipe).", where));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::string shell = "/bin/sh", dash_c = "-c", cmd = command;
+  char* argv[] = {shell.data(), dash_c.data(), cmd.data(), nullptr};
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(out[1]);
+  if (rc != 0) {
+    ::close(out[0]);
+    return Fail(ErrorCode::kIo, fmt::format("{} could not be started: {}.", where, std::strerror(rc)));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto remaining_ms = [&] {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    return static_cast<int>(std::max<int64_t>(0, left.count()));
+  };
+  ProcessRun run;
+  char buf[4096];
+  for (;;) {  // until the end of its output or the deadline
+    int left = remaining_ms();
+    if (left == 0) {
+      run.timed_out = true;
+      break;
+    }
+    pollfd p{out[0], POLLIN, 0};
+    int ready = ::poll(&p, 1, left);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;  // the deadline is checked above
+    ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (run.output.size() < kMaxProcessOutput) run.output.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  // Output closed: wait for the exit, still within the deadline (a process may close stdout and go on).
+  while (!run.timed_out) {
+    pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) break;
+    if (remaining_ms() == 0) {
+      run.timed_out = true;
+      break;
+    }
+    ::usleep(5000);
+  }
+  if (run.timed_out) {
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return run;
+  }
+  run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
 class ProcessSource final : public CredentialsSource {
  public:
-  ProcessSource(std::string command, std::string profile) : command_(std::move(command)), profile_(std::move(profile)) {}
+  ProcessSource(std::string command, std::string profile, std::chrono::milliseconds timeout)
+      : command_(std::move(command)), profile_(std::move(profile)), timeout_(timeout) {}
   Result<ExpiringCredentials> Fetch() override {
     std::string where = fmt::format("The credential_process of profile '{}'", profile_);
-    FILE* pipe = ::popen(command_.c_str(), "r");
-    if (pipe == nullptr) return Fail(ErrorCode::kIo, fmt::format("{} could not be started.", where));
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) {
-      if (out.size() < kMaxProcessOutput) out.append(buf, n);
-    }
-    int status = ::pclose(pipe);
-    if (status != 0) {
-      int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      // Its output is never shown: it may hold a secret. Its stderr went to ours.
-      return Fail(ErrorCode::kAuth, fmt::format("{} failed (exit status {}).", where, code));
-    }
-    json j = json::parse(out, nullptr, false);
+    BP_ASSIGN_OR_RETURN(ProcessRun run, RunCredentialProcess(command_, timeout_, where));
+    // Its output is never shown: it may hold a secret.
+    if (run.timed_out)
+      return Fail(ErrorCode::kRetryable,
+                  fmt::format("{} did not finish within {} and was stopped. Check that the command does not wait "
+                              "for input (it runs without a terminal) or for an unreachable service; run it yourself "
+                              "to see its messages.",
+                              where, FormatDuration(timeout_)));
+    if (run.exit_status != 0)
+      return Fail(ErrorCode::kAuth, fmt::format("{} failed (exit status {}). Its messages are not shown (they may "
+                                                "hold a secret): run the command yourself to see them.",
+                                                where, run.exit_status));
+    json j = json::parse(run.output, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("Version") || j["Version"] != 1)
       return Fail(ErrorCode::kBadData,
                   fmt::format("{} did not print credentials as JSON with \"Version\": 1.", where));
-    return ParseCredentialsJson(out, where, "SessionToken", false);
+    return ParseCredentialsJson(run.output, where, "SessionToken", false);
   }
   std::string Describe() const override { return fmt::format("credential_process of profile '{}'", profile_); }
 
  private:
   std::string command_;
   std::string profile_;
+  std::chrono::milliseconds timeout_;
 };
 
 struct SsoSettings {
@@ -610,7 +702,8 @@ Result<std::unique_ptr<CredentialsSource>> FromProfile(const Context& c, const s
           *keys, fmt::format("profile '{}' in {}", profile, c.files.config_path)));
   }
   if (std::string command = Value(s, "credential_process"); !command.empty())
-    return std::unique_ptr<CredentialsSource>(std::make_unique<ProcessSource>(command, profile));
+    return std::unique_ptr<CredentialsSource>(
+        std::make_unique<ProcessSource>(command, profile, c.options.process_timeout));
   return std::unique_ptr<CredentialsSource>();
 }
 

@@ -9,7 +9,8 @@
 //      role_session_name, duration_seconds) → sts:AssumeRole; sso_session / sso_start_url with
 //      sso_account_id and sso_role_name → the SSO portal's GetRoleCredentials with the token that
 //      `aws sso login` cached in ~/.aws/sso/cache/<sha1>.json; aws_access_key_id +
-//      aws_secret_access_key (+ aws_session_token); credential_process;
+//      aws_secret_access_key (+ aws_session_token); credential_process (killed after
+//      ChainOptions::process_timeout; neither its output nor its stderr is ever shown);
 //   5. container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on 169.254.170.2) or
 //      AWS_CONTAINER_CREDENTIALS_FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN (ECS, EKS Pod Identity);
@@ -44,6 +45,9 @@ struct ChainOptions {
   std::string container_host = "http://169.254.170.2";  // base of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
   std::chrono::milliseconds metadata_timeout{1000};     // EC2 instance metadata, per request
   std::chrono::milliseconds container_timeout{2000};    // container credentials, per request
+  // A credential_process still running after this is killed (with the processes it started) and the
+  // fetch fails naming the profile.
+  std::chrono::milliseconds process_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds refresh_before{std::chrono::minutes(5)};
 };
 

@@ -15,9 +15,10 @@
 namespace billpipe::aws {
 
 struct HttpCall {
-  std::string method = "GET";  // GET or PUT (PUT without a body: the IMDSv2 token)
+  std::string method = "GET";  // GET, PUT (without a body: the IMDSv2 token) or POST (STS)
   std::string url;             // already encoded
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;            // POST: the body (e.g. a form), sent with its Content-Length
   // Bounds connecting and a transfer that moves nothing; zero: the transport's default (seconds).
   // EC2 instance metadata uses about a second, so an unreachable IMDS does not hang a run.
   std::chrono::milliseconds timeout{0};

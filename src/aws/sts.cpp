@@ -7,6 +7,7 @@ namespace {
 
 constexpr const char* kStsVersion = "2011-06-15";  // the STS Query API version
 constexpr int kMaxAttempts = 3;
+constexpr const char* kFormContentType = "application/x-www-form-urlencoded; charset=utf-8";
 
 bool IsAuthCode(std::string_view code) {
   return code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken" ||
@@ -90,23 +91,27 @@ Result<StsClient::Answer> StsClient::Call(const std::vector<NameValue>& query, c
   std::string action;
   for (const auto& [k, v] : query)
     if (k == "Action") action = v;
+  // POST with the parameters as a form, so that nothing (a web identity token, an external id) is in
+  // a URL, where proxies and access logs keep it. The signature covers the body's SHA-256.
+  const std::string form = EncodedQuery(query);
   for (int attempt = 1;; ++attempt) {
     SignableRequest req;
-    req.method = "GET";
+    req.method = "POST";
     req.path = path_.empty() ? "/" : path_ + "/";
-    req.query = query;
     req.headers.emplace_back("host", host_);
+    req.headers.emplace_back("content-type", kFormContentType);
     HttpCall call;
-    call.method = "GET";
-    call.url = endpoint_.substr(0, endpoint_.size() - path_.size()) + EncodedPath(req.path) + "?" +
-               EncodedQuery(req.query);
+    call.method = "POST";
+    call.url = endpoint_.substr(0, endpoint_.size() - path_.size()) + EncodedPath(req.path);
     call.headers = req.headers;
+    call.body = form;
     if (signer != nullptr) {
       SigningParams params;
       params.region = options_.region;
       params.service = "sts";
       params.time = clock_->Now();
       params.normalize_path = true;
+      params.payload_hash = Sha256Hex(form);
       params.add_content_sha256_header = false;
       SignedRequest s = SignRequest(req, *signer, params);
       for (auto& h : s.headers) call.headers.push_back(std::move(h));

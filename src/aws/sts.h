@@ -1,6 +1,8 @@
-// AWS STS, the Query API (version 2011-06-15) over GET, signed with SigV4 for the regional endpoint
-// https://sts.REGION.amazonaws.com. The endpoint can be replaced (tests, VPC endpoints, other
-// partitions): StsOptions::endpoint_url, else AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL.
+// AWS STS, the Query API (version 2011-06-15) over POST: the parameters are a form in the body (never
+// in the URL, where a web identity token would be kept by proxies and access logs), signed with SigV4
+// (over the body's SHA-256) for the regional endpoint https://sts.REGION.amazonaws.com. The endpoint
+// can be replaced (tests, VPC endpoints, other partitions): StsOptions::endpoint_url, else
+// AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL.
 //
 // Errors say what to do: a role that cannot be assumed names the role and says to check its trust
 // policy and external id (kPermission); refused base keys are kAuth with kAuthFailedMessage and the

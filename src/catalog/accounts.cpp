@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "catalog/role_account.h"
+
 namespace billpipe::catalog {
 namespace {
 
@@ -14,13 +16,18 @@ constexpr size_t kMaxAccessKeyIdLength = 128;
 
 constexpr std::string_view kAccountColumns =
     "a.id, a.name, a.source, a.access_key_id, a.token_sealed <> '', a.profile, a.region, a.endpoint, "
-    "a.created_at, a.updated_at, (SELECT count(*) FROM datasets d WHERE d.account_id = a.id)";
+    "a.created_at, a.updated_at, (SELECT count(*) FROM datasets d WHERE d.account_id = a.id), a.role_arn, "
+    "a.external_id_hint, a.session_name, a.duration_seconds, coalesce(a.source_account_id, 0), "
+    "coalesce((SELECT s.name FROM accounts s WHERE s.id = a.source_account_id), '')";
 
 Account ReadAccount(const sink::SqliteStatement& s) {
   Account a;
   a.id = s.ColumnInt(0);
   a.name = s.ColumnText(1);
-  a.source = s.ColumnText(2) == "profile" ? CredentialSource::kProfile : CredentialSource::kKeys;
+  std::string source = s.ColumnText(2);
+  a.source = source == "profile" ? CredentialSource::kProfile
+             : source == "role"  ? CredentialSource::kRole
+                                 : CredentialSource::kKeys;
   a.access_key_id = s.ColumnText(3);
   a.has_session_token = s.ColumnInt(4) != 0;
   a.profile = s.ColumnText(5);
@@ -29,6 +36,12 @@ Account ReadAccount(const sink::SqliteStatement& s) {
   a.created_at = s.ColumnInt(8);
   a.updated_at = s.ColumnInt(9);
   a.dataset_count = static_cast<int>(s.ColumnInt(10));
+  a.role_arn = s.ColumnText(11);
+  a.external_id_hint = s.ColumnText(12);
+  a.session_name = s.ColumnText(13);
+  a.duration_seconds = static_cast<int>(s.ColumnInt(14));
+  a.source_account_id = s.ColumnInt(15);
+  a.source_account = s.ColumnText(16);
   return a;
 }
 
@@ -39,7 +52,21 @@ bool IsAlnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') |
 }  // namespace
 
 std::string_view CredentialSourceName(CredentialSource source) {
-  return source == CredentialSource::kProfile ? "profile" : "keys";
+  switch (source) {
+    case CredentialSource::kProfile:
+      return "profile";
+    case CredentialSource::kRole:
+      return "role";
+    case CredentialSource::kKeys:
+      break;
+  }
+  return "keys";
+}
+
+std::string MaskExternalId(std::string_view external_id) {
+  if (external_id.empty()) return "";
+  if (external_id.size() < 8) return "…";
+  return fmt::format("…{}", external_id.substr(external_id.size() - 4));
 }
 
 std::string MaskAccessKey(std::string_view id) {
@@ -97,6 +124,9 @@ Status AccountStore::Validate(const Account& a, const AccountSecrets& secrets, b
                     "The session token has a space or control character; copy it again without them.");
       }
     }
+  } else if (a.source == CredentialSource::kRole) {
+    // The external id is checked where it is known (Add and Edit, with the spec).
+    BP_RETURN_IF_ERROR(ValidateRoleAccountSpec({a.role_arn, "", a.session_name, a.duration_seconds}));
   } else {
     if (a.profile.empty() || a.profile.find_first_of(" \t\r\n[]") != std::string::npos) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -149,13 +179,78 @@ Status AccountStore::StoreSecrets(int64_t id, const AccountSecrets& secrets) {
   return stmt->Run();
 }
 
+Status AccountStore::StoreExternalId(int64_t id, const std::string& external_id) {
+  std::string sealed;
+  if (!external_id.empty()) {
+    BP_ASSIGN_OR_RETURN(const SecretBox* box, catalog_.Secrets());
+    BP_ASSIGN_OR_RETURN(sealed, box->Seal(external_id, SecretContext(id, "external id")));
+  }
+  BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(
+                                     "UPDATE accounts SET external_id_sealed = ?, external_id_hint = ? WHERE id = ?"));
+  stmt->BindText(1, sealed);
+  stmt->BindText(2, MaskExternalId(external_id));
+  stmt->BindInt(3, id);
+  return stmt->Run();
+}
+
+Status AccountStore::ResolveSourceAccount(Account& role) {
+  role.source_account_id = 0;
+  if (role.source_account.empty()) return Ok();
+  BP_ASSIGN_OR_RETURN(Account base, Get(role.source_account));
+  if (base.id == role.id || base.name == role.name) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The role account '{}' cannot be its own source account. Name a keys or profile account, "
+                            "or none to assume the role with the ambient credentials.",
+                            role.name));
+  }
+  if (base.source == CredentialSource::kRole) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The source account '{}' is itself a role account: billpipe does not chain roles. Name a "
+                            "keys or profile account, or none to assume the role with the ambient credentials.",
+                            base.name));
+  }
+  role.source_account_id = base.id;
+  role.source_account = base.name;
+  return Ok();
+}
+
+// The parts of an input that only a role account takes, named as the CLI names them.
+static std::vector<std::string> RoleOnlyFields(const AccountInput& in) {
+  std::vector<std::string> out;
+  if (in.external_id) out.push_back("--external-id");
+  if (in.session_name) out.push_back("--session-name");
+  if (in.duration_seconds) out.push_back("--duration");
+  if (in.source_account) out.push_back("--source-account");
+  return out;
+}
+
 Result<Account> AccountStore::Add(const AccountInput& input) {
   Account a;
   AccountSecrets secrets;
-  a.source = input.profile ? CredentialSource::kProfile : CredentialSource::kKeys;
+  a.source = input.role_arn  ? CredentialSource::kRole
+             : input.profile ? CredentialSource::kProfile
+                             : CredentialSource::kKeys;
   if (input.profile && (input.access_key_id || input.secret_access_key)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "Give either keys (--access-key-id and a secret) or --profile, not both.");
+  }
+  if (input.role_arn && (input.profile || input.access_key_id || input.secret_access_key || input.session_token)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "A role account (--role-arn) holds no keys or profile of its own: name the account whose credentials "
+                "assume the role with --source-account, or none for the ambient credentials.");
+  }
+  if (!input.role_arn && !RoleOnlyFields(input).empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} go{} with --role-arn (a role account).", fmt::join(RoleOnlyFields(input), ", "),
+                            RoleOnlyFields(input).size() == 1 ? "es" : ""));
+  }
+  std::string external_id = input.external_id.value_or("");
+  if (a.source == CredentialSource::kRole) {
+    a.role_arn = *input.role_arn;
+    a.session_name = input.session_name.value_or("");
+    a.duration_seconds = input.duration_seconds.value_or(0);
+    a.source_account = input.source_account.value_or("");
+    BP_RETURN_IF_ERROR(ValidateRoleAccountSpec({a.role_arn, external_id, a.session_name, a.duration_seconds}));
   }
   a.access_key_id = input.access_key_id.value_or("");
   a.profile = input.profile.value_or("");
@@ -171,6 +266,7 @@ Result<Account> AccountStore::Add(const AccountInput& input) {
       BP_ASSIGN_OR_RETURN(a.name, UniqueDefaultName());
     }
     BP_RETURN_IF_ERROR(Validate(a, secrets, true));
+    if (a.source == CredentialSource::kRole) BP_RETURN_IF_ERROR(ResolveSourceAccount(a));
     BP_ASSIGN_OR_RETURN(auto exists, catalog_.db().Prepare("SELECT 1 FROM accounts WHERE name = ?"));
     exists->BindText(1, a.name);
     BP_ASSIGN_OR_RETURN(bool taken, exists->Step());
@@ -182,7 +278,8 @@ Result<Account> AccountStore::Add(const AccountInput& input) {
     }
     BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(
                                        "INSERT INTO accounts(name, source, access_key_id, profile, region, endpoint, "
-                                       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "created_at, updated_at, role_arn, session_name, duration_seconds, "
+                                       "source_account_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt->BindText(1, a.name);
     stmt->BindText(2, CredentialSourceName(a.source));
     stmt->BindText(3, a.access_key_id);
@@ -191,9 +288,18 @@ Result<Account> AccountStore::Add(const AccountInput& input) {
     stmt->BindText(6, a.endpoint);
     stmt->BindInt(7, now);
     stmt->BindInt(8, now);
+    stmt->BindText(9, a.role_arn);
+    stmt->BindText(10, a.session_name);
+    stmt->BindInt(11, a.duration_seconds);
+    if (a.source_account_id != 0) {
+      stmt->BindInt(12, a.source_account_id);
+    } else {
+      stmt->BindNull(12);
+    }
     BP_RETURN_IF_ERROR(stmt->Run());
     a.id = catalog_.db().LastInsertRowid();
-    return StoreSecrets(a.id, secrets);
+    BP_RETURN_IF_ERROR(StoreSecrets(a.id, secrets));
+    return StoreExternalId(a.id, external_id);
   });
   if (!s) return Fail(s.error());
   return GetById(a.id);
@@ -263,6 +369,24 @@ Result<AccountSecrets> AccountStore::Secrets(const Account& account) {
   return out;
 }
 
+Result<std::string> AccountStore::ExternalId(const Account& account) {
+  if (account.source != CredentialSource::kRole) return std::string();
+  BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare("SELECT external_id_sealed FROM accounts WHERE id = ?"));
+  stmt->BindInt(1, account.id);
+  BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return Fail(ErrorCode::kNotFound, fmt::format("No account named '{}'.", account.name));
+  std::string sealed = stmt->ColumnText(0);
+  if (sealed.empty()) return std::string();
+  BP_ASSIGN_OR_RETURN(const SecretBox* box, catalog_.Secrets());
+  auto opened = box->Open(sealed, SecretContext(account.id, "external id"));
+  if (!opened) {
+    Error e = opened.error();
+    e.Context(fmt::format("account '{}'", account.name));
+    return Fail(std::move(e));
+  }
+  return std::move(*opened);
+}
+
 Status AccountStore::Rename(std::string_view from, std::string_view to) {
   BP_RETURN_IF_ERROR(ValidateAccountName(to));
   return catalog_.InTransaction([&]() -> Status {
@@ -290,6 +414,35 @@ Result<Account> AccountStore::Edit(std::string_view name, const AccountInput& in
     id = a.id;
     if (input.profile && (input.access_key_id || input.secret_access_key)) {
       return Fail(ErrorCode::kInvalidArgument, "Give either keys (--access-key-id and a secret) or --profile, not both.");
+    }
+    bool key_fields = input.profile || input.access_key_id || input.secret_access_key || input.session_token;
+    bool role_fields = input.role_arn || !RoleOnlyFields(input).empty();
+    if (a.source == CredentialSource::kRole && key_fields) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("'{}' is a role account: it holds no keys or profile of its own. To use keys or a "
+                              "profile, add another account with 'billpipe account add' and attach the datasets "
+                              "to it.",
+                              a.name));
+    }
+    if (a.source != CredentialSource::kRole && role_fields) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("'{}' is a {} account: --role-arn, --external-id, --session-name, --duration and "
+                              "--source-account belong to role accounts. Add one with 'billpipe account add NAME "
+                              "--role-arn ARN'.",
+                              a.name, CredentialSourceName(a.source)));
+    }
+    std::optional<std::string> external_id;  // set: replaced ("" removes it)
+    if (a.source == CredentialSource::kRole) {
+      if (input.role_arn) a.role_arn = *input.role_arn;
+      if (input.session_name) a.session_name = *input.session_name;
+      if (input.duration_seconds) a.duration_seconds = *input.duration_seconds;
+      if (input.source_account) {
+        a.source_account = *input.source_account;
+        BP_RETURN_IF_ERROR(ResolveSourceAccount(a));
+      }
+      external_id = input.external_id;
+      BP_RETURN_IF_ERROR(
+          ValidateRoleAccountSpec({a.role_arn, external_id.value_or(""), a.session_name, a.duration_seconds}));
     }
     bool credentials_change = input.profile || input.access_key_id || input.secret_access_key ||
                               input.session_token;
@@ -326,16 +479,26 @@ Result<Account> AccountStore::Edit(std::string_view name, const AccountInput& in
     BP_RETURN_IF_ERROR(Validate(a, secrets, credentials_change));
     BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(
                                        "UPDATE accounts SET source = ?, access_key_id = ?, profile = ?, region = ?, "
-                                       "endpoint = ?, updated_at = ? WHERE id = ?"));
+                                       "endpoint = ?, updated_at = ?, role_arn = ?, session_name = ?, "
+                                       "duration_seconds = ?, source_account_id = ? WHERE id = ?"));
     stmt->BindText(1, CredentialSourceName(a.source));
     stmt->BindText(2, a.access_key_id);
     stmt->BindText(3, a.profile);
     stmt->BindText(4, a.region);
     stmt->BindText(5, a.endpoint);
     stmt->BindInt(6, catalog_.NowMillis());
-    stmt->BindInt(7, a.id);
+    stmt->BindText(7, a.role_arn);
+    stmt->BindText(8, a.session_name);
+    stmt->BindInt(9, a.duration_seconds);
+    if (a.source_account_id != 0) {
+      stmt->BindInt(10, a.source_account_id);
+    } else {
+      stmt->BindNull(10);
+    }
+    stmt->BindInt(11, a.id);
     BP_RETURN_IF_ERROR(stmt->Run());
     if (credentials_change) BP_RETURN_IF_ERROR(StoreSecrets(a.id, secrets));
+    if (external_id) BP_RETURN_IF_ERROR(StoreExternalId(a.id, *external_id));
     return Ok();
   });
   if (!s) return Fail(s.error());
@@ -346,6 +509,24 @@ Result<std::vector<std::string>> AccountStore::Delete(std::string_view name, boo
   std::vector<std::string> detached;
   Status s = catalog_.InTransaction([&]() -> Status {
     BP_ASSIGN_OR_RETURN(Account a, Get(name));
+    BP_ASSIGN_OR_RETURN(auto roles,
+                        catalog_.db().Prepare("SELECT name FROM accounts WHERE source_account_id = ? ORDER BY name"));
+    roles->BindInt(1, a.id);
+    std::vector<std::string> role_users;
+    for (;;) {
+      BP_ASSIGN_OR_RETURN(bool row, roles->Step());
+      if (!row) break;
+      role_users.push_back("'" + roles->ColumnText(0) + "'");
+    }
+    if (!role_users.empty()) {
+      // Not even with force: the role accounts would silently fall back to the ambient credentials.
+      return Fail(ErrorCode::kConflict,
+                  fmt::format("The account '{}' is the source account of {} role account{}: {}. They assume their "
+                              "role with its credentials. Give them another source with 'billpipe account edit NAME "
+                              "--source-account OTHER' (or --ambient-credentials), or delete them first.",
+                              a.name, role_users.size(), role_users.size() == 1 ? "" : "s",
+                              fmt::join(role_users, ", ")));
+    }
     BP_ASSIGN_OR_RETURN(auto users, catalog_.db().Prepare("SELECT name FROM datasets WHERE account_id = ? ORDER BY name"));
     users->BindInt(1, a.id);
     for (;;) {

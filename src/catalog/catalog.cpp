@@ -139,7 +139,7 @@ Result<Catalog::KeyReset> Catalog::ResetMasterKey() {
     }
   }
   BP_ASSIGN_OR_RETURN(auto sealed, db_->Prepare("SELECT name FROM accounts WHERE secret_sealed <> '' OR "
-                                                "token_sealed <> '' ORDER BY name"));
+                                                "token_sealed <> '' OR external_id_sealed <> '' ORDER BY name"));
   std::vector<std::string> holders;
   for (;;) {
     BP_ASSIGN_OR_RETURN(bool row, sealed->Step());

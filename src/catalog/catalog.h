@@ -42,9 +42,9 @@ class Catalog {
 
   // For a lost (or wrong) master key when no sealed secret remains: forgets the old key and makes a
   // new one (BILLPIPE_MASTER_KEY when set, else a new random `home`/master.key; an old key file is kept
-  // beside it as master.key.lost-<ms since epoch>). Refused while an account holds a sealed secret
-  // (kConflict naming them: restore the key, or delete those accounts first), and when the key opens the
-  // catalog (kInvalidArgument: nothing to reset).
+  // beside it as master.key.lost-<ms since epoch>). Refused while an account holds a sealed secret or
+  // external id (kConflict naming them: restore the key, or delete those accounts first), and when the
+  // key opens the catalog (kInvalidArgument: nothing to reset).
   struct KeyReset {
     std::string key_source;            // where the new key is: "BILLPIPE_MASTER_KEY" or "the key file ..."
     std::filesystem::path old_key_file;  // where the old key file went; empty when there was none

@@ -5,6 +5,7 @@
 // followed by the AWS error code (kAuth, from s3/s3_errors.h).
 // Then, when the account uses AWS's own endpoint (or AWS_ENDPOINT_URL_STS names an STS endpoint), who
 // the credentials are: sts:GetCallerIdentity (needs no permission). Its failure does not fail the test.
+// A role account is tested with the role's temporary credentials: the identity is the assumed role.
 #pragma once
 
 #include <memory>
@@ -27,14 +28,27 @@ struct CredentialCheck {
 class CredentialChecker {
  public:
   virtual ~CredentialChecker() = default;
-  // bucket empty: ListBuckets. Never puts a secret in its error.
-  virtual Result<CredentialCheck> Check(const Account& account, const AccountSecrets& secrets,
+  // bucket empty: ListBuckets. options: the account's (ClientOptionsForAccount). Never puts a secret in
+  // its error.
+  virtual Result<CredentialCheck> Check(const Account& account, const s3::ClientOptions& options,
                                         const std::string& bucket) = 0;
 };
 
-// The S3 options that use an account's credentials (its keys and secrets, or its profile), region and
-// endpoint. secrets is ignored for a profile account.
+// The S3 options that use a keys or profile account's credentials (its keys and secrets, or its
+// profile), region and endpoint. secrets is ignored for a profile account. Not for role accounts.
 s3::ClientOptions AccountClientOptions(const Account& account, const AccountSecrets& secrets);
+
+// The S3 options of any account, as a run uses them: for keys and profile accounts
+// AccountClientOptions; for a role account a credentials provider that assumes the role
+// (MakeRoleAccountProvider: from the source account named by account.source_account, read from the
+// store with its secrets, or from the ambient chain when none) and refreshes the temporary
+// credentials before they expire, so a long run outlives them. The role is assumed once here: a
+// refused role fails now (kPermission naming the role, its trust policy and the external id).
+// secrets and external_id are the account's own (an account not stored yet: the caller's input).
+Result<s3::ClientOptions> ClientOptionsForAccount(AccountStore& store, const Account& account,
+                                                  const AccountSecrets& secrets, const std::string& external_id);
+// The same for a stored account (its secrets and external id read from the store).
+Result<s3::ClientOptions> ClientOptionsForAccount(AccountStore& store, const Account& account);
 
 // "listing bucket 'billing'" or "ListBuckets: 3 buckets", for a success message; with the identity
 // "listing bucket 'billing'; signed in as arn:aws:iam::111122223333:user/u in account 111122223333".

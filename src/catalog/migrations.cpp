@@ -76,7 +76,45 @@ ALTER TABLE datasets ADD COLUMN retention_months INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE datasets ADD COLUMN skip_bad_rows INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// Role accounts (issue 16): a third kind of account, 'role', an IAM role assumed with sts:AssumeRole
+// from another account of the catalog (source_account_id) or from the ambient credential chain (NULL).
+// SQLite cannot change a CHECK constraint in place, so the table is rebuilt. The foreign keys being on,
+// dropping the old table detaches every dataset (ON DELETE SET NULL): their accounts are saved first
+// and put back (the ids are kept).
+constexpr std::string_view kRoleAccounts = R"sql(
+CREATE TEMP TABLE role_accounts_dataset_accounts AS
+  SELECT id, account_id FROM datasets WHERE account_id IS NOT NULL;
+CREATE TABLE accounts_with_roles (
+  id                 INTEGER PRIMARY KEY,
+  name               TEXT NOT NULL UNIQUE,
+  source             TEXT NOT NULL CHECK (source IN ('keys', 'profile', 'role')),
+  access_key_id      TEXT NOT NULL DEFAULT '',
+  secret_sealed      TEXT NOT NULL DEFAULT '',   -- secret access key, sealed (secret_box.h)
+  token_sealed       TEXT NOT NULL DEFAULT '',   -- session token, sealed; '' when none
+  profile            TEXT NOT NULL DEFAULT '',
+  region             TEXT NOT NULL DEFAULT '',
+  endpoint           TEXT NOT NULL DEFAULT '',
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL,
+  role_arn           TEXT NOT NULL DEFAULT '',   -- role: the role assumed
+  external_id_sealed TEXT NOT NULL DEFAULT '',   -- role: its external id, sealed; '' when none
+  external_id_hint   TEXT NOT NULL DEFAULT '',   -- role: what is shown of it ("…" + its last four characters)
+  session_name       TEXT NOT NULL DEFAULT '',   -- role: '' for billpipe-<epoch ms>
+  duration_seconds   INTEGER NOT NULL DEFAULT 0, -- role: 0 for STS's default
+  source_account_id  INTEGER REFERENCES accounts(id)  -- role: the base credentials; NULL: the ambient chain
+);
+INSERT INTO accounts_with_roles(id, name, source, access_key_id, secret_sealed, token_sealed, profile, region,
+                                endpoint, created_at, updated_at)
+  SELECT id, name, source, access_key_id, secret_sealed, token_sealed, profile, region, endpoint, created_at,
+         updated_at FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_with_roles RENAME TO accounts;
+UPDATE datasets SET account_id = (SELECT t.account_id FROM role_accounts_dataset_accounts t WHERE t.id = datasets.id)
+  WHERE id IN (SELECT id FROM role_accounts_dataset_accounts);
+DROP TABLE role_accounts_dataset_accounts;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kRoleAccounts};
 
 }  // namespace
 

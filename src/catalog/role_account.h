@@ -4,8 +4,8 @@
 // profile, container, EC2 instance metadata: aws/credential_chain.h). The temporary credentials are
 // refreshed before they expire (aws/credentials_provider.h).
 //
-// Not stored in the catalog yet: the spec, its validation, the provider and "who am I" are here for
-// the account commands to use once the accounts table holds roles (see docs/credentials.md).
+// Role accounts are stored in the catalog (accounts.h, CredentialSource::kRole); a run gets their
+// provider through ClientOptionsForAccount (credential_check.h). See docs/credentials.md.
 #pragma once
 
 #include <memory>

@@ -33,6 +33,13 @@ struct AccountFlags {
   bool token_stdin = false;
   bool no_token = false;
   std::string profile;
+  std::string role_arn;
+  std::string external_id;
+  bool no_external_id = false;
+  std::string session_name;
+  int duration = -1;  // -1: not given
+  std::string source_account;
+  bool ambient_credentials = false;
   std::string region;
   std::string endpoint;
   std::string bucket;
@@ -50,8 +57,48 @@ size_t DisplayWidth(std::string_view s) {
 }
 
 std::string KeyColumn(const Account& a) {
-  return a.source == catalog::CredentialSource::kProfile ? "profile " + a.profile
-                                                         : catalog::MaskAccessKey(a.access_key_id);
+  switch (a.source) {
+    case catalog::CredentialSource::kProfile:
+      return "profile " + a.profile;
+    case catalog::CredentialSource::kRole:
+      return "role " + a.role_arn;
+    case catalog::CredentialSource::kKeys:
+      break;
+  }
+  return catalog::MaskAccessKey(a.access_key_id);
+}
+
+// What `account show` prints of a role account.
+void PrintRole(const Account& a) {
+  std::cout << fmt::format("Role ARN:      {}\n", a.role_arn);
+  std::cout << fmt::format("External id:   {}\n", a.external_id_hint.empty() ? "none" : a.external_id_hint);
+  std::cout << fmt::format("Session name:  {}\n",
+                           a.session_name.empty() ? "billpipe-<epoch ms> (default)" : a.session_name);
+  std::cout << fmt::format("Duration:      {}\n", a.duration_seconds == 0 ? std::string("STS default (1 hour)")
+                                                                          : fmt::format("{} s", a.duration_seconds));
+  std::cout << fmt::format("Assumed with:  {}\n",
+                           a.source_account.empty()
+                               ? std::string("the ambient credentials (environment, web identity, profile, "
+                                             "container or instance metadata)")
+                               : fmt::format("account '{}'", a.source_account));
+}
+
+// The role flags of add and edit (edit: only those given).
+Status RoleInput(const AccountFlags& f, AccountInput& in) {
+  if (!f.role_arn.empty()) in.role_arn = f.role_arn;
+  if (f.no_external_id && !f.external_id.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "Give either --external-id or --no-external-id, not both.");
+  }
+  if (!f.external_id.empty()) in.external_id = f.external_id;
+  if (f.no_external_id) in.external_id = "";
+  if (!f.session_name.empty()) in.session_name = f.session_name;
+  if (f.duration >= 0) in.duration_seconds = f.duration;
+  if (f.ambient_credentials && !f.source_account.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "Give either --source-account or --ambient-credentials, not both.");
+  }
+  if (!f.source_account.empty()) in.source_account = f.source_account;
+  if (f.ambient_credentials) in.source_account = "";
+  return Ok();
 }
 
 // Reads the secrets the flags ask for. The secret itself never comes from the command line.
@@ -105,6 +152,14 @@ void AddCredentialOptions(CLI::App* cmd, AccountFlags& f) {
   cmd->add_option("--session-token-env", f.token_env, "Read a session token from this environment variable");
   cmd->add_flag("--session-token-stdin", f.token_stdin, "Read a session token from the next line of standard input");
   cmd->add_option("--profile", f.profile, "Use a profile of the shared AWS files instead of keys");
+  cmd->add_option("--role-arn", f.role_arn,
+                  "A role account: the IAM role to assume with sts:AssumeRole (arn:aws:iam::123456789012:role/NAME)");
+  cmd->add_option("--external-id", f.external_id, "Role: the external id the role's trust policy asks for");
+  cmd->add_option("--session-name", f.session_name, "Role: the session name (default billpipe-<epoch ms>)");
+  cmd->add_option("--duration", f.duration, "Role: session duration in seconds, 900 to 43200 (default STS's, 3600)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--source-account", f.source_account,
+                  "Role: the account whose credentials assume the role (default: the ambient credentials)");
   cmd->add_option("--region", f.region, "AWS region of the bucket (default us-east-1)");
   cmd->add_option("--endpoint", f.endpoint, "S3 endpoint URL (default: AWS's)");
   // Taken (so that a parse error cannot echo them) and refused.
@@ -133,7 +188,9 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
     state.exit_code = s ? kExitOk : ReportError(s.error());
   };
 
-  auto* add = account->add_subcommand("add", "Add an account: keys (secret from a prompt, stdin or env) or a profile");
+  auto* add = account->add_subcommand(
+      "add", "Add an account: keys (secret from a prompt, stdin or env), a profile, or a role (--role-arn)");
+  add->add_option("name", f->name, "Account name (or --name)");
   add->add_option("--name", f->name, "Account name (default \"AWS Billing Account\", made unique)");
   AddCredentialOptions(add, *f);
   add->add_option("--bucket", f->bucket, "Test with a ListObjectsV2 of this bucket (else ListBuckets)");
@@ -144,7 +201,13 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
       BP_RETURN_IF_ERROR(RefuseCommandLineSecret(*f));
       AccountInput in;
       if (!f->name.empty()) in.name = f->name;
-      if (!f->profile.empty()) {
+      BP_RETURN_IF_ERROR(RoleInput(*f, in));
+      if (!f->role_arn.empty()) {
+        // A role account holds no keys: AccountStore::Add refuses any given with it.
+        if (!f->profile.empty()) in.profile = f->profile;
+        if (!f->access_key_id.empty()) in.access_key_id = f->access_key_id;
+        BP_RETURN_IF_ERROR(ReadSecrets(*f, /*secret_required=*/false, in));
+      } else if (!f->profile.empty()) {
         in.profile = f->profile;
       } else {
         in.access_key_id = f->access_key_id;
@@ -213,11 +276,14 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
         return Ok();
       }
       std::cout << fmt::format("Name:          {}\n", a.name);
+      std::cout << fmt::format("Kind:          {}\n", catalog::CredentialSourceName(a.source));
       if (a.source == catalog::CredentialSource::kKeys) {
         std::cout << fmt::format("Access key:    {}\n", catalog::MaskAccessKey(a.access_key_id));
         std::cout << fmt::format("Session token: {}\n", a.has_session_token ? "yes" : "no");
-      } else {
+      } else if (a.source == catalog::CredentialSource::kProfile) {
         std::cout << fmt::format("Profile:       {}\n", a.profile);
+      } else {
+        PrintRole(a);
       }
       std::cout << fmt::format("Region:        {}\n", a.region);
       std::cout << fmt::format("Endpoint:      {}\n", a.endpoint.empty() ? "AWS" : a.endpoint);
@@ -243,12 +309,16 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
   AddCredentialOptions(edit, *f);
   edit->add_flag("--ask-secret", f->prompt_secret, "Replace the secret access key, asked for at the prompt");
   edit->add_flag("--no-session-token", f->no_token, "Remove the session token");
+  edit->add_flag("--no-external-id", f->no_external_id, "Role: remove the external id");
+  edit->add_flag("--ambient-credentials", f->ambient_credentials,
+                 "Role: assume the role with the ambient credentials instead of a source account");
   edit->add_option("--bucket", f->bucket, "Test with a ListObjectsV2 of this bucket (else ListBuckets)");
   edit->add_flag("--no-test", f->no_test, "Save without testing the credentials");
   edit->callback([f, run] {
     run([&]() -> Status {
       BP_RETURN_IF_ERROR(RefuseCommandLineSecret(*f));
       AccountInput in;
+      BP_RETURN_IF_ERROR(RoleInput(*f, in));
       if (!f->profile.empty()) in.profile = f->profile;
       if (!f->access_key_id.empty()) in.access_key_id = f->access_key_id;
       bool new_key = !f->access_key_id.empty();
@@ -262,15 +332,27 @@ void RegisterAccountCommand(CLI::App& app, CliState& state) {
     });
   });
 
-  auto* test = account->add_subcommand("test", "Test an account's credentials against S3");
+  auto* test = account->add_subcommand(
+      "test", "Test an account's credentials against S3 and say who they are (sts:GetCallerIdentity)");
   test->add_option("name", f->name, "Account name")->required();
   test->add_option("--bucket", f->bucket, "Test with a ListObjectsV2 of this bucket (else ListBuckets)");
+  test->add_flag("--json", f->json, "Print JSON: the account, what was listed, and the caller's account and ARN");
   test->callback([f, run] {
     run([&]() -> Status {
       BP_ASSIGN_OR_RETURN(auto cat, OpenCatalog(f->home));
       BP_ASSIGN_OR_RETURN(Account a, app::GetAccount(*cat, f->name));
       BP_ASSIGN_OR_RETURN(auto check, app::TestAccount(*cat, a.name, f->bucket));
-      std::cout << fmt::format("The credentials of '{}' work{}.\n", a.name, CheckSuffix(check));
+      if (f->json) {
+        std::cout << app::CredentialCheckJson(a.name, check).dump(2) << "\n";
+        return Ok();
+      }
+      catalog::CredentialCheck listed = check;  // the first line says what was listed; the identity follows
+      listed.caller_arn.clear();
+      std::cout << fmt::format("The credentials of '{}' work{}.\n", a.name, CheckSuffix(listed));
+      if (!check.caller_arn.empty()) {
+        std::cout << fmt::format("AWS account:   {}\n", check.caller_account);
+        std::cout << fmt::format("Signed in as:  {}\n", check.caller_arn);
+      }
       return Ok();
     });
   });

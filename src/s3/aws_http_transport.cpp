@@ -31,9 +31,13 @@ Result<aws::HttpReply> CurlAwsTransport::Send(const aws::HttpCall& call) {
   request.url = call.url;
   request.headers = call.headers;
   StringSource empty("");
+  StringSource form(call.body);
   if (call.method == "PUT") {
     request.body = &empty;
     request.body_size = 0;
+  } else if (call.method == "POST") {
+    request.body = &form;
+    request.body_size = call.body.size();
   }
   std::string body;
   auto sink = [&body](std::string_view piece) {

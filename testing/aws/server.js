@@ -13,14 +13,16 @@
 //        [--sso-token TOKEN --sso-account ID --sso-role NAME]
 //
 // Prints {"port":N,"pid":P} once listening. Routes:
-//   STS       GET|POST /?Action=AssumeRole|AssumeRoleWithWebIdentity|GetCallerIdentity&Version=2011-06-15
-//             (SigV4 checked with the key's secret for service sts; temporary keys need their
+//   STS       POST / with the form Action=AssumeRole|AssumeRoleWithWebIdentity|GetCallerIdentity&Version=2011-06-15
+//             (as the SDKs send it; GET /?Action=... is accepted too). SigV4 checked with the key's secret
+//             for service sts, over the URL's query and the body's SHA-256; temporary keys need their
 //             X-Amz-Security-Token and must not have expired)
 //   IMDS      PUT /latest/api/token (X-aws-ec2-metadata-token-ttl-seconds 1..21600), then
 //             GET /latest/meta-data/iam/security-credentials/[ROLE] with X-aws-ec2-metadata-token
 //   container GET /container/credentials (Authorization checked when --container-token)
 //   SSO       GET /federation/credentials?account_id=&role_name= with x-amz-sso_bearer_token
-//   control   GET /__calls: counts per operation, and the last ExternalId and session name seen
+//   control   GET /__calls: counts per operation, the last ExternalId and session name seen, and
+//             "requests": every request line ("POST /", "GET /latest/...") in order
 'use strict'
 const http = require('node:http')
 const crypto = require('node:crypto')
@@ -57,6 +59,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const calls = {}
+const requestLines = []
 let lastExternalId = null
 let lastSessionName = null
 const count = (name) => (calls[name] = (calls[name] || 0) + 1)
@@ -182,7 +185,9 @@ function roleName(arn) {
 }
 
 function sts(req, res, rawQuery, body) {
-  const params = new URLSearchParams(req.method === 'POST' && body ? body : rawQuery)
+  if (req.method === 'POST' && !/^application\/x-www-form-urlencoded/.test(req.headers['content-type'] || ''))
+    return stsError(res, 400, 'InvalidAction', 'A POST to STS carries a form (application/x-www-form-urlencoded)')
+  const params = new URLSearchParams(req.method === 'POST' ? body : rawQuery)
   const action = params.get('Action')
   count(action || 'unknown')
   if (params.get('Version') !== '2011-06-15') return stsError(res, 400, 'InvalidAction', 'Could not find operation')
@@ -204,7 +209,7 @@ function sts(req, res, rawQuery, body) {
         `    <Provider>oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE</Provider>\n`
     )
   }
-  const caller = authenticate(req, res, req.method === 'POST' ? body : rawQuery, req.method === 'POST' ? body : '')
+  const caller = authenticate(req, res, rawQuery, body)
   if (!caller) return
   if (action === 'GetCallerIdentity') {
     return answer(
@@ -334,8 +339,9 @@ const server = http.createServer((req, res) => {
     try {
       if (url.pathname === '/__calls') {
         res.writeHead(200, { 'content-type': 'application/json' })
-        return res.end(JSON.stringify({ calls, lastExternalId, lastSessionName }))
+        return res.end(JSON.stringify({ calls, lastExternalId, lastSessionName, requests: requestLines }))
       }
+      requestLines.push(`${req.method} ${req.url}`)
       if (url.pathname.startsWith('/latest/')) return imds(req, res, url.pathname)
       if (url.pathname.startsWith('/container/')) return container(req, res)
       if (url.pathname === '/federation/credentials') return sso(req, res, url)

@@ -242,7 +242,75 @@ TEST_F(CredentialChainTest, CredentialProcess) {
   auto broken = MakeCredentialsProvider(Options("broken"));
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().code, ErrorCode::kAuth);
-  EXPECT_EQ(broken.error().message, "The credential_process of profile 'broken' failed (exit status 3).");
+  EXPECT_EQ(broken.error().message,
+            "The credential_process of profile 'broken' failed (exit status 3). Its messages are not shown (they "
+            "may hold a secret): run the command yourself to see them.");
+}
+
+// Issue 16: a credential_process that hangs is killed after the timeout (60 s by default; 1 s here),
+// with the processes it started, and the error names the profile. What it wrote is not shown.
+TEST_F(CredentialChainTest, CredentialProcessThatHangsIsStoppedAfterTheTimeout) {
+  Write("hang.sh",
+        "#!/bin/sh\necho 'hang-secret-on-stderr' >&2\nprintf '{\"SecretAccessKey\": \"hang-secret\"'\n"
+        "sleep 30 &\nwait\n",
+        true);
+  Write(".aws/config", "[profile hang]\ncredential_process = " + Home() + "/hang.sh\n");
+  auto o = Options("hang");
+  o.process_timeout = std::chrono::seconds(1);
+  auto start = std::chrono::steady_clock::now();
+  auto p = MakeCredentialsProvider(o);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, ErrorCode::kRetryable);
+  EXPECT_EQ(p.error().message,
+            "The credential_process of profile 'hang' did not finish within 1 s and was stopped. Check that the "
+            "command does not wait for input (it runs without a terminal) or for an unreachable service; run it "
+            "yourself to see its messages.");
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(5));
+  // A process that prints its answer at once is not held to the timeout.
+  Write("quick.sh",
+        std::string("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"") + kTestAccessKey +
+            "\", \"SecretAccessKey\": \"" + kTestSecretKey + "\"}'\n",
+        true);
+  Write(".aws/config", "[profile quick]\ncredential_process = " + Home() + "/quick.sh\n");
+  auto q = Options("quick");
+  q.process_timeout = std::chrono::seconds(1);
+  auto quick = MakeCredentialsProvider(q);
+  ASSERT_TRUE(quick) << quick.error().message;
+  EXPECT_TRUE(ListWith(*quick));
+}
+
+// Issue 16: STS is called with POST and a form body, so no token, external id or secret is ever in a
+// URL (proxies and access logs keep URLs). The double records every request line it received.
+TEST_F(CredentialChainTest, StsCallsArePostsAndNoTokenIsEverInAUrl) {
+  Write("token", std::string(kWebIdentityToken) + "\n");
+  vars_["AWS_WEB_IDENTITY_TOKEN_FILE"] = Home() + "/token";
+  vars_["AWS_ROLE_ARN"] = kPlainRole;
+  auto web = MakeCredentialsProvider(Options());
+  ASSERT_TRUE(web) << web.error().message;
+  ASSERT_TRUE(WhoIs(**web));
+  vars_.erase("AWS_WEB_IDENTITY_TOKEN_FILE");
+  vars_.erase("AWS_ROLE_ARN");
+  Write(".aws/credentials", BaseProfileFiles());
+  Write(".aws/config", std::string("[profile billing]\nrole_arn = ") + kRoleWithExternalId +
+                           "\nexternal_id = " + kExternalId + "\nsource_profile = base\n");
+  auto role = MakeCredentialsProvider(Options("billing"));
+  ASSERT_TRUE(role) << role.error().message;
+  EXPECT_TRUE(ListWith(*role));
+  EXPECT_EQ(d_.aws->Calls()["lastExternalId"], kExternalId);
+
+  auto requests = d_.aws->Calls()["requests"];
+  ASSERT_TRUE(requests.is_array());
+  int sts_posts = 0;
+  for (const auto& r : requests) {
+    std::string line = r.get<std::string>();
+    for (const char* hidden : {kWebIdentityToken, kExternalId, kSsoToken, kContainerToken, kTestSecretKey})
+      EXPECT_EQ(line.find(hidden), std::string::npos) << line;
+    EXPECT_EQ(line.find("Action="), std::string::npos) << line;
+    if (line == "POST /") ++sts_posts;
+  }
+  EXPECT_GE(sts_posts, 3);  // AssumeRoleWithWebIdentity, GetCallerIdentity, AssumeRole at least
 }
 
 class SsoTest : public CredentialChainTest {

@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "catalog/migrations.h"
 
 #include "test_support.h"
 
@@ -296,6 +299,227 @@ TEST_F(AccountsTest, ResetKeyAfterALostKeyWhenNoSealedSecretRemains) {
   EXPECT_EQ(nothing.error().message, "The master key from the key file " +
                                          (tmp_.path() / kMasterKeyFileName).string() +
                                          " opens this catalog: there is nothing to reset.");
+}
+
+}  // namespace
+}  // namespace billpipe::catalog
+
+// Issue 16: role accounts in the catalog.
+namespace billpipe::catalog {
+namespace {
+
+constexpr const char* kRoleArn = "arn:aws:iam::444455556666:role/billing-reader";
+constexpr const char* kLongExternalId = "bp-external-id-2c9d";
+
+AccountInput Role(const std::string& name, const std::string& source_account = "") {
+  AccountInput in;
+  in.name = name;
+  in.role_arn = kRoleArn;
+  in.external_id = kLongExternalId;
+  in.session_name = "billpipe-test";
+  in.duration_seconds = 1800;
+  if (!source_account.empty()) in.source_account = source_account;
+  return in;
+}
+
+TEST(MaskExternalIdTest, ShowsOnlyTheLastFour) {
+  EXPECT_EQ(MaskExternalId("bp-external-id-2c9d"), "…2c9d");
+  EXPECT_EQ(MaskExternalId("bp-ext-7f3a"), "…7f3a");
+  EXPECT_EQ(MaskExternalId("short"), "…");
+  EXPECT_EQ(MaskExternalId(""), "");
+}
+
+TEST_F(AccountsTest, RoleAccountIsStoredWithItsExternalIdSealed) {
+  AccountStore store(*catalog_);
+  ASSERT_TRUE(store.Add(Keys("payer")));
+  auto r = store.Add(Role("reader", "payer"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->source, CredentialSource::kRole);
+  EXPECT_EQ(CredentialSourceName(r->source), "role");
+  EXPECT_EQ(r->role_arn, kRoleArn);
+  EXPECT_EQ(r->external_id_hint, "…2c9d");
+  EXPECT_EQ(r->session_name, "billpipe-test");
+  EXPECT_EQ(r->duration_seconds, 1800);
+  EXPECT_EQ(r->source_account, "payer");
+  EXPECT_EQ(r->source_account_id, store.Get("payer")->id);
+  EXPECT_EQ(r->access_key_id, "");
+  EXPECT_EQ(*store.ExternalId(*r), kLongExternalId);
+  EXPECT_EQ(store.Secrets(*r)->secret_access_key, "");
+
+  AccountInput ambient;
+  ambient.name = "ambient";
+  ambient.role_arn = "arn:aws:iam::444455556666:role/plain";
+  auto a = store.Add(ambient);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->source_account, "");
+  EXPECT_EQ(a->source_account_id, 0);
+  EXPECT_EQ(a->external_id_hint, "");
+  EXPECT_EQ(*store.ExternalId(*a), "");
+
+  // Renaming the source keeps the role attached to it (by id).
+  ASSERT_TRUE(store.Rename("payer", "payer keys"));
+  EXPECT_EQ(store.Get("reader")->source_account, "payer keys");
+  // The external id is nowhere in the files in clear.
+  catalog_.reset();
+  for (const auto& entry : std::filesystem::directory_iterator(tmp_.path())) {
+    EXPECT_EQ(ReadAll(entry.path()).find(kLongExternalId), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(AccountsTest, RoleAccountsRefuseWhatDoesNotFit) {
+  AccountStore store(*catalog_);
+  ASSERT_TRUE(store.Add(Keys("payer")));
+  ASSERT_TRUE(store.Add(Role("reader", "payer")));
+  auto with_keys = Role("mixed");
+  with_keys.access_key_id = "AKIAIOSFODNN7EXAMPLE";
+  EXPECT_EQ(store.Add(with_keys).error().message,
+            "A role account (--role-arn) holds no keys or profile of its own: name the account whose credentials "
+            "assume the role with --source-account, or none for the ambient credentials.");
+  AccountInput keys_with_role_fields = Keys("k");
+  keys_with_role_fields.external_id = "x1";
+  keys_with_role_fields.source_account = "payer";
+  EXPECT_EQ(store.Add(keys_with_role_fields).error().message,
+            "--external-id, --source-account go with --role-arn (a role account).");
+  auto unknown = store.Add(Role("r2", "nobody"));
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().message, "No account named 'nobody'. The accounts are: 'payer', 'reader'.");
+  auto chained = store.Add(Role("r3", "reader"));
+  EXPECT_EQ(chained.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(chained.error().message,
+            "The source account 'reader' is itself a role account: billpipe does not chain roles. Name a keys or "
+            "profile account, or none to assume the role with the ambient credentials.");
+  auto bad_arn = Role("r4");
+  bad_arn.role_arn = "billing-reader";
+  EXPECT_EQ(store.Add(bad_arn).error().message,
+            "The role ARN 'billing-reader' is not valid: write it as arn:aws:iam::123456789012:role/NAME.");
+  auto bad_duration = Role("r5");
+  bad_duration.duration_seconds = 60;
+  EXPECT_EQ(store.Add(bad_duration).error().message,
+            "The session duration 60 s is not allowed: give 900 to 43200 seconds (15 minutes to 12 hours), at most "
+            "the role's maximum session duration.");
+  EXPECT_EQ(store.List()->size(), 2u);  // nothing refused was kept
+}
+
+TEST_F(AccountsTest, EditChangesRoleFieldsButNotTheKind) {
+  AccountStore store(*catalog_);
+  ASSERT_TRUE(store.Add(Keys("payer")));
+  ASSERT_TRUE(store.Add(Role("reader", "payer")));
+  AccountInput edit;
+  edit.external_id = "another-external-id-77aa";
+  edit.session_name = "nightly";
+  edit.source_account = "";  // the ambient credentials
+  auto e = store.Edit("reader", edit);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->external_id_hint, "…77aa");
+  EXPECT_EQ(*store.ExternalId(*e), "another-external-id-77aa");
+  EXPECT_EQ(e->session_name, "nightly");
+  EXPECT_EQ(e->duration_seconds, 1800);  // kept
+  EXPECT_EQ(e->source_account, "");
+  edit = {};
+  edit.external_id = "";  // removed
+  e = store.Edit("reader", edit);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->external_id_hint, "");
+  EXPECT_EQ(*store.ExternalId(*e), "");
+
+  edit = {};
+  edit.access_key_id = "AKIAIOSFODNN7EXAMPLE";
+  EXPECT_EQ(store.Edit("reader", edit).error().message,
+            "'reader' is a role account: it holds no keys or profile of its own. To use keys or a profile, add "
+            "another account with 'billpipe account add' and attach the datasets to it.");
+  edit = {};
+  edit.role_arn = kRoleArn;
+  EXPECT_EQ(store.Edit("payer", edit).error().message,
+            "'payer' is a keys account: --role-arn, --external-id, --session-name, --duration and --source-account "
+            "belong to role accounts. Add one with 'billpipe account add NAME --role-arn ARN'.");
+  edit = {};
+  edit.source_account = "reader";
+  EXPECT_EQ(store.Edit("reader", edit).error().message,
+            "The role account 'reader' cannot be its own source account. Name a keys or profile account, or none to "
+            "assume the role with the ambient credentials.");
+}
+
+TEST_F(AccountsTest, DeleteRefusedWhileARoleAccountUsesItEvenWithForce) {
+  AccountStore store(*catalog_);
+  ASSERT_TRUE(store.Add(Keys("payer")));
+  ASSERT_TRUE(store.Add(Role("reader", "payer")));
+  ASSERT_TRUE(store.Add(Role("auditor", "payer")));
+  for (bool force : {false, true}) {
+    auto refused = store.Delete("payer", force);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(refused.error().message,
+              "The account 'payer' is the source account of 2 role accounts: 'auditor', 'reader'. They assume their "
+              "role with its credentials. Give them another source with 'billpipe account edit NAME "
+              "--source-account OTHER' (or --ambient-credentials), or delete them first.");
+  }
+  ASSERT_TRUE(store.Delete("auditor", false));
+  AccountInput ambient;
+  ambient.source_account = "";
+  ASSERT_TRUE(store.Edit("reader", ambient));
+  ASSERT_TRUE(store.Delete("payer", false));
+  EXPECT_EQ(store.List()->size(), 1u);
+}
+
+TEST_F(AccountsTest, ResetKeyIsRefusedWhileARoleAccountHoldsASealedExternalId) {
+  AccountStore store(*catalog_);
+  ASSERT_TRUE(store.Add(Role("reader")));
+  catalog_.reset();
+  std::ofstream(tmp_.path() / "master.key", std::ios::trunc) << std::string(64, 'c') << "\n";
+  catalog_ = std::move(*Catalog::Open(tmp_.path(), clock_));
+  auto refused = catalog_->ResetMasterKey();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_NE(refused.error().message.find("account 'reader'"), std::string::npos) << refused.error().message;
+}
+
+// A catalog of schema version 3 (before role accounts) keeps its accounts, secrets and the datasets'
+// attachments when it is opened and upgraded.
+TEST_F(AccountsTest, UpgradeToRoleAccountsKeepsAccountsAndDatasetsAttached) {
+  catalog_.reset();
+  TempDir old_home;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((old_home.path() / kCatalogFileName).c_str(), &db), SQLITE_OK);
+    for (size_t i = 0; i < 3; ++i) {
+      ASSERT_EQ(sqlite3_exec(db, std::string(Migrations()[i]).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << i;
+    }
+    const char* rows =
+        "PRAGMA user_version = 3;"
+        "INSERT INTO accounts(id, name, source, access_key_id, profile, region, created_at, updated_at) VALUES "
+        "(7, 'prod', 'keys', 'AKIAIOSFODNN7EXAMPLE', '', 'us-east-1', 1, 1), "
+        "(9, 'shared', 'profile', '', 'billing', 'eu-west-3', 1, 1);"
+        "INSERT INTO datasets(name, account_id, report_type, filter, bucket, prefix, report_name, duration_start, "
+        "update_method, schedule, retry, created_at, updated_at) VALUES "
+        "('costs', 7, 'cost-and-usage', 'all', 'b', 'p', 'r', '1d', 'replace', 'manual', 'never', 0, 0), "
+        "('more', 9, 'cost-and-usage', 'all', 'b', 'p', 'r', '1d', 'replace', 'manual', 'never', 0, 0);";
+    ASSERT_EQ(sqlite3_exec(db, rows, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto c = Catalog::Open(old_home.path(), clock_);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(*(*c)->SchemaVersion(), static_cast<int>(Migrations().size()));
+  AccountStore store(**c);
+  auto prod = store.Get("prod");
+  ASSERT_TRUE(prod) << prod.error().message;
+  EXPECT_EQ(prod->id, 7);
+  EXPECT_EQ(prod->source, CredentialSource::kKeys);
+  EXPECT_EQ(prod->dataset_count, 1);
+  auto shared = store.Get("shared");
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(shared->profile, "billing");
+  EXPECT_EQ(shared->dataset_count, 1);
+  auto s = (*c)->db().Prepare("SELECT name, account_id FROM datasets ORDER BY name");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(*(*s)->Step());
+  EXPECT_EQ((*s)->ColumnText(0), "costs");
+  EXPECT_EQ((*s)->ColumnInt(1), 7);
+  ASSERT_TRUE(*(*s)->Step());
+  EXPECT_EQ((*s)->ColumnInt(1), 9);
+  // And the upgraded table takes role accounts.
+  auto r = store.Add(Role("reader", "prod"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->source_account, "prod");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 
@@ -79,7 +80,8 @@ TEST_F(CatalogCliTest, AccountLifecycleNeverShowsTheSecret) {
   EXPECT_EQ(edit.out, "Updated account 'Paris' (AKIA…MPLE, eu-west-1).\n");
   auto show = Run({"account", "show", "Paris"});
   EXPECT_EQ(show.out,
-            "Name:          Paris\nAccess key:    AKIA…MPLE\nSession token: no\nRegion:        eu-west-1\n"
+            "Name:          Paris\nKind:          keys\nAccess key:    AKIA…MPLE\nSession token: no\n"
+            "Region:        eu-west-1\n"
             "Endpoint:      AWS\nDatasets:      0\n");
   auto del = Run({"account", "delete", "Paris"});
   EXPECT_EQ(del.exit_code, 0);
@@ -95,6 +97,92 @@ TEST_F(CatalogCliTest, AccountLifecycleNeverShowsTheSecret) {
     std::string bytes = ReadAll(entry.path());
     EXPECT_EQ(bytes.find(kSecret), std::string::npos) << entry.path();
     EXPECT_EQ(bytes.find(kToken), std::string::npos) << entry.path();
+  }
+}
+
+// Issue 16: role accounts as the CLI adds, shows, lists, edits and deletes them. The external id is
+// shown masked only (…last four), in text and JSON.
+TEST_F(CatalogCliTest, RoleAccountLifecycle) {
+  const std::string external_id = "bp-external-id-2c9d";
+  const std::string arn = "arn:aws:iam::444455556666:role/billing-reader";
+  auto check = [&](const CommandResult& r) {
+    EXPECT_EQ(r.out.find(external_id), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(external_id), std::string::npos) << r.err;
+  };
+  ASSERT_EQ(AddKeys("payer").exit_code, 0);
+  auto add = Run({"account", "add", "reader", "--role-arn", arn, "--external-id", external_id, "--session-name",
+                  "billpipe-test", "--duration", "1800", "--source-account", "payer", "--no-test"});
+  check(add);
+  EXPECT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_EQ(add.out, "Added account 'reader' (role " + arn + ", us-east-1), not tested.\n");
+  auto ambient = Run({"account", "add", "--name", "ambient", "--role-arn", "arn:aws:iam::444455556666:role/plain",
+                      "--no-test"});
+  EXPECT_EQ(ambient.exit_code, 0) << ambient.err;
+
+  auto show = Run({"account", "show", "reader"});
+  check(show);
+  EXPECT_EQ(show.out,
+            "Name:          reader\nKind:          role\nRole ARN:      " + arn +
+                "\nExternal id:   …2c9d\nSession name:  billpipe-test\nDuration:      1800 s\n"
+                "Assumed with:  account 'payer'\nRegion:        us-east-1\nEndpoint:      AWS\nDatasets:      0\n");
+  auto show_ambient = Run({"account", "show", "ambient"});
+  EXPECT_EQ(show_ambient.out,
+            "Name:          ambient\nKind:          role\nRole ARN:      arn:aws:iam::444455556666:role/plain\n"
+            "External id:   none\nSession name:  billpipe-<epoch ms> (default)\nDuration:      STS default (1 hour)\n"
+            "Assumed with:  the ambient credentials (environment, web identity, profile, container or instance "
+            "metadata)\nRegion:        us-east-1\nEndpoint:      AWS\nDatasets:      0\n");
+  auto json = Run({"account", "show", "reader", "--json"});
+  check(json);
+  auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["source"], "role");
+  EXPECT_EQ(j["role_arn"], arn);
+  EXPECT_EQ(j["external_id"], "…2c9d");
+  EXPECT_EQ(j["session_name"], "billpipe-test");
+  EXPECT_EQ(j["duration_seconds"], 1800);
+  EXPECT_EQ(j["source_account"], "payer");
+  EXPECT_FALSE(j.contains("access_key_id"));
+  auto list_json = nlohmann::json::parse(Run({"account", "list", "--json"}).out);
+  ASSERT_EQ(list_json.size(), 3u);
+  EXPECT_EQ(list_json[0]["name"], "ambient");
+  EXPECT_TRUE(list_json[0]["external_id"].is_null());
+  EXPECT_TRUE(list_json[0]["source_account"].is_null());
+  auto list = Run({"account", "list"});
+  check(list);
+  EXPECT_EQ(list.out,
+            "NAME     KEY                                                 REGION     DATASETS\n"
+            "ambient  role arn:aws:iam::444455556666:role/plain           us-east-1  0\n"
+            "payer    AKIA…MPLE                                           us-east-1  0\n"
+            "reader   role arn:aws:iam::444455556666:role/billing-reader  us-east-1  0\n");
+
+  // The source account cannot go while the role uses it, not even with --force.
+  auto del = Run({"account", "delete", "payer", "--force"});
+  EXPECT_EQ(del.exit_code, 1);
+  EXPECT_EQ(del.err,
+            "billpipe: The account 'payer' is the source account of 1 role account: 'reader'. They assume their role "
+            "with its credentials. Give them another source with 'billpipe account edit NAME --source-account OTHER' "
+            "(or --ambient-credentials), or delete them first.\n");
+  auto edit = Run({"account", "edit", "reader", "--ambient-credentials", "--no-external-id", "--no-test"});
+  EXPECT_EQ(edit.exit_code, 0) << edit.err;
+  EXPECT_EQ(edit.out, "Updated account 'reader' (role " + arn + ", us-east-1).\n");
+  auto edited = nlohmann::json::parse(Run({"account", "show", "reader", "--json"}).out);
+  EXPECT_TRUE(edited["source_account"].is_null());
+  EXPECT_TRUE(edited["external_id"].is_null());
+  EXPECT_EQ(Run({"account", "delete", "payer"}).exit_code, 0);
+
+  // Flags that do not fit.
+  auto mixed = Run({"account", "add", "x", "--role-arn", arn, "--profile", "p", "--no-test"});
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_EQ(mixed.err,
+            "billpipe: A role account (--role-arn) holds no keys or profile of its own: name the account whose "
+            "credentials assume the role with --source-account, or none for the ambient credentials.\n");
+  auto stray = Run({"account", "add", "y", "--profile", "p", "--external-id", external_id, "--no-test"});
+  EXPECT_EQ(stray.exit_code, 2);
+  EXPECT_EQ(stray.err, "billpipe: --external-id goes with --role-arn (a role account).\n");
+  check(stray);
+
+  // At rest the external id is sealed like a secret.
+  for (const auto& entry : std::filesystem::directory_iterator(home())) {
+    EXPECT_EQ(ReadAll(entry.path()).find(external_id), std::string::npos) << entry.path();
   }
 }
 

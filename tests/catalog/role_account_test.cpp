@@ -121,16 +121,102 @@ TEST_F(RoleAccountTest, AccountTestSaysWhoTheCredentialsAre) {
   auto checker = MakeS3CredentialChecker();
   // A custom S3 endpoint and no STS endpoint: no identity (an S3-compatible store has no STS).
   ::unsetenv("AWS_ENDPOINT_URL_STS");
-  auto plain = checker->Check(a, secrets, "billing");
+  auto plain = checker->Check(a, AccountClientOptions(a, secrets), "billing");
   ASSERT_TRUE(plain) << plain.error().message;
   EXPECT_EQ(DescribeCheck(*plain), "listing bucket 'billing'");
   ::setenv("AWS_ENDPOINT_URL_STS", d_.aws->endpoint().c_str(), 1);
-  auto check = checker->Check(a, secrets, "billing");
+  auto check = checker->Check(a, AccountClientOptions(a, secrets), "billing");
   ::unsetenv("AWS_ENDPOINT_URL_STS");
   ASSERT_TRUE(check) << check.error().message;
   EXPECT_EQ(check->caller_account, "111122223333");
   EXPECT_EQ(DescribeCheck(*check), "listing bucket 'billing'; signed in as arn:aws:iam::111122223333:user/billpipe-test "
                                    "in account 111122223333");
+}
+
+// Stored role accounts: the options a run uses assume the role from the source account's stored keys
+// (or the ambient chain), and `account test` says the credentials are the assumed role.
+class StoredRoleAccountTest : public RoleAccountTest {
+ protected:
+  void SetUp() override {
+    ::unsetenv(kMasterKeyEnv);
+    ::setenv("AWS_ENDPOINT_URL_STS", d_.aws->endpoint().c_str(), 1);
+    auto c = Catalog::Open(home_.path(), clock_);
+    ASSERT_TRUE(c) << c.error().message;
+    catalog_ = std::move(*c);
+    AccountInput payer;
+    payer.name = "payer";
+    payer.access_key_id = kTestAccessKey;
+    payer.secret_access_key = kTestSecretKey;
+    payer.endpoint = d_.s3->endpoint();
+    ASSERT_TRUE(AccountStore(*catalog_).Add(payer));
+  }
+  void TearDown() override { ::unsetenv("AWS_ENDPOINT_URL_STS"); }
+  Result<Account> AddRole(const std::string& name, const std::string& external_id, const std::string& source) {
+    AccountInput in;
+    in.name = name;
+    in.role_arn = kRoleWithExternalId;
+    in.external_id = external_id;
+    in.session_name = "stored-" + name;
+    if (!source.empty()) in.source_account = source;
+    in.endpoint = d_.s3->endpoint();
+    return AccountStore(*catalog_).Add(in);
+  }
+  billpipe::testing::TempDir home_;
+  FakeClock clock_{SysTime(std::chrono::milliseconds(1'764'403'200'000))};
+  std::unique_ptr<Catalog> catalog_;
+};
+
+TEST_F(StoredRoleAccountTest, ClientOptionsAssumeTheRoleFromTheSourceAccount) {
+  auto role = AddRole("reader", kExternalId, "payer");
+  ASSERT_TRUE(role) << role.error().message;
+  AccountStore store(*catalog_);
+  int before = d_.aws->Count("AssumeRole");
+  auto options = ClientOptionsForAccount(store, *role);
+  ASSERT_TRUE(options) << options.error().message;
+  EXPECT_EQ(d_.aws->Count("AssumeRole"), before + 1);
+  EXPECT_EQ(d_.aws->Calls()["lastExternalId"], kExternalId);
+  ASSERT_NE(options->credentials_provider, nullptr);
+  EXPECT_EQ(options->credentials_provider->Describe(),
+            std::string("role ") + kRoleWithExternalId + " assumed with explicit");
+  auto check = MakeS3CredentialChecker()->Check(*role, *options, "billing");
+  ASSERT_TRUE(check) << check.error().message;
+  EXPECT_EQ(check->caller_account, "444455556666");
+  EXPECT_EQ(check->caller_arn, "arn:aws:sts::444455556666:assumed-role/billing-reader/stored-reader");
+}
+
+TEST_F(StoredRoleAccountTest, WrongStoredExternalIdNamesTheRoleAndTheAccount) {
+  auto role = AddRole("wrong", "not-the-agreed-id", "payer");
+  ASSERT_TRUE(role) << role.error().message;
+  AccountStore store(*catalog_);
+  auto options = ClientOptionsForAccount(store, *role);
+  ASSERT_FALSE(options);
+  EXPECT_EQ(options.error().code, ErrorCode::kPermission);
+  EXPECT_EQ(options.error().message,
+            std::string("role account 'wrong': Could not assume the role ") + kRoleWithExternalId +
+                ": AWS STS said AccessDenied: User: arn:aws:iam::111122223333:user/billpipe-test is not authorized "
+                "to perform: sts:AssumeRole on resource: " + kRoleWithExternalId +
+                ". Check the role's trust policy: it must allow these credentials to call sts:AssumeRole, and its "
+                "sts:ExternalId condition must match the external id given (or none when none is given).");
+  EXPECT_EQ(options.error().message.find("not-the-agreed-id"), std::string::npos);
+}
+
+TEST_F(StoredRoleAccountTest, RefusedSourceKeysGiveTheExactAuthenticationMessage) {
+  AccountInput bad;
+  bad.name = "bad keys";
+  bad.access_key_id = "AKIAUNKNOWNKEY000000";
+  bad.secret_access_key = "not-a-secret-anyone-knows";
+  ASSERT_TRUE(AccountStore(*catalog_).Add(bad));
+  auto role = AddRole("via-bad", kExternalId, "bad keys");
+  ASSERT_TRUE(role) << role.error().message;
+  AccountStore store(*catalog_);
+  auto options = ClientOptionsForAccount(store, *role);
+  ASSERT_FALSE(options);
+  EXPECT_EQ(options.error().code, ErrorCode::kAuth);
+  EXPECT_EQ(options.error().message,
+            std::string("Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the "
+                        "credentials you entered are invalid. Verify your account credentials and try again. AWS "
+                        "error code: InvalidClientTokenId. (AWS STS refused the credentials used to assume ") +
+                kRoleWithExternalId + ".)");
 }
 
 }  // namespace
