@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "app/store.h"
+#include "catalog/catalog.h"
 #include "cur/report_discovery.h"
 #include "s3/s3_url.h"
 #include "util/status.h"
@@ -20,5 +23,14 @@ struct DiscoveredReports {
 // reports; a report name not found is an error naming the reports there.
 Result<DiscoveredReports> DiscoverReports(const StoreSettings& store, const std::string& url,
                                           const std::string& report_name);
+
+// The Report Name menu: the reports under s3://bucket/prefix, read with a catalog account's credentials.
+// The bucket name and prefix are validated first (before the account is looked up).
+Result<DiscoveredReports> DiscoverReportsWithAccount(catalog::Catalog& catalog, const std::string& account,
+                                                     const std::string& bucket, const std::string& prefix);
+
+// {"bucket","prefix","reports":[{"name","prefix","kind","format","supported","layout","compression",
+//   "periods":[{"period","start","end","version","error"}]}]} (kind "cost-and-usage").
+nlohmann::ordered_json ReportsJson(const DiscoveredReports& found);
 
 }  // namespace billpipe::app
