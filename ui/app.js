@@ -378,7 +378,7 @@ async function viewEditor(name) {
       previewBox.replaceChildren(h('h2', {}, `Preview: ${p.period}, ${p.rows.length} rows (${p.columns.length} columns)`),
         h('div', { class: 'table-wrap' }, h('table', { class: 'preview', id: 'preview-table' },
           h('thead', {}, h('tr', {}, cols.map(c => h('th', { scope: 'col', title: c.type }, `${c.name} (${c.type})`)))),
-          h('tbody', {}, p.rows.map(r => h('tr', {}, cols.map(c => h('td', {}, r[c.name] ?? '')))))))))
+          h('tbody', {}, p.rows.map(r => h('tr', {}, cols.map(c => h('td', {}, r[c.name] ?? ''))))))))
     } catch (e) { previewBox.replaceChildren(); setText(formError, e.message) }
   } }, 'Load Preview')
   const saveBtn = h('button', { type: 'submit' }, existing ? 'Save changes' : 'Create dataset')
