@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "app/store.h"
+#include "catalog/catalog.h"
 #include "cur/export_discovery.h"
 #include "cur/report_discovery.h"
 #include "s3/s3_url.h"
@@ -27,5 +30,14 @@ struct DiscoveredReports {
 Result<DiscoveredReports> DiscoverReports(const StoreSettings& store, const std::string& url,
                                           const std::string& report_name,
                                           cur::ReportPick pick = cur::ReportPick::kAny);
+
+// The Report Name menu: the reports under s3://bucket/prefix, read with a catalog account's credentials.
+// The bucket name and prefix are validated first (before the account is looked up).
+Result<DiscoveredReports> DiscoverReportsWithAccount(catalog::Catalog& catalog, const std::string& account,
+                                                     const std::string& bucket, const std::string& prefix);
+
+// {"bucket","prefix","reports":[{"name","prefix","kind","format","supported","layout","compression",
+//   "periods":[{"period","start","end","version","error"}]}]} (kind "cost-and-usage").
+nlohmann::ordered_json ReportsJson(const DiscoveredReports& found);
 
 }  // namespace billpipe::app

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/datasets.h"
+#include "app/live_runs.h"
 #include "catalog/datasets.h"
 #include "s3/client.h"
 #include "sink/open_sink.h"
@@ -82,6 +83,34 @@ sched::DatasetRunner MakeDaemonRunner(std::filesystem::path home) {
     RunHooks hooks;
     hooks.stop = &stop;
     auto summary = RunJob(home, dataset.name, hooks);
+    if (!summary) {
+      outcome.status = Fail(std::move(summary).error());
+      return outcome;
+    }
+    outcome.periods = static_cast<int64_t>(summary->periods.size());
+    outcome.line_items = summary->line_items_loaded;
+    return outcome;
+  };
+}
+
+sched::DatasetRunner MakeDaemonRunner(std::filesystem::path home, LiveRuns* board) {
+  return [home = std::move(home), board](const catalog::DatasetDefinition& dataset, catalog::Trigger, int,
+                                         const std::atomic<bool>& stop) {
+    // The daemon recorded the run's start before it called the runner: its newest run, still running.
+    int64_t run_id = 0;
+    if (auto cat = OpenCatalog(home)) {
+      if (auto runs = catalog::RunHistory(**cat).List(dataset.name, 1);
+          runs && !runs->empty() && runs->front().status == catalog::RunStatus::kRunning) {
+        run_id = runs->front().id;
+      }
+    }
+    auto entry = board->Begin(run_id, dataset.name);
+    sched::RunOutcome outcome;
+    RunHooks hooks;
+    hooks.stop = &stop;
+    hooks.progress = LiveRuns::Counters(entry);
+    auto summary = RunJob(home, dataset.name, hooks);
+    board->End(entry, summary);
     if (!summary) {
       outcome.status = Fail(std::move(summary).error());
       return outcome;

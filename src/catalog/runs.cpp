@@ -6,6 +6,37 @@
 
 namespace billpipe::catalog {
 
+namespace {
+
+constexpr const char* kRunColumns =
+    "id, dataset_name, trigger, attempt, started_at, ended_at, status, periods, line_items, error";
+
+// One row of kRunColumns.
+template <class Statement>
+RunRecord ReadRunRow(Statement& stmt) {
+  RunRecord r;
+  r.id = stmt.ColumnInt(0);
+  r.dataset = stmt.ColumnText(1);
+  std::string trigger = stmt.ColumnText(2);
+  r.trigger = trigger == "schedule" ? Trigger::kSchedule
+              : trigger == "retry"  ? Trigger::kRetry
+                                    : Trigger::kManual;
+  r.attempt = static_cast<int>(stmt.ColumnInt(3));
+  r.started_at = stmt.ColumnInt(4);
+  if (!stmt.ColumnIsNull(5)) r.ended_at = stmt.ColumnInt(5);
+  std::string status = stmt.ColumnText(6);
+  r.status = status == "succeeded" ? RunStatus::kSucceeded
+             : status == "failed"  ? RunStatus::kFailed
+             : status == "cancelled" ? RunStatus::kCancelled
+                                     : RunStatus::kRunning;
+  r.periods = stmt.ColumnInt(7);
+  r.line_items = stmt.ColumnInt(8);
+  r.error = stmt.ColumnText(9);
+  return r;
+}
+
+}  // namespace
+
 std::string_view RunStatusName(RunStatus status) {
   switch (status) {
     case RunStatus::kRunning: return "running";
@@ -44,8 +75,7 @@ Status RunHistory::Finish(int64_t id, RunStatus status, int64_t periods, int64_t
 
 Result<std::vector<RunRecord>> RunHistory::List(std::string_view dataset, int limit) {
   std::string sql = fmt::format(
-      "SELECT id, dataset_name, trigger, attempt, started_at, ended_at, status, periods, line_items, error FROM runs "
-      "{} ORDER BY started_at DESC, id DESC LIMIT ?",
+      "SELECT {} FROM runs {} ORDER BY started_at DESC, id DESC LIMIT ?", kRunColumns,
       dataset.empty() ? "" : "WHERE dataset_name = ?");
   BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(sql));
   int i = 1;
@@ -55,27 +85,17 @@ Result<std::vector<RunRecord>> RunHistory::List(std::string_view dataset, int li
   for (;;) {
     BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) break;
-    RunRecord r;
-    r.id = stmt->ColumnInt(0);
-    r.dataset = stmt->ColumnText(1);
-    std::string trigger = stmt->ColumnText(2);
-    r.trigger = trigger == "schedule" ? Trigger::kSchedule
-                : trigger == "retry"  ? Trigger::kRetry
-                                      : Trigger::kManual;
-    r.attempt = static_cast<int>(stmt->ColumnInt(3));
-    r.started_at = stmt->ColumnInt(4);
-    if (!stmt->ColumnIsNull(5)) r.ended_at = stmt->ColumnInt(5);
-    std::string status = stmt->ColumnText(6);
-    r.status = status == "succeeded" ? RunStatus::kSucceeded
-               : status == "failed"  ? RunStatus::kFailed
-               : status == "cancelled" ? RunStatus::kCancelled
-                                       : RunStatus::kRunning;
-    r.periods = stmt->ColumnInt(7);
-    r.line_items = stmt->ColumnInt(8);
-    r.error = stmt->ColumnText(9);
-    out.push_back(std::move(r));
+    out.push_back(ReadRunRow(*stmt));
   }
   return out;
+}
+
+Result<RunRecord> RunHistory::Get(int64_t id) {
+  BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(fmt::format("SELECT {} FROM runs WHERE id = ?", kRunColumns)));
+  stmt->BindInt(1, id);
+  BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return Fail(ErrorCode::kNotFound, fmt::format("No run {} in the run history.", id));
+  return ReadRunRow(*stmt);
 }
 
 Status RunHistory::CancelStaleRuns(std::string_view why) {

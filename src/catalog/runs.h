@@ -42,6 +42,8 @@ class RunHistory {
   Status Finish(int64_t id, RunStatus status, int64_t periods, int64_t line_items, std::string_view error);
   // Newest first; dataset empty: every dataset. At most `limit` rows.
   Result<std::vector<RunRecord>> List(std::string_view dataset, int limit);
+  // The run with this id; kNotFound when there is none.
+  Result<RunRecord> Get(int64_t id);
   // Marks runs left 'running' by a process that died as cancelled (the daemon calls it on start).
   Status CancelStaleRuns(std::string_view why);
 

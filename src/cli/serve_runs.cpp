@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/live_runs.h"
 #include "app/runs.h"
 #include "catalog/runs.h"
 #include "cli/catalog_common.h"
@@ -21,6 +22,7 @@
 #include "sched/daemon.h"
 #include "sched/daemon_log.h"
 #include "sched/failure_notifier.h"
+#include "server/http_server.h"
 #include "util/date.h"
 #include "util/home.h"
 
@@ -44,6 +46,9 @@ struct ServeFlags {
   std::string on_failure_webhook;
   std::string on_failure_webhook_file;  // the URL in a file (0600): not in `ps` for the daemon's life
   std::string on_failure_webhook_env;   // the URL in an environment variable
+  bool http = false;                    // --http given: serve the Data Center
+  std::string http_address;             // empty: server::kDefaultHttpAddress
+  std::string token_file;
 };
 
 // The failure webhook's URL from one of its three forms. The file and environment forms keep a URL
@@ -115,6 +120,22 @@ Status Serve(const ServeFlags& f) {
   BP_ASSIGN_OR_RETURN(auto poll, catalog::ParseInterval(f.poll));
   BP_ASSIGN_OR_RETURN(auto format, sched::ParseLogFormat(f.log_format));
   BP_ASSIGN_OR_RETURN(std::string webhook_url, WebhookUrl(f));
+  // The Data Center's address and token are checked before anything starts.
+  server::ServerOptions http;
+  if (f.http) {
+    BP_ASSIGN_OR_RETURN(http.address,
+                        server::ParseListenAddress(f.http_address.empty() ? server::kDefaultHttpAddress : f.http_address));
+    BP_ASSIGN_OR_RETURN(http.token, server::ReadToken(f.token_file));
+    if (!http.address.loopback() && http.token.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("Refusing to serve the Data Center on {} without a token: anyone who can reach it could "
+                              "read and change the catalog. Give --token-file FILE or set BILLPIPE_TOKEN, or listen on "
+                              "127.0.0.1.",
+                              http.address.host));
+    }
+  } else if (!f.token_file.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "--token-file is for the Data Center: give --http ADDR:PORT too.");
+  }
   // A core dump of the daemon would hold decrypted secrets.
   BP_RETURN_IF_ERROR(sched::DisableCoreDumps());
   LogFile log_file{stderr};
@@ -151,15 +172,26 @@ Status Serve(const ServeFlags& f) {
   options.max_concurrent = f.max_concurrent;
   options.on_event = [&log](const sched::DaemonEvent& e) { log.Write(e); };
   if (notifier.enabled()) options.on_final_failure = [&notifier](const std::string& json) { notifier.Notify(json); };
-  options.runner = app::MakeDaemonRunner(options.home);
+  app::LiveRuns live_runs;
+  options.runner = f.http ? app::MakeDaemonRunner(options.home, &live_runs) : app::MakeDaemonRunner(options.home);
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
   action.sa_flags = SA_RESTART;  // a signal must not fail a worker's system call with EINTR
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGINT, &action, nullptr);
+  http.home = options.home;
   BP_ASSIGN_OR_RETURN(auto daemon, sched::Daemon::Start(std::move(options)));
+  std::unique_ptr<server::HttpServer> web;
+  if (f.http) {
+    http.daemon = daemon.get();
+    http.runs = &live_runs;
+    BP_ASSIGN_OR_RETURN(web, server::HttpServer::Start(std::move(http)));
+    // The one line a person (or a script) needs: where the Data Center is.
+    std::fprintf(stderr, "billpipe Data Center: %s\n", web->url().c_str());
+  }
   Status loop = daemon->Loop(g_stop);
+  if (web) web->Stop();
   notifier.Wait();  // notices in flight end within their timeouts
   return loop;
 }
@@ -191,7 +223,16 @@ void RegisterServeCommands(CLI::App& app, CliState& state) {
                     "The webhook URL from the first line of this file");
   serve->add_option("--on-failure-webhook-env", f->on_failure_webhook_env,
                     "The webhook URL from this environment variable");
-  serve->callback([f, run] { run([&]() -> Status { return Serve(*f); }); });
+  serve->add_option("--http", f->http_address,
+                    "Serve the Data Center (web UI and JSON API) on ADDR:PORT (default 127.0.0.1:8080)")
+      ->expected(0, 1);
+  serve->add_option("--token-file", f->token_file,
+                    "The Data Center's access token, from the first line of this file (or BILLPIPE_TOKEN); required "
+                    "off loopback");
+  serve->callback([f, serve, run] {
+    f->http = serve->count("--http") > 0;
+    run([&]() -> Status { return Serve(*f); });
+  });
 
   auto* runs = app.add_subcommand("runs", "Show the run history (all datasets, or one)");
   AddHomeOption(runs, &f->home);

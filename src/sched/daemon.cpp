@@ -127,6 +127,8 @@ std::vector<std::string> Daemon::Running() {
 void Daemon::RequestRun(std::string dataset) {
   std::lock_guard lock(mu_);
   requested_.push_back(std::move(dataset));
+  woken_ = true;  // the loop ticks at once rather than after its sleep
+  ended_cv_.notify_all();
 }
 
 Status Daemon::StoreRetry(int64_t dataset_id, int retries_done, std::optional<SysTime> at) {
@@ -266,6 +268,7 @@ Result<int> Daemon::Tick(const std::atomic<bool>& stop) {
   {
     std::lock_guard lock(mu_);
     requests.swap(requested_);
+    woken_ = false;
   }
   std::deque<std::string> waiting;
   for (auto& name : requests) {
@@ -397,7 +400,7 @@ Status Daemon::Loop(const std::atomic<bool>& stop) {
     for (;;) {
       if (stop.load()) break;
       std::unique_lock lock(mu_);
-      if (ended_) break;
+      if (ended_ || woken_) break;
       now = clock_->Now();
       if (!active_.empty()) {
         // Runs in progress: wait in real time for one to end (or for the next due time, if a slot is

@@ -150,8 +150,9 @@ class Daemon {
   // (up to kMaxBusyRetriesWhenStopping times); other catalog errors end the loop (its runs joined).
   Status Loop(const std::atomic<bool>& stop);
 
-  // Asks for a manual run of `dataset` at the next tick (thread-safe). It does not retry on failure. A
-  // dataset already running runs again after that run ends.
+  // Asks for a manual run of `dataset` at the next tick (thread-safe), and wakes the loop so that the
+  // tick comes at once (within a sleep step). It does not retry on failure. A dataset already running
+  // runs again after that run ends.
   void RequestRun(std::string dataset);
 
   // Datasets running now, by name (thread-safe).
@@ -195,6 +196,7 @@ class Daemon {
   std::map<int64_t, std::unique_ptr<Active>> active_;  // by dataset id
   std::deque<std::string> requested_;
   bool ended_ = false;  // a run ended since the last collection
+  bool woken_ = false;  // a run was requested since the last tick
 };
 
 }  // namespace billpipe::sched
