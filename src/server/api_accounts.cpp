@@ -16,17 +16,27 @@ namespace {
 // The account fields of a request body; unknown keys and wrong types refused, naming them.
 Result<catalog::AccountInput> AccountInputFromJson(const nlohmann::json& body, std::string* test_bucket) {
   if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "The account must be a JSON object.");
-  static const std::set<std::string> kFields = {"name",    "access_key_id", "secret_access_key", "session_token",
-                                                "profile", "region",        "endpoint",          "test_bucket"};
+  static const std::set<std::string> kFields = {
+      "name",     "access_key_id", "secret_access_key", "session_token", "profile",          "region",
+      "endpoint", "test_bucket",   "role_arn",          "external_id",   "session_name",     "duration_seconds",
+      "source_account"};
   catalog::AccountInput in;
   for (const auto& [key, value] : body.items()) {
     if (!kFields.count(key)) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("'{}' is not an account field (the fields are name, access_key_id, secret_access_key, "
-                              "session_token, profile, region, endpoint, test_bucket)",
+                              "session_token, profile, region, endpoint, test_bucket, and for a role account "
+                              "role_arn, external_id, session_name, duration_seconds, source_account)",
                               key.substr(0, 60)));
     }
     if (value.is_null()) continue;
+    if (key == "duration_seconds") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 43200) {
+        return Fail(ErrorCode::kInvalidArgument, "duration_seconds must be a whole number of seconds (at most 43200)");
+      }
+      in.duration_seconds = static_cast<int>(value.get<int64_t>());
+      continue;
+    }
     if (!value.is_string()) return Fail(ErrorCode::kInvalidArgument, fmt::format("{} must be a string", key));
     std::string v = value.get<std::string>();
     if (key == "name") in.name = v;
@@ -37,6 +47,10 @@ Result<catalog::AccountInput> AccountInputFromJson(const nlohmann::json& body, s
     if (key == "region") in.region = v;
     if (key == "endpoint") in.endpoint = v;
     if (key == "test_bucket" && test_bucket != nullptr) *test_bucket = v;
+    if (key == "role_arn") in.role_arn = v;
+    if (key == "external_id") in.external_id = v;
+    if (key == "session_name") in.session_name = v;
+    if (key == "source_account") in.source_account = v;
   }
   return in;
 }
