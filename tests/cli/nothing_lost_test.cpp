@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "athena_layout.h"
 #include "cur_fixture.h"
 #include "sqlite_query.h"
 #include "test_support.h"
@@ -99,8 +100,23 @@ TEST_F(NothingLostTest, KilledAtAnyStepTheDatasetIsAsBefore) {
   EXPECT_EQ(Orphans(Db()), "0|0");
 }
 
-TEST_F(NothingLostTest, KilledRunIsFinishedByTheNextOne) {
-  WriteVersion("1", 5000, "0.0100000000");
+// The same with the report in CSV (gzip) and in Parquet for Athena (testing/athena_layout.js).
+class NothingLostFormatTest : public NothingLostTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void WriteFormatVersion(const std::string& suffix, int rows_per_file, const std::string& cost) {
+    if (GetParam() == "csv") return WriteVersion(suffix, rows_per_file, cost);
+    const std::filesystem::path csv = dir_.path() / "csv/billing";
+    CurFixture f(csv);
+    for (int month : {9, 10}) {
+      std::vector<std::vector<Line>> files(3, Lines(month, rows_per_file, cost));
+      f.WritePeriod(2026, month, "v" + suffix + "-" + std::to_string(month), files, false, false, "big");
+    }
+    ConvertToAthena(csv, bucket_, {"--prefix", "cur", "--report", "big", "--row-group-size", "4096"});
+  }
+};
+
+TEST_P(NothingLostFormatTest, KilledRunIsFinishedByTheNextOne) {
+  WriteFormatVersion("1", 5000, "0.0100000000");
   auto killed = Run({"BILLPIPE_TEST_KILL_AT=batch:7"});
   EXPECT_EQ(killed.exit_code, 128 + SIGKILL);
   EXPECT_EQ(Totals(Db()), "error: no such table: big");
@@ -108,6 +124,8 @@ TEST_F(NothingLostTest, KilledRunIsFinishedByTheNextOne) {
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_EQ(Totals(Db()), "30000|300.000000");
 }
+
+INSTANTIATE_TEST_SUITE_P(Formats, NothingLostFormatTest, ::testing::Values("csv", "parquet"));
 
 TEST_F(NothingLostTest, FullDiskFailsTheRunAndKeepsTheDataset) {
   std::filesystem::create_directories(home_);
