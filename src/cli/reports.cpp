@@ -81,13 +81,20 @@ void PrintText(const app::DiscoveredReports& found, const std::string& where) {
                                labels.empty() ? "none" : fmt::format("{}", fmt::join(labels, ", ")));
       continue;
     }
-    std::cout << fmt::format("  {}, {} versions, {}, {} columns, {} billing period{}\n",
-                             cur::ReportFormatName(r.format), cur::ReportLayoutName(r.layout),
-                             r.compression.empty() ? "compression unknown" : r.compression, r.column_count,
+    // A Parquet report without manifests has its columns in the files only.
+    const std::string columns = r.column_count == 0 && r.format == cur::ReportFormat::kLegacyParquet
+                                    ? "columns from the files"
+                                    : fmt::format("{} columns", r.column_count);
+    std::cout << fmt::format("  {}, {} versions, {}, {}, {} billing period{}\n", cur::ReportFormatName(r.format),
+                             cur::ReportLayoutName(r.layout),
+                             r.compression.empty() ? "compression unknown" : r.compression, columns,
                              r.periods.size(), r.periods.size() == 1 ? "" : "s");
     for (const cur::PeriodSummary& p : r.periods) {
       if (!p.error.empty()) {
         std::cout << fmt::format("  {}  error: {}\n", p.period.Label(), p.error);
+      } else if (!p.data_folder.empty()) {
+        std::cout << fmt::format("  {}  no manifest: the Parquet files in {} are the period's data\n",
+                                 p.period.Label(), cur::S3Url(r.location.bucket, p.data_folder));
       } else if (p.layout == cur::ReportLayout::kCreateNew) {
         std::cout << fmt::format("  {}  assembly {}  delivered {}\n", p.period.Label(), p.assembly_id,
                                  p.last_modified);
@@ -166,6 +173,10 @@ void PrintJson(const app::DiscoveredReports& found, const s3::S3Url& location) {
         period["manifest_key"] = p.manifest_key;
         if (!p.error.empty()) {
           period["error"] = p.error;
+        } else if (!p.data_folder.empty()) {
+          period["data_folder"] = p.data_folder;
+          period["layout"] = cur::ReportLayoutName(p.layout);
+          period["compression"] = p.compression;
         } else {
           period["version"] = Version(p);
           period["assembly_id"] = p.assembly_id;

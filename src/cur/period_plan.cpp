@@ -45,12 +45,9 @@ Result<DataEncoding> CheckManifestFiles(const LegacyManifest& m, const ReportLoc
     return Fail(PeriodError(location, period, Error(code, std::move(message)), key));
   };
   auto encoding = EncodingFromManifest(m.compression);
-  if (encoding && encoding->format == table::DataFormat::kParquet) {
-    return fail_with(ErrorCode::kUnsupported, "compression Parquet: Parquet reports are not supported yet",
-                     manifest_key);
-  }
   if (!encoding) {
-    return fail_with(ErrorCode::kBadData, fmt::format("compression \"{}\" is neither GZIP nor ZIP", m.compression),
+    return fail_with(ErrorCode::kBadData,
+                     fmt::format("compression \"{}\" is neither GZIP, ZIP nor Parquet", m.compression),
                      manifest_key);
   }
   std::string_view suffix = DataFileSuffix(*encoding);

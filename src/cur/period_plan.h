@@ -28,8 +28,8 @@ struct PeriodPlan {
   // What identifies this version of the period: the assemblyId in create-new mode, the top-level
   // manifest's ETag in overwrite mode (and when the layout is unknown).
   std::string version_key;
-  DataEncoding encoding;  // CSV, gzip or zip
-  Compression compression = Compression::kGzip;  // encoding.compression: kGzip or kZip
+  DataEncoding encoding;  // CSV (gzip or zip) or Parquet
+  Compression compression = Compression::kGzip;  // encoding.compression: kGzip, kZip, kNone (Parquet)
   std::vector<s3::ObjectInfo> files;              // one per reportKey, in the manifest's order
   // The objects directly in the period folder, from the one listing planning makes (in overwrite mode
   // the data files are among them, with their ETags).
@@ -41,7 +41,7 @@ struct PeriodPlan {
 // Error::bucket and Error::key set; a refused login (kAuth) keeps its sentence first and names the
 // period after it ("Failed to authenticate. ... While reading period 2018-05 (s3://...)."). Codes: kNotFound (manifest or a reportKey missing), kBadData (not
 // JSON, a field missing or of the wrong type, billingPeriod not the folder's, compression not matching a
-// file's name), kUnsupported (compression Parquet), or the store's own error.
+// file's name), or the store's own error.
 struct PeriodOutcome {
   BillingPeriod period;
   Result<PeriodPlan> plan;
@@ -62,7 +62,7 @@ enum class FileCheck { kHead, kLater };
 Result<PeriodPlan> PlanPeriod(s3::ObjectStore& store, const ReportLocation& location, const BillingPeriod& period,
                               FileCheck check = FileCheck::kHead);
 
-// Checks a manifest's files: the compression is GZIP or ZIP (Parquet: kUnsupported; else kBadData), and
+// Checks a manifest's files: the compression is GZIP, ZIP or Parquet (else kBadData), and
 // every reportKey is under the report's folder (location.Root()), has no "." or ".." segment, and ends
 // as the compression says (kBadData naming the key). Errors name the period and manifest_key.
 Result<DataEncoding> CheckManifestFiles(const LegacyManifest& manifest, const ReportLocation& location,

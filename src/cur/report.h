@@ -13,7 +13,7 @@ namespace billpipe::cur {
 // What AWS feature wrote the report.
 enum class ReportFormat {
   kLegacyCsv,      // CUR 1.0, CSV (gzip or zip): read by billpipe
-  kLegacyParquet,  // CUR 1.0, Parquet for Athena: recognised, not supported yet
+  kLegacyParquet,  // CUR 1.0, Parquet for Athena: read by billpipe (cur/legacy_cur_reader.h)
   kDataExport,     // AWS Data Exports (CUR 2.0, FOCUS): cur/export_reader.h
 };
 // "legacy CSV", "legacy Parquet", "CUR 2.0 / FOCUS export".

@@ -88,7 +88,7 @@ class Walker {
         return Ok();
       }
       if (has_self) {
-        BP_ASSIGN_OR_RETURN(bool parquet, AddParquetIfThere(folder, name));
+        BP_ASSIGN_OR_RETURN(bool parquet, AddParquetIfThere(folder, name, periods));
         if (parquet) return Ok();
       }
       if (!periods.empty()) return AddLegacy(folder, name, std::move(periods));
@@ -129,25 +129,46 @@ class Walker {
     return Ok();
   }
 
-  // A legacy Parquet report keeps its data in <report>/<report>/year=YYYY/month=M/.
-  Result<bool> AddParquetIfThere(const std::string& folder, const std::string& name) {
+  // A legacy Parquet report keeps its data in <report>/<report>/year=YYYY/month=M/; a month may also have a
+  // manifest in its period folder (`manifest_periods`), which then describes it.
+  Result<bool> AddParquetIfThere(const std::string& folder, const std::string& name,
+                                 const std::vector<BillingPeriod>& manifest_periods) {
     BP_ASSIGN_OR_RETURN(s3::Listing inner, ListFolder(folder + name + "/"));
     ReportSummary report = NewReport(ReportFormat::kLegacyParquet, folder, name);
     bool any_year = false;
+    std::vector<std::pair<BillingPeriod, std::string>> months;  // period, month folder
     for (const std::string& year_folder : inner.common_prefixes) {
       int y = KeyedNumber(LastSegment(year_folder), "year=");
       if (y < 0) continue;
       any_year = true;
-      BP_ASSIGN_OR_RETURN(s3::Listing months, ListFolder(year_folder));
-      for (const std::string& month_folder : months.common_prefixes) {
+      BP_ASSIGN_OR_RETURN(s3::Listing listed, ListFolder(year_folder));
+      for (const std::string& month_folder : listed.common_prefixes) {
         int m = KeyedNumber(LastSegment(month_folder), "month=");
-        if (auto period = m < 0 ? std::nullopt : MonthPeriod(y, m)) report.periods.push_back(PeriodOnly(*period));
+        if (auto period = m < 0 ? std::nullopt : MonthPeriod(y, m)) months.emplace_back(*period, month_folder);
       }
     }
     if (!any_year) return false;
+    for (const BillingPeriod& period : manifest_periods) {
+      report.periods.push_back(ReadPeriod(report.location, period));
+    }
+    for (const auto& [period, month_folder] : months) {
+      if (std::find(manifest_periods.begin(), manifest_periods.end(), period) != manifest_periods.end()) continue;
+      PeriodSummary summary = PeriodOnly(period);
+      summary.data_folder = month_folder;
+      summary.layout = ReportLayout::kOverwrite;
+      summary.compression = "Parquet";
+      report.periods.push_back(std::move(summary));
+    }
     std::sort(report.periods.begin(), report.periods.end(),
               [](const PeriodSummary& a, const PeriodSummary& b) { return a.period < b.period; });
+    report.layout = ReportLayout::kOverwrite;  // Athena reports are always overwritten in place
     report.compression = "Parquet";
+    for (auto it = report.periods.rbegin(); it != report.periods.rend(); ++it) {
+      if (it->error.empty() && it->data_folder.empty()) {
+        report.column_count = it->column_count;
+        break;
+      }
+    }
     reports_.push_back(std::move(report));
     return true;
   }
@@ -281,7 +302,7 @@ Result<ReportSummary> SelectReport(const std::vector<ReportSummary>& reports, co
   if (!report.supported()) {
     return Fail(ErrorCode::kUnsupported,
                 fmt::format("report \"{}\" under {} is a {} report: not supported yet (billpipe reads legacy CSV "
-                            "reports)",
+                            "and Parquet reports)",
                             name, S3Url(bucket, report.location.prefix), ReportFormatName(report.format)));
   }
   return report;

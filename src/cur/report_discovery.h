@@ -37,12 +37,15 @@ struct PeriodSummary {
   std::string compression;    // as the manifest says: "GZIP", "ZIP"
   size_t column_count = 0;
   std::string error;  // non-empty: this period's manifest could not be read, and why (other fields partial)
+  // Legacy Parquet without a manifest for this period: the month folder whose Parquet files are the
+  // period's data ("cur/name/name/year=2018/month=5/"); "" otherwise.
+  std::string data_folder;
 };
 
 struct ReportSummary {
   ReportFormat format = ReportFormat::kLegacyCsv;
   ReportLocation location;
-  bool supported() const { return format == ReportFormat::kLegacyCsv; }
+  bool supported() const { return format == ReportFormat::kLegacyCsv || format == ReportFormat::kLegacyParquet; }
   // From the newest period whose manifest was read; kUnknown / "" / 0 when none was.
   ReportLayout layout = ReportLayout::kUnknown;
   std::string compression;

@@ -1,5 +1,6 @@
 #include "parquet/column_chunk_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -64,6 +65,87 @@ void ColumnChunkReader::AppendValue(ColumnValues& out) const {
   } else {
     out.AppendFrom(values_, value_);
   }
+}
+
+Status ColumnChunkReader::ReadFlat(size_t n, ColumnValues& out, size_t* done) {
+  *done = 0;
+  while (*done < n) {
+    BP_ASSIGN_OR_RETURN(bool more, HasLevel());
+    if (!more) break;
+    const size_t k = std::min(n - *done, levels_ - level_);
+    AppendRun(k, out);
+    *done += k;
+  }
+  return Ok();
+}
+
+void ColumnChunkReader::AppendRun(size_t k, ColumnValues& out) {
+  const ColumnValues& src = dictionary_encoded_ ? dictionary_ : values_;
+  const uint32_t* def = max_def_ == 0 ? nullptr : def_.data() + level_;
+  const uint32_t* index = dictionary_encoded_ ? indices_.data() : nullptr;
+  const auto max_def = static_cast<uint32_t>(max_def_);
+  const size_t base = out.null.size();
+  out.null.resize(base + k);
+  uint8_t* null = out.null.data() + base;
+  size_t v = value_;
+  // One loop per kind: the value of level i is src[index ? index[v] : v] when the level is defined.
+  auto loop = [&](auto&& append) {
+    for (size_t i = 0; i < k; ++i) {
+      const bool has = def == nullptr || def[i] == max_def;
+      null[i] = !has;
+      append(has, has ? (index ? index[v] : v) : 0);
+      v += has;
+    }
+  };
+  switch (out.kind) {
+    case ValueKind::kBoolean:
+    case ValueKind::kInt64:
+    case ValueKind::kDate: {
+      out.ints.resize(base + k);
+      int64_t* o = out.ints.data() + base;
+      const int64_t* in = src.ints.data();
+      size_t i = 0;
+      loop([&](bool has, size_t at) { o[i++] = has ? in[at] : 0; });
+      break;
+    }
+    case ValueKind::kTimestamp: {
+      out.ints.resize(base + k);
+      out.nanos.resize(base + k);
+      int64_t* o = out.ints.data() + base;
+      int32_t* on = out.nanos.data() + base;
+      size_t i = 0;
+      loop([&](bool has, size_t at) {
+        o[i] = has ? src.ints[at] : 0;
+        on[i++] = has ? src.nanos[at] : 0;
+      });
+      break;
+    }
+    case ValueKind::kDouble: {
+      out.doubles.resize(base + k);
+      double* o = out.doubles.data() + base;
+      const double* in = src.doubles.data();
+      size_t i = 0;
+      loop([&](bool has, size_t at) { o[i++] = has ? in[at] : 0; });
+      break;
+    }
+    case ValueKind::kDecimal: {
+      out.decimals.resize(base + k);
+      table::Decimal* o = out.decimals.data() + base;
+      size_t i = 0;
+      loop([&](bool has, size_t at) { o[i++] = has ? src.decimals[at] : table::Decimal(); });
+      break;
+    }
+    case ValueKind::kString:
+    case ValueKind::kMapJson: {
+      loop([&](bool has, size_t at) {
+        if (has) out.bytes.append(src.text(at));
+        out.text_end.push_back(out.bytes.size());
+      });
+      break;
+    }
+  }
+  value_ = v;
+  level_ += k;
 }
 
 std::string_view ColumnChunkReader::CurrentText() const {

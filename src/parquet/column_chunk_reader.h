@@ -42,7 +42,13 @@ class ColumnChunkReader {
 
   int64_t values_read() const { return levels_done_; }
 
+  // For a column without repetition (max_rep 0): appends the next n rows (NULL where not defined) to out,
+  // page by page, each page's run in one loop typed by out.kind. *done is how many were appended: fewer
+  // than n only at the chunk's end.
+  Status ReadFlat(size_t n, ColumnValues& out, size_t* done);
+
  private:
+  void AppendRun(size_t k, ColumnValues& out);  // k levels of the current page
   Status LoadPage();  // the next data page (after any dictionary page); at the end sets at_end_
   Status ReadDictionary(const PageHeader& header, std::string_view body);
   Status DecodeDataPage(const PageHeader& header, std::string_view body);

@@ -303,19 +303,12 @@ Result<bool> FileReader::NextBatch(size_t max_rows, std::vector<ColumnValues>& c
 
 Status FileReader::ReadRows(size_t field_index, size_t n, ColumnValues& out) {
   ColumnChunkReader& leaf = *leaf_readers_[schema_.fields[field_index].leaves[0]];
-  for (size_t r = 0; r < n; ++r) {
-    BP_ASSIGN_OR_RETURN(bool more, leaf.HasLevel());
-    if (!more) {
-      return Fail(ErrorCode::kBadData, fmt::format("the column ends after {} of the {} rows the footer claims",
-                                                   group_rows_ - group_rows_left_ + static_cast<int64_t>(r),
-                                                   group_rows_));
-    }
-    if (leaf.has_value()) {
-      leaf.AppendValue(out);
-    } else {
-      out.AppendNull();
-    }
-    leaf.Advance();
+  size_t done = 0;
+  BP_RETURN_IF_ERROR(leaf.ReadFlat(n, out, &done));
+  if (done < n) {
+    return Fail(ErrorCode::kBadData, fmt::format("the column ends after {} of the {} rows the footer claims",
+                                                 group_rows_ - group_rows_left_ + static_cast<int64_t>(done),
+                                                 group_rows_));
   }
   return Ok();
 }

@@ -6,6 +6,8 @@
 
 #include "codec/decoder.h"
 #include "cur/export_layout.h"
+#include "parquet/parquet_batch_source.h"
+#include "s3/object_random_access.h"
 #include "table/column_batch.h"
 #include "table/decimal.h"
 
@@ -26,6 +28,24 @@ class CountingSource final : public ByteSource {
 
  private:
   std::unique_ptr<ByteSource> inner_;
+  ProgressCounters* progress_;
+};
+
+// Counts the bytes read at offsets, for progress.
+class CountingRandomAccessSource final : public RandomAccessSource {
+ public:
+  CountingRandomAccessSource(std::unique_ptr<RandomAccessSource> inner, ProgressCounters* progress)
+      : inner_(std::move(inner)), progress_(progress) {}
+  uint64_t Size() const override { return inner_->Size(); }
+  Result<size_t> ReadAt(uint64_t offset, std::span<char> out) override {
+    BP_ASSIGN_OR_RETURN(size_t n, inner_->ReadAt(offset, out));
+    if (progress_) progress_->compressed_read += static_cast<int64_t>(n);
+    return n;
+  }
+  std::string Describe() const override { return inner_->Describe(); }
+
+ private:
+  std::unique_ptr<RandomAccessSource> inner_;
   ProgressCounters* progress_;
 };
 
@@ -205,10 +225,21 @@ Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task
                                         decoder_options);
       return table::OpenCsvBatchSource(std::move(decoded), options);
     }
-    case table::DataFormat::kParquet: break;
+    case table::DataFormat::kParquet: {
+      std::unique_ptr<RandomAccessSource> file;
+      if (task.etag.empty()) {
+        BP_ASSIGN_OR_RETURN(file, s3::ObjectRandomAccessSource::Open(store, task.bucket, task.key));
+      } else {
+        file = s3::ObjectRandomAccessSource::FromInfo(
+            store, task.bucket, s3::ObjectInfo{task.key, static_cast<uint64_t>(task.size), task.etag, ""});
+      }
+      parquet::ReaderOptions reader_options;
+      reader_options.max_row_group_bytes = kMaxParquetRowGroupBytes;
+      return parquet::OpenParquetBatchSource(std::make_unique<CountingRandomAccessSource>(std::move(file), progress),
+                                             options, reader_options);
+    }
   }
-  return Fail(ErrorCode::kUnsupported,
-              fmt::format("{}: {} data files are not supported yet", options.where, table::DataFormatName(shape.format)));
+  return Fail(ErrorCode::kInternal, fmt::format("{}: unknown data format", options.where));
 }
 
 Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const FileTask& task,

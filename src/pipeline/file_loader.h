@@ -45,6 +45,7 @@ struct FileTask {
   std::string bucket;
   std::string key;
   int64_t size = 0;
+  std::string etag;  // "" when not known: a format read at offsets (Parquet) then asks S3 once (HEAD)
 };
 
 struct FileStats {
@@ -58,6 +59,10 @@ struct FileStats {
   void Add(const FileStats& other);
 };
 
+// The loader's bound on one Parquet row group's compressed column chunks (the columns read): a file
+// written with larger row groups is refused with an error that says so.
+inline constexpr uint64_t kMaxParquetRowGroupBytes = 512ull << 20;
+
 // Rows per batch handed to the writer.
 inline constexpr size_t kBatchRows = 2048;
 
@@ -69,8 +74,10 @@ struct LoadTarget {
   ProgressCounters* progress = nullptr;       // optional
 };
 
-// Opens a file's typed batches: the object, counted for progress, decompressed, then the batch source
-// of the shape's format.
+// Opens a file's typed batches, counted for progress: CSV as the object's stream, decompressed, then the
+// CSV source; Parquet through ranged reads of the object pinned to its ETag (s3/object_random_access.h),
+// then the Parquet source (parquet/parquet_batch_source.h), whose memory is bounded by one row group
+// (kMaxParquetRowGroupBytes of the columns read) plus one page per column.
 Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task, const PeriodShape& shape,
                                                             s3::ObjectStore& store, BadRowPolicy bad_rows,
                                                             ProgressCounters* progress);

@@ -110,7 +110,7 @@ Result<Preview> PreviewDataset(const RunRequest& req, s3::ObjectStore& store, Cl
   ProgressCounters progress;
   for (const auto& f : version.files) {
     if (preview.rows.size() >= rows) break;
-    FileTask task{0, 0, version.bucket, f.key, f.size};
+    FileTask task{0, 0, version.bucket, f.key, f.size, f.etag};
     BP_RETURN_IF_ERROR(ReadRows(task, shape, store, column_index, rows, preview, progress));
   }
   preview.compressed_bytes_read = progress.compressed_read;

@@ -204,7 +204,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     for (const auto& c : v.columns) names.emplace(c.name, column_by_header.at(c.name)->name);
     shapes[i] = ShapeOf(v, req.filter, loading[i]->share, std::move(names));
     for (const auto& f : v.files) {
-      tasks.push_back(FileTask{i, segment_ids[i], v.bucket, f.key, f.size});
+      tasks.push_back(FileTask{i, segment_ids[i], v.bucket, f.key, f.size, f.etag});
       if (env.progress) {
         env.progress->compressed_total += f.size;
         ++env.progress->files_total;

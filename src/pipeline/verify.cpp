@@ -86,7 +86,7 @@ Result<VerifyReport> VerifyDataset(const RunRequest& req, RunEnvironment& env) {
     FileStats total;
     for (const auto& f : version->files) {
       FileStats fs;
-      BP_RETURN_IF_ERROR(LoadFile(FileTask{0, seg.id, version->bucket, f.key, 0}, shape, env.store, LoadTarget{}, fs));
+      BP_RETURN_IF_ERROR(LoadFile(FileTask{0, seg.id, version->bucket, f.key, f.size, f.etag}, shape, env.store, LoadTarget{}, fs));
       total.Add(fs);
     }
     check.s3_line_items = total.loaded;

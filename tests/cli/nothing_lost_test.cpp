@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "athena_layout.h"
 #include "cur_fixture.h"
 #include "sqlite_query.h"
 #include "test_support.h"
@@ -71,7 +72,7 @@ void WriteExportPeriod(const std::filesystem::path& bucket, int month, const std
   CurFixture::WriteFile(bucket / (metadata + "big-Manifest.json"), m.dump());
 }
 
-// Run for a legacy report and for a CUR 2.0 export of the same lines.
+// Run for a legacy report (CSV, and Parquet for Athena) and for a CUR 2.0 export of the same lines.
 class NothingLostTest : public ::testing::TestWithParam<std::string> {
  protected:
   void WriteVersion(const std::string& suffix, int rows_per_file, const std::string& cost) {
@@ -81,9 +82,17 @@ class NothingLostTest : public ::testing::TestWithParam<std::string> {
       const std::string version = "v" + suffix + "-" + std::to_string(month);
       if (GetParam() == "Cur2Export") {
         WriteExportPeriod(bucket_, month, version, files);
+      } else if (GetParam() == "LegacyParquet") {
+        CurFixture csv(dir_.path() / "csv/billing");
+        csv.WritePeriod(2026, month, version, files, false, false, "big");
       } else {
         f.WritePeriod(2026, month, version, files, false, false, "big");
       }
+    }
+    // The same report in Parquet for Athena, as testing/athena_layout.js writes it from the CSV one.
+    if (GetParam() == "LegacyParquet") {
+      ConvertToAthena(dir_.path() / "csv/billing", bucket_,
+                      {"--prefix", "cur", "--report", "big", "--row-group-size", "4096"});
     }
   }
   CommandResult Run(const std::vector<std::string>& env_extra = {}) {
@@ -168,7 +177,7 @@ TEST_P(NothingLostTest, FullDiskFailsTheRunAndKeepsTheDataset) {
   EXPECT_EQ(Totals(Db()), "3000|30.000000");
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, NothingLostTest, ::testing::Values("LegacyCur", "Cur2Export"),
+INSTANTIATE_TEST_SUITE_P(Kinds, NothingLostTest, ::testing::Values("LegacyCur", "Cur2Export", "LegacyParquet"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace

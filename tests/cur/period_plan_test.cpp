@@ -276,17 +276,18 @@ TEST_F(PlanTest, CompressionUnknown) {
   EditMayManifest("\"compression\": \"GZIP\"", "\"compression\": \"BZIP2\"");
   ExpectMayError(ErrorCode::kBadData,
                  "period 2018-05 (s3://billing/cur/hourly/20180501-20180601/hourly-Manifest.json): compression "
-                 "\"BZIP2\" is neither GZIP nor ZIP",
+                 "\"BZIP2\" is neither GZIP, ZIP nor Parquet",
                  kMayManifest);
 }
 
-TEST_F(PlanTest, CompressionParquetIsNotSupportedYet) {
+TEST_F(PlanTest, CompressionParquetNeedsParquetFiles) {
   layout_.AddAssembly("cur/", "hourly", kMay, "a1", "GZIP", 1, kMay3);
   EditMayManifest("\"compression\": \"GZIP\"", "\"compression\": \"Parquet\"");
-  ExpectMayError(ErrorCode::kUnsupported,
-                 "period 2018-05 (s3://billing/cur/hourly/20180501-20180601/hourly-Manifest.json): compression "
-                 "Parquet: Parquet reports are not supported yet",
-                 kMayManifest);
+  ExpectMayError(ErrorCode::kBadData,
+                 "period 2018-05 (s3://billing/cur/hourly/20180501-20180601/hourly-Manifest.json): compression is "
+                 "Parquet but reportKeys[0] s3://billing/cur/hourly/20180501-20180601/a1/hourly-1.csv.gz does not "
+                 "end in .snappy.parquet",
+                 "cur/hourly/20180501-20180601/a1/hourly-1.csv.gz");
 }
 
 TEST_F(PlanTest, BillingPeriodNotTheFolders) {

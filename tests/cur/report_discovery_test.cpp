@@ -85,7 +85,7 @@ TEST_F(DiscoveryTest, OverwriteReportAndZip) {
   EXPECT_EQ(reports[0].periods[0].assembly_id, "x1");
 }
 
-TEST_F(DiscoveryTest, MixedPrefixRecognisesParquetAndDataExportsAsNotSupported) {
+TEST_F(DiscoveryTest, MixedPrefixRecognisesParquetAndDataExports) {
   layout_.AddAssembly("billing/", "csv-report", "20180501-20180601", "a1", "GZIP", 1, kMay3);
   // Legacy Parquet for Athena: <report>/<report>/year=YYYY/month=M/ and the status table.
   layout_.Write("billing/athena/athena/year=2018/month=5/athena-00001.snappy.parquet", "PAR1");
@@ -116,7 +116,9 @@ TEST_F(DiscoveryTest, MixedPrefixRecognisesParquetAndDataExportsAsNotSupported) 
   EXPECT_EQ(line(reports[2]), "billing/cur2 | CUR 2.0 / FOCUS export |  | 2024-05 2024-06");
   EXPECT_EQ(line(reports[3]), "billing/focus | CUR 2.0 / FOCUS export |  | 2024-06");
   EXPECT_EQ(line(reports[4]), "billing/team/eu/eu-daily | legacy CSV | GZIP | 2018-06");
-  EXPECT_FALSE(reports[0].supported());
+  EXPECT_TRUE(reports[0].supported());  // legacy Parquet is read (issue 13)
+  EXPECT_EQ(reports[0].layout, ReportLayout::kOverwrite);
+  EXPECT_EQ(reports[0].periods[1].data_folder, "billing/athena/athena/year=2018/month=12/");
   EXPECT_FALSE(reports[2].supported());
   EXPECT_TRUE(reports[4].supported());
 }
@@ -198,15 +200,11 @@ TEST_F(DiscoveryTest, SelectReportByName) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(missing.error().message,
-            "report \"monthly\" was not found under s3://billing/cur/. Reports there: athena (legacy Parquet, not "
-            "supported yet), daily, hourly");
+            "report \"monthly\" was not found under s3://billing/cur/. Reports there: athena, daily, hourly");
 
   auto parquet = SelectReport(reports, "billing", "cur", "athena");
-  ASSERT_FALSE(parquet);
-  EXPECT_EQ(parquet.error().code, ErrorCode::kUnsupported);
-  EXPECT_EQ(parquet.error().message,
-            "report \"athena\" under s3://billing/cur/ is a legacy Parquet report: not supported yet (billpipe "
-            "reads legacy CSV reports)");
+  ASSERT_TRUE(parquet) << parquet.error().message;
+  EXPECT_EQ(parquet->format, ReportFormat::kLegacyParquet);
 
   auto bad = SelectReport(reports, "billing", "cur", "hourly report");
   ASSERT_FALSE(bad);

@@ -54,7 +54,9 @@ TEST_F(ReportsCommandTest, ListsEveryReportWithItsNewestVersions) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
             "athena  s3://billing/cur/athena/\n"
-            "  legacy Parquet: not supported yet; billing periods: 2018-05\n"
+            "  legacy Parquet, overwrite versions, Parquet, columns from the files, 1 billing period\n"
+            "  2018-05  no manifest: the Parquet files in s3://billing/cur/athena/athena/year=2018/month=5/ are the "
+            "period's data\n"
             "daily  s3://billing/cur/daily/\n"
             "  legacy CSV, overwrite versions, ZIP, 5 columns, 1 billing period\n"
             "  2018-06  assembly d1  ETag " + DailyEtag() + "  delivered 2018-06-02T10:00:00.000Z\n"
@@ -79,7 +81,8 @@ TEST_F(ReportsCommandTest, JsonOutput) {
   ASSERT_EQ(doc["reports"].size(), 4u);
   EXPECT_EQ(doc["reports"][0]["name"], "athena");
   EXPECT_EQ(doc["reports"][0]["format"], "legacy-parquet");
-  EXPECT_EQ(doc["reports"][0]["supported"], false);
+  EXPECT_EQ(doc["reports"][0]["supported"], true);
+  EXPECT_EQ(doc["reports"][0]["periods"][0]["data_folder"], "cur/athena/athena/year=2018/month=5/");
   EXPECT_EQ(doc["reports"][2]["format"], "data-export");
   const auto& daily = doc["reports"][1];
   EXPECT_EQ(daily["layout"], "overwrite");
@@ -112,8 +115,8 @@ TEST_F(ReportsCommandTest, ReportFilter) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.out, "");
   EXPECT_EQ(missing.err,
-            "billpipe: report \"monthly\" was not found under s3://billing/cur/. Reports there: athena (legacy "
-            "Parquet, not supported yet), daily, export (CUR 2.0 / FOCUS export), hourly\n");
+            "billpipe: report \"monthly\" was not found under s3://billing/cur/. Reports there: athena, daily, export "
+            "(CUR 2.0 / FOCUS export), hourly\n");
 
   auto bad_name =
       RunBillpipe({"reports", "s3://billing/cur", "--from-dir", dir_.path().string(), "--report", "a/b"});

@@ -125,8 +125,8 @@ TEST_F(ReportsS3Test, UnknownReportNameListsTheNamesThere) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err,
-            "billpipe: report \"monthly\" was not found under s3://billing/cur/. Reports there: athena (legacy "
-            "Parquet, not supported yet), daily, export (CUR 2.0 / FOCUS export), hourly\n");
+            "billpipe: report \"monthly\" was not found under s3://billing/cur/. Reports there: athena, daily, export "
+            "(CUR 2.0 / FOCUS export), hourly\n");
 }
 
 }  // namespace

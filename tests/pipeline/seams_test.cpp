@@ -239,7 +239,7 @@ TEST(BatchSourceSeam, ABatchFilledThroughThePublicMethodsIsShapedByTheRoles) {
   BoundedQueue<OwnedBatch> queue(4);
   TwoRowSource source;
   FileStats stats;
-  ASSERT_TRUE(ShapeBatches(source, shape, FileTask{0, 7, "b", "k", 0}, LoadTarget{BadRowPolicy::kFail, &queue}, stats));
+  ASSERT_TRUE(ShapeBatches(source, shape, FileTask{0, 7, "b", "k", 0, ""}, LoadTarget{BadRowPolicy::kFail, &queue}, stats));
   EXPECT_EQ(stats.read, 3);
   EXPECT_EQ(stats.loaded, 2);    // January 1 is outside the window
   EXPECT_EQ(stats.filtered, 1);
