@@ -76,7 +76,15 @@ ALTER TABLE datasets ADD COLUMN retention_months INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE datasets ADD COLUMN skip_bad_rows INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// Where a dataset's rows go (issue 15): '' is the data directory's SQLite file, else a destination as
+// `billpipe run --to` takes it (never with a password); the destination's password, sealed (secret_box.h,
+// context "dataset ID destination password"), '' when none is stored.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE datasets ADD COLUMN destination TEXT NOT NULL DEFAULT '';
+ALTER TABLE datasets ADD COLUMN destination_password_sealed TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 
