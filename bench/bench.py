@@ -4,6 +4,12 @@ which installs the tools and builds billpipe first.
 
    /usr/bin/python3 bench/bench.py --billpipe BIN [--quick] [--sizes 1000000,5000000] [--pairs 3]
                                    [--decode-bin BIN] [--s3-bin BIN] [--work DIR] [--pandas-max N]
+                                   [--destinations postgresql,clickhouse] [--only-destinations]
+
+--destinations starts a throwaway PostgreSQL (testing/postgres.sh) and the two-shard ClickHouse cluster
+(testing/clickhouse.sh) and pairs billpipe run --to each with what a user would do by hand: gunzip | psql
+"\copy" into an all-text table, gunzip | clickhouse-client "INSERT ... FORMAT CSVWithNames" into an all-String
+Distributed table over the two shards.
 
 Writes bench/results/<timestamp>.json and .md and prints the Markdown table.
 """
@@ -34,6 +40,9 @@ TARGET_VS_DUCKDB = 2.0
 TARGET_VS_SHELL = 5.0
 TARGET_PEAK_MB = 256
 TARGET_DECODE_VS_IGZIP = 0.7
+# Targets from issue 15: against the by-hand loads into the same servers.
+TARGET_VS_PSQL = 1.0
+TARGET_VS_CH_CLIENT = 1.0
 
 
 def log(msg):
@@ -180,12 +189,72 @@ class S3Server:
                         os.path.join(inp["dir"], "cur"), f"s3://{BUCKET}/"], check=True, env=aws_env())
 
 
+class DestinationServers:
+    """The throwaway servers of the tests (testing/postgres.sh, testing/clickhouse.sh), started through
+    their shell functions; stopped by stop(), also when a measurement fails."""
+
+    def __init__(self, kinds):
+        self.pg = self.ch = None
+        self.kinds = kinds
+        if "postgresql" in kinds:
+            out = self._bash("source testing/postgres.sh && pg_start >&2 && "
+                             'printf "%s\\n" "$BILLPIPE_TEST_PG" "$PG_DIR" "$PG_BINDIR"')
+            conninfo, pg_dir, bindir = out.splitlines()[:3]
+            self.pg = {"conninfo": conninfo, "dir": pg_dir, "bindir": bindir}
+        if "clickhouse" in kinds:
+            out = self._bash("source testing/clickhouse.sh && ch_start >&2 && "
+                             'printf "%s\\n" "$BILLPIPE_TEST_CLICKHOUSE" "$BILLPIPE_TEST_CLICKHOUSE_SHARD2" '
+                             '"$BILLPIPE_TEST_CLICKHOUSE_CLUSTER" "$CH_DIR" "$CH_TCP_PORT"')
+            url, shard2, cluster, ch_dir, tcp = out.splitlines()[:5]
+            self.ch = {"url": url, "shard2": shard2, "cluster": cluster, "dir": ch_dir, "tcp_port": tcp,
+                       "host": url[len("http://"):].split(":")[0], "http_port": url.rsplit(":", 1)[1]}
+
+    @staticmethod
+    def _bash(script):
+        return subprocess.run(["bash", "-c", script], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+    def stop(self):
+        if self.pg:
+            as_ = 'PG_AS=(runuser -u postgres --); [ "$(id -u)" = 0 ] || PG_AS=()'
+            subprocess.run(["bash", "-c", f"source testing/postgres.sh; {as_}; PG_DIR='{self.pg['dir']}'; "
+                            f"PG_BINDIR='{self.pg['bindir']}'; pg_stop"], cwd=ROOT)
+            self.pg = None
+        if self.ch:
+            subprocess.run(["bash", "-c", f"source testing/clickhouse.sh; CH_DIR='{self.ch['dir']}'; ch_stop"],
+                           cwd=ROOT)
+            self.ch = None
+
+    def psql(self, sql, schema=None):
+        conninfo = self.pg["conninfo"] + (f" options='-csearch_path={schema}'" if schema else "")
+        return subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", conninfo, "-c", sql],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def ch_query(self, sql, url=None):
+        r = subprocess.run(["curl", "-sS", "--fail-with-body", "--data-binary", sql, (url or self.ch["url"]) + "/"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"ClickHouse refused {sql[:80]}: {r.stdout[-500:]} {r.stderr[-200:]}")
+        return r.stdout.strip()
+
+    def ch_servers(self):
+        return [self.ch["url"], self.ch["shard2"]]
+
+
+def csv_header(inp):
+    """The input's header row, as the by-hand loads see it."""
+    p = subprocess.Popen(["igzip", "-dc", inp["file"]], stdout=subprocess.PIPE)
+    line = p.stdout.readline().decode()
+    p.kill()
+    p.wait()
+    return line.rstrip("\r\n").split(",")
+
+
 # ---------------------------------------------------------------------------------------------------
 # The tools. Each returns the timing plus the line items it loaded (checked against the input).
 
 class Tools:
-    def __init__(self, args, server, work):
-        self.a, self.server, self.work = args, server, work
+    def __init__(self, args, server, work, destinations=None):
+        self.a, self.server, self.work, self.dest = args, server, work, destinations
         self.scratch = os.path.join(work, "scratch")
         os.makedirs(self.scratch, exist_ok=True)
 
@@ -213,6 +282,72 @@ class Tools:
             r["rows"] = summary["line_items_loaded"]
             if "writer" in summary:  # where the one writer's time went (docs/loading.md)
                 r["writer"] = summary["writer"]
+        return r
+
+    def _billpipe_to(self, inp, to):
+        home, = self._fresh("bp-home")
+        os.makedirs(home)
+        out = os.path.join(self.scratch, "bp.json")
+        r = timed([self.a.billpipe, "run", "--bucket", BUCKET, "--prefix", PREFIX, "--report-name", inp["name"],
+                   "--start", "2019-12-01", "--end", "2019-12-31", "--to", to, "--home", home,
+                   "--endpoint-url", self.server.endpoint, "--region", REGION, "--json"],
+                  self.work, env=aws_env(), stdout_path=out)
+        if r["exit"] == 0:
+            with open(out) as f:
+                r["rows"] = json.load(f)["line_items_loaded"]
+        return r
+
+    def billpipe_pg(self, inp):
+        self.dest.psql("DROP SCHEMA IF EXISTS bench_bp CASCADE; CREATE SCHEMA bench_bp")
+        r = self._billpipe_to(inp, f"postgresql:{self.dest.pg['conninfo']} options='-csearch_path=bench_bp'")
+        if r["exit"] == 0:
+            r["rows"] = int(self.dest.psql(f"SELECT count(*) FROM {inp['name']}", schema="bench_bp"))
+        return r
+
+    def psql_copy(self, inp):
+        """gunzip | psql \copy into a table of text columns c1..cN (CUR headers pass PostgreSQL's 63-byte
+        names), as a user loads a CSV by hand: no types, no exact numerics, no versions."""
+        n = len(csv_header(inp))
+        cols = ", ".join(f"c{i + 1} text" for i in range(n))
+        self.dest.psql(f"DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy; "
+                       f"CREATE TABLE bench_copy.line_items ({cols})")
+        conninfo = self.dest.pg["conninfo"].replace("'", "'\\''")
+        pipeline = (f"gunzip -c '{inp['file']}' | psql -X -q -v ON_ERROR_STOP=1 '{conninfo}' -c "
+                    "'\\copy bench_copy.line_items FROM STDIN WITH (FORMAT csv, HEADER true)'")
+        r = timed(["bash", "-o", "pipefail", "-c", pipeline], self.work)
+        if r["exit"] == 0:
+            r["rows"] = int(self.dest.psql("SELECT count(*) FROM bench_copy.line_items"))
+        return r
+
+    def billpipe_ch(self, inp):
+        for url in self.dest.ch_servers():
+            self.dest.ch_query("DROP DATABASE IF EXISTS bench_bp", url)
+        ch = self.dest.ch
+        r = self._billpipe_to(inp, f"clickhouse://{ch['host']}:{ch['http_port']}/bench_bp?cluster={ch['cluster']}")
+        if r["exit"] == 0:
+            r["rows"] = int(self.dest.ch_query(f"SELECT count() FROM bench_bp.{inp['name']}"))
+        return r
+
+    def ch_client(self, inp):
+        """gunzip | clickhouse-client INSERT ... FORMAT CSVWithNames into a Distributed table of String
+        columns c1..cN over a MergeTree table on each shard (rand() sharding), delivered synchronously
+        (insert_distributed_sync=1: the command returns once both shards have their rows, as billpipe's
+        run does)."""
+        n = len(csv_header(inp))
+        cols = ", ".join(f"c{i + 1} String" for i in range(n))
+        ch = self.dest.ch
+        for url in self.dest.ch_servers():
+            self.dest.ch_query("DROP DATABASE IF EXISTS bench_csv", url)
+            self.dest.ch_query("CREATE DATABASE bench_csv", url)
+            self.dest.ch_query(f"CREATE TABLE bench_csv.line_items_local ({cols}) ENGINE = MergeTree "
+                               "ORDER BY tuple()", url)
+            self.dest.ch_query(f"CREATE TABLE bench_csv.line_items ({cols}) ENGINE = Distributed({ch['cluster']}, "
+                               "bench_csv, line_items_local, rand())", url)
+        pipeline = (f"gunzip -c '{inp['file']}' | clickhouse-client --host {ch['host']} --port {ch['tcp_port']} "
+                    "--insert_distributed_sync=1 --query 'INSERT INTO bench_csv.line_items FORMAT CSVWithNames'")
+        r = timed(["bash", "-o", "pipefail", "-c", pipeline], self.work)
+        if r["exit"] == 0:
+            r["rows"] = int(self.dest.ch_query("SELECT count() FROM bench_csv.line_items"))
         return r
 
     def duckdb(self, inp):
@@ -283,6 +418,11 @@ TOOLS = {
     "gzip": ("floor: gzip -d > /dev/null", "billpipe_decode"),
     "billpipe_s3": ("billpipe S3 download only (bench/s3_download)", None),
     "curl": ("floor: curl --aws-sigv4 > /dev/null", "billpipe_s3"),
+    "billpipe_pg": ("billpipe run: S3 double -> PostgreSQL (typed, NUMERIC, versions)", None),
+    "psql_copy": ("gunzip | psql \\copy csv -> all-text table", "billpipe_pg"),
+    "billpipe_ch": ("billpipe run: S3 double -> two-shard ClickHouse (typed, Decimal, versions)", None),
+    "ch_client": ("gunzip | clickhouse-client INSERT FORMAT CSVWithNames -> all-String Distributed table",
+                  "billpipe_ch"),
 }
 
 
@@ -292,6 +432,10 @@ def measure(tools, inp, pairs, peers, results, checkpoint):
     a = tools.a
     for i in range(pairs):
         sequence = [("billpipe", p) for p in ("duckdb", "shell", "pandas") if p in peers]
+        if "postgresql" in peers:
+            sequence.append(("billpipe_pg", "psql_copy"))
+        if "clickhouse" in peers:
+            sequence.append(("billpipe_ch", "ch_client"))
         if "floors" in peers:
             decode_peer = "billpipe_decode" if a.decode_bin else None
             s3_peer = "billpipe_s3" if a.s3_bin else None
@@ -379,10 +523,17 @@ def targets(summary, inputs):
                 out.append({"target": f"decode path >= {TARGET_DECODE_VS_IGZIP}x igzip", "lines": n,
                             "measured_wall": v, "measured_cpu": s.get("median_ratio_cpu"),
                             "met": v >= TARGET_DECODE_VS_IGZIP})
-        bp = get("billpipe", n)
-        if bp:
-            out.append({"target": f"billpipe peak memory < {TARGET_PEAK_MB} MB", "lines": n,
-                        "measured_mb": bp["peak_mb"], "met": bp["peak_mb"] < TARGET_PEAK_MB})
+        for peer, goal in (("psql_copy", TARGET_VS_PSQL), ("ch_client", TARGET_VS_CH_CLIENT)):
+            s = get(peer, n)
+            if s and "median_ratio_wall" in s:
+                out.append({"target": f"{s['paired_with']} >= {goal:g}x {peer} (line items/s)", "lines": n,
+                            "measured_wall": s["median_ratio_wall"], "measured_cpu": s.get("median_ratio_cpu"),
+                            "met": s["median_ratio_wall"] >= goal})
+        for tool in ("billpipe", "billpipe_pg", "billpipe_ch"):
+            bp = get(tool, n)
+            if bp:
+                out.append({"target": f"{tool} peak memory < {TARGET_PEAK_MB} MB", "lines": n,
+                            "measured_mb": bp["peak_mb"], "met": bp["peak_mb"] < TARGET_PEAK_MB})
     if len(inputs) >= 2:
         a, b = get("billpipe", inputs[0]["lines"]), get("billpipe", inputs[-1]["lines"])
         if a and b:
@@ -424,7 +575,7 @@ def markdown(doc):
                          f"{s['line_items_per_s']:,} | {s['compressed_mb_per_s']:.1f} | "
                          f"{s['uncompressed_mb_per_s']:.1f} | {s['peak_mb']:.0f} | {ratio} |")
         lines.append("")
-    lines += ["## Targets (issue 7)", "", "| target | size | measured | met |", "|---|---:|---|---|"]
+    lines += ["## Targets (issues 7 and 15)", "", "| target | size | measured | met |", "|---|---:|---|---|"]
     for t in doc["targets"]:
         if "measured_wall" in t:
             v = f"{t['measured_wall']:.2f}x wall" + (f", {t['measured_cpu']:.2f}x CPU" if t.get("measured_cpu") else "")
@@ -529,7 +680,15 @@ def main():
     p.add_argument("--pandas-lines", type=int, default=100000,
                    help="the input size pandas runs on, paired with billpipe (0: no pandas)")
     p.add_argument("--out", default=os.path.join(ROOT, "bench/results"))
+    p.add_argument("--destinations", default="",
+                   help="also load into these (postgresql,clickhouse), each paired with its by-hand load")
+    p.add_argument("--only-destinations", action="store_true",
+                   help="measure only the --destinations pairs (no SQLite peers, no floors)")
     a = p.parse_args()
+    dest_kinds = [d for d in a.destinations.split(",") if d]
+    for d in dest_kinds:
+        if d not in ("postgresql", "clickhouse"):
+            raise SystemExit(f"bench: unknown destination '{d}' (postgresql, clickhouse)")
     sizes = [int(x) for x in (a.sizes or ("100000,500000" if a.quick else "1000000,5000000")).split(",")]
     pairs = a.pairs or (1 if a.quick else 3)
     os.makedirs(a.work, exist_ok=True)
@@ -555,6 +714,11 @@ def main():
     if len(inputs) > 1 and not a.full:
         notes.append(f"At {', '.join(format(i['lines'], ',') for i in inputs[1:])} line items: one pair, DuckDB and the "
                      "floors only (the time budget; bench/run --full runs everything at every size).")
+    if a.only_destinations:
+        plan = [(inp, [], n) for inp, _, n in plan]
+        a.pandas_lines = 0
+    # The destinations are paired at every size with every pair: they are what issue 15 measures.
+    plan = [(inp, peers + dest_kinds, pairs if dest_kinds else n) for inp, peers, n in plan]
     if a.pandas_lines and a.pandas_lines not in sizes:
         plan.insert(0, (generate(a.billpipe, a.work, a.pandas_lines), ["pandas"], pairs))
     if a.pandas_lines:
@@ -562,16 +726,29 @@ def main():
                      "whole table in memory and read_csv + to_sql take minutes per million line items, more than "
                      "the time budget allows at the large sizes.")
     server = S3Server(a.work)
+    destinations = None
     results = []
     try:
         for inp, _, _ in plan:
             server.upload(inp)
-        tools = Tools(a, server, a.work)
+        if dest_kinds:
+            destinations = DestinationServers(dest_kinds)
+            if destinations.ch:
+                doc["versions"]["clickhouse-server"] = destinations.ch_query("SELECT version()")
+            if destinations.pg:
+                doc["versions"]["postgresql"] = destinations.psql("SHOW server_version")
+            notes.append("PostgreSQL and ClickHouse are the throwaway servers of the tests (testing/postgres.sh with "
+                         "fsync=off; testing/clickhouse.sh: two clickhouse-server processes on this machine), "
+                         "whose CPU is not counted for anyone; billpipe reads the S3 double, the by-hand loads "
+                         "the local .csv.gz.")
+        tools = Tools(a, server, a.work, destinations)
         for inp, peers, n in plan:
             measure(tools, inp, n, peers, results,
                     lambda: write(doc, plan, inputs, results, started, a.out, partial=True))
     finally:
         server.stop()
+        if destinations:
+            destinations.stop()
     write(doc, plan, inputs, results, started, a.out, partial=False)
     return 1 if any(r["exit"] != 0 or "error" in r for r in results) else 0
 

@@ -7,7 +7,9 @@
 # 127.0.0.3 are loopback too, but no interface's address: each server reaches each shard over the network.
 # ch_start exports BILLPIPE_TEST_CLICKHOUSE (http://127.0.0.2:PORT, the first shard),
 # BILLPIPE_TEST_CLICKHOUSE_SHARD2 (http://127.0.0.3:PORT),
-# BILLPIPE_TEST_CLICKHOUSE_CLUSTER (billpipe_test), CH_DIR and CH_HTTP_PORT; ch_stop stops both servers and
+# BILLPIPE_TEST_CLICKHOUSE_CLUSTER (billpipe_test), BILLPIPE_TEST_CLICKHOUSE_PASSWORD_USER (billpipe_pw, a user
+# that needs the password in BILLPIPE_TEST_CLICKHOUSE_PASSWORD, random per start; `default` needs none, and
+# the servers talk to each other as `default`), CH_DIR and CH_HTTP_PORT; ch_stop stops both servers and
 # removes their folders. ch_stop_shard N / ch_start_shard N stop and start shard N (1 or 2) alone: tests do,
 # with `bash -c 'source testing/clickhouse.sh; ch_start_shard 2'` (the server's pid is in
 # $CH_DIR/shardN/pid, which ch_stop reads, so a restarted server is stopped too).
@@ -61,7 +63,8 @@ XML
        stream, two streams per Nullable column: a CUR table's ~300 columns need over 1 GB per insert with the
        defaults. 64 KiB buffers: about 80 MB. -->
   <profiles><default><max_memory_usage>2000000000</max_memory_usage><max_compress_block_size>65536</max_compress_block_size></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.0/8</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <users><default><password></password><networks><ip>127.0.0.0/8</ip></networks><profile>default</profile><quota>default</quota></default>
+    <billpipe_pw><password>$CH_PASSWORD</password><networks><ip>127.0.0.0/8</ip></networks><profile>default</profile><quota>default</quota></billpipe_pw></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 XML
@@ -102,6 +105,7 @@ ch_start() {
   chmod 755 "$CH_DIR"
   CH_HTTP_PORT=$(_ch_free_port)
   CH_TCP_PORT=$(_ch_free_port)
+  CH_PASSWORD=chpw-$(python3 -c 'import secrets; print(secrets.token_hex(12))')
   _ch_write_config "$CH_DIR/shard1" 127.0.0.2
   _ch_write_config "$CH_DIR/shard2" 127.0.0.3
   [ "$(id -u)" = 0 ] && chown -R clickhouse:clickhouse "$CH_DIR"
@@ -109,6 +113,8 @@ ch_start() {
   export BILLPIPE_TEST_CLICKHOUSE="http://127.0.0.2:$CH_HTTP_PORT"
   export BILLPIPE_TEST_CLICKHOUSE_SHARD2="http://127.0.0.3:$CH_HTTP_PORT"
   export BILLPIPE_TEST_CLICKHOUSE_CLUSTER=billpipe_test
+  export BILLPIPE_TEST_CLICKHOUSE_PASSWORD_USER=billpipe_pw
+  export BILLPIPE_TEST_CLICKHOUSE_PASSWORD=$CH_PASSWORD
   echo "== ClickHouse cluster billpipe_test: 127.0.0.2 and 127.0.0.3, HTTP port $CH_HTTP_PORT"
 }
 

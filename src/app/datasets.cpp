@@ -43,19 +43,63 @@ Status ApplyDatasetFields(const DatasetFields& f, catalog::DatasetDefinition& de
   if (f.keep_versions) def.keep_versions = *f.keep_versions;
   if (f.retention_months) def.retention_months = *f.retention_months;
   if (f.skip_bad_rows) def.skip_bad_rows = *f.skip_bad_rows;
+  if (f.destination) def.destination = *f.destination;
   return Ok();
 }
 
 namespace {
 
+constexpr std::string_view kMasked = "********";
+
+std::string Shown(const std::string& destination) {
+  return destination.empty() ? "the data directory's SQLite file" : destination;
+}
+
 // Saving and checking share one catalog transaction, rolled back when the check fails: every field is
-// validated before any request, and the check reads the stored (normalised) definition.
+// validated before any request, and the check reads the stored (normalised) definition. A password given
+// is stored with the definition; a stored one is forgotten when the destination changes without a new one
+// (a password meant for one server is not sent to another).
 Result<catalog::DatasetStore::Saved> SaveChecked(catalog::Catalog& cat, const catalog::DatasetDefinition& def,
-                                                 const std::optional<std::string>& existing, bool check) {
+                                                 const std::optional<std::string>& existing, bool check,
+                                                 const std::optional<std::string>& password = std::nullopt) {
   catalog::DatasetStore store(cat);
   catalog::DatasetStore::Saved saved;
   BP_RETURN_IF_ERROR(cat.InTransaction([&]() -> Status {
+    std::optional<catalog::DatasetDefinition> old;
+    if (existing) {
+      BP_ASSIGN_OR_RETURN(old, store.Get(*existing));
+    }
     BP_ASSIGN_OR_RETURN(saved, existing ? store.Update(*existing, def) : store.Create(def));
+    bool moved = old && old->destination != saved.dataset.destination;
+    if (password) {
+      if (!password->empty() && saved.dataset.destination.empty()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "The dataset loads into the data directory's SQLite file, which takes no password. Give the "
+                    "destination that needs it with --to.");
+      }
+      if (!password->empty()) {
+        auto kind = sink::ValidateDestination(saved.dataset.destination);
+        if (kind && *kind == sink::DestinationKind::kSqlite) {
+          return Fail(ErrorCode::kInvalidArgument,
+                      "A SQLite destination takes no password. Give a PostgreSQL or ClickHouse destination with --to.");
+        }
+      }
+      BP_RETURN_IF_ERROR(store.SetDestinationPassword(saved.dataset.id, *password));
+    } else if (moved && old->destination_password_stored) {
+      BP_RETURN_IF_ERROR(store.SetDestinationPassword(saved.dataset.id, ""));
+      saved.warnings.push_back(fmt::format(
+          "The password stored for {} was forgotten with the old destination; store one for {} with "
+          "--to-password-stdin (or --to-password-file) if it needs one.",
+          Shown(old->destination), Shown(saved.dataset.destination)));
+    }
+    if (moved) {
+      saved.warnings.push_back(fmt::format(
+          "The data already loaded stays in {}; the next run loads the dataset into {} from the start.",
+          Shown(old->destination), Shown(saved.dataset.destination)));
+    }
+    if (password || moved) {
+      BP_ASSIGN_OR_RETURN(saved.dataset, store.Get(saved.dataset.name));
+    }
     if (!check) return Ok();
     return CheckDatasetReport(cat, saved.dataset);
   }));
@@ -70,7 +114,7 @@ Result<catalog::DatasetStore::Saved> CreateDataset(catalog::Catalog& catalog, co
   def.name = name;
   BP_ASSIGN_OR_RETURN(def.duration, catalog::ParseDurationFlags(fields.duration));  // required on create
   BP_RETURN_IF_ERROR(ApplyDatasetFields(fields, def));
-  return SaveChecked(catalog, def, std::nullopt, check);
+  return SaveChecked(catalog, def, std::nullopt, check, fields.destination_password);
 }
 
 Result<catalog::DatasetStore::Saved> EditDataset(catalog::Catalog& catalog, const std::string& name,
@@ -87,7 +131,7 @@ Result<catalog::DatasetStore::Saved> EditDataset(catalog::Catalog& catalog, cons
     def.paused = false;
     def.pause_reason.clear();
   }
-  return SaveChecked(catalog, def, name, edit.fields.Locates() && !edit.no_check);
+  return SaveChecked(catalog, def, name, edit.fields.Locates() && !edit.no_check, edit.fields.destination_password);
 }
 
 Result<ImportedDataset> ImportDataset(catalog::Catalog& catalog, std::string_view toml, std::string_view source,
@@ -116,7 +160,8 @@ Result<std::string> DeleteDataset(catalog::Catalog& catalog, const std::string& 
   BP_ASSIGN_OR_RETURN(auto def, store.Get(name));
   std::string dropped_from;
   if (drop_data) {
-    BP_ASSIGN_OR_RETURN(dropped_from, DropCatalogDatasetData(catalog.home(), def.name));
+    BP_ASSIGN_OR_RETURN(CatalogDestinationInfo where, DatasetDestination(catalog, def));
+    BP_ASSIGN_OR_RETURN(dropped_from, DropCatalogDatasetData(catalog.home(), def.name, where));
   }
   BP_RETURN_IF_ERROR(store.Delete(def.name));
   return dropped_from;
@@ -153,6 +198,8 @@ nlohmann::json DatasetJson(const catalog::DatasetDefinition& d) {
       {"updated_at", FormatTimestamp(d.updated_at)},
   };
   if (d.duration.end) j["duration"]["end"] = d.duration.end->ToString();
+  j["destination"] = d.destination.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.destination);
+  j["destination_password"] = d.destination_password_stored ? nlohmann::json(kMasked) : nlohmann::json(nullptr);
   j["start_at"] = d.schedule.start_at ? nlohmann::json(FormatTimestamp(*d.schedule.start_at)) : nlohmann::json(nullptr);
   j["next_run_at"] = d.next_run_at ? nlohmann::json(FormatTimestamp(*d.next_run_at)) : nlohmann::json(nullptr);
   return j;
@@ -181,7 +228,19 @@ Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const catalog::Data
   job.request.keep_versions = def.keep_versions;
   job.request.partition_retention_months = def.retention_months;
   job.request.bad_rows = def.skip_bad_rows ? pipeline::BadRowPolicy::kSkip : pipeline::BadRowPolicy::kFail;
+  BP_ASSIGN_OR_RETURN(job.destination, DatasetDestination(catalog, def));
   return job;
+}
+
+Result<CatalogDestinationInfo> DatasetDestination(catalog::Catalog& catalog, const catalog::DatasetDefinition& def) {
+  CatalogDestinationInfo out;
+  out.destination = def.destination.empty() ? CatalogDestination(catalog.home()) : def.destination;
+  BP_ASSIGN_OR_RETURN(out.password, catalog::DatasetStore(catalog).DestinationPassword(def));
+  return out;
+}
+
+Result<std::unique_ptr<sink::Sink>> OpenDatasetSink(const CatalogDestinationInfo& where) {
+  return sink::OpenSink(where.destination, Clock::System(), where.password);
 }
 
 Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const std::string& name) {
@@ -198,16 +257,19 @@ Status CheckDatasetReport(catalog::Catalog& catalog, const catalog::DatasetDefin
   return pipeline::CheckReportExists(*store, job.request);
 }
 
-Result<std::string> DropCatalogDatasetData(const std::filesystem::path& data_home, const std::string& dataset) {
-  std::string destination = CatalogDestination(data_home);
-  // Opening a SQLite destination creates its file: when there is none, nothing was ever loaded.
-  std::filesystem::path file = destination.substr(destination.find(':') + 1);
-  if (!std::filesystem::exists(file)) return std::string();
+Result<std::string> DropCatalogDatasetData(const std::filesystem::path& data_home, const std::string& dataset,
+                                           const CatalogDestinationInfo& where) {
+  BP_ASSIGN_OR_RETURN(sink::DestinationKind kind, sink::ValidateDestination(where.destination));
+  if (kind == sink::DestinationKind::kSqlite) {
+    // Opening a SQLite destination creates its file: when there is none, nothing was ever loaded.
+    std::filesystem::path file = where.destination.substr(where.destination.find(':') + 1);
+    if (!std::filesystem::exists(file)) return std::string();
+  }
   BP_ASSIGN_OR_RETURN(auto lock, pipeline::RunLock::Acquire(
                                      data_home / "locks", dataset,
                                      fmt::format("billpipe dataset delete, pid {}, started {}", getpid(),
                                                  FormatTimestamp(Clock::System().Now()))));
-  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(destination));
+  BP_ASSIGN_OR_RETURN(auto sink, OpenDatasetSink(where));
   BP_ASSIGN_OR_RETURN(bool dropped, sink->DropDataset(dataset));
   return dropped ? sink->Describe() : std::string();
 }

@@ -15,6 +15,7 @@
 #include "catalog/datasets.h"
 #include "pipeline/run.h"
 #include "s3/client.h"
+#include "sink/sink.h"
 #include "util/status.h"
 
 namespace billpipe::app {
@@ -38,6 +39,10 @@ struct DatasetFields {
   std::optional<int> keep_versions;
   std::optional<int> retention_months;
   std::optional<bool> skip_bad_rows;
+  std::optional<std::string> destination;           // as `run --to`; "" : the data directory's SQLite file
+  // The destination's password, read by the caller from standard input, a file or an environment
+  // variable (never the command line); "" forgets the stored one. Stored sealed, never shown.
+  std::optional<std::string> destination_password;
 
   // Whether a field that locates the report (or the credentials to read it) is set: edit checks the
   // report again then.
@@ -77,19 +82,33 @@ Result<std::string> DeleteDataset(catalog::Catalog& catalog, const std::string& 
 Result<std::vector<catalog::DatasetDefinition>> ListDatasets(catalog::Catalog& catalog);
 Result<catalog::DatasetDefinition> GetDataset(catalog::Catalog& catalog, const std::string& name);
 
-// The JSON view of a dataset (docs/catalog.md).
+// The JSON view of a dataset (docs/catalog.md). "destination" is null for the data directory's SQLite
+// file; "destination_password" is "********" when one is stored, else null: never the password.
 nlohmann::json DatasetJson(const catalog::DatasetDefinition& dataset);
 
-// A catalog dataset as a run request and the S3 options of its account.
+// Where a catalog dataset's rows go: its destination (the data directory's SQLite file when it names
+// none) and the password stored for it ("" when none: PGPASSWORD, ~/.pgpass or CLICKHOUSE_PASSWORD
+// then). Never printed.
+struct CatalogDestinationInfo {
+  std::string destination;
+  std::string password;
+};
+Result<CatalogDestinationInfo> DatasetDestination(catalog::Catalog& catalog, const catalog::DatasetDefinition& def);
+// Opens the sink of a catalog dataset's destination.
+Result<std::unique_ptr<sink::Sink>> OpenDatasetSink(const CatalogDestinationInfo& where);
+
+// A catalog dataset as a run request, the S3 options of its account and its destination.
 struct CatalogJob {
   pipeline::RunRequest request;
   s3::ClientOptions client;
+  CatalogDestinationInfo destination;
 };
 // A dataset without an account (its account was deleted) is kInvalidArgument saying how to attach one.
 Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const catalog::DatasetDefinition& def);
 Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const std::string& name);
 
-// Where catalog datasets are loaded: the default destination of the data directory.
+// Where catalog datasets that name no destination are loaded: the default destination of the data
+// directory.
 std::string CatalogDestination(const std::filesystem::path& data_home);
 
 // Checks, with the account's credentials, that the dataset's report exists in its bucket under its
@@ -98,6 +117,7 @@ Status CheckDatasetReport(catalog::Catalog& catalog, const catalog::DatasetDefin
 
 // Drops the dataset's data from its destination holding the dataset's run lock. Returns the destination
 // it was dropped from, or "" when it held nothing (never loaded, or no file: nothing is created).
-Result<std::string> DropCatalogDatasetData(const std::filesystem::path& data_home, const std::string& dataset);
+Result<std::string> DropCatalogDatasetData(const std::filesystem::path& data_home, const std::string& dataset,
+                                           const CatalogDestinationInfo& where);
 
 }  // namespace billpipe::app

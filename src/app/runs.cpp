@@ -30,7 +30,7 @@ Result<pipeline::RunSummary> RunJob(const std::filesystem::path& home, const std
   BP_ASSIGN_OR_RETURN(CatalogJob job, LoadCatalogJob(*catalog, name));
   catalog.reset();  // a run can be long: it does not keep the catalog open
   BP_ASSIGN_OR_RETURN(auto store, s3::MakeClient(job.client));
-  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(CatalogDestination(home)));
+  BP_ASSIGN_OR_RETURN(auto sink, OpenDatasetSink(job.destination));
   pipeline::RunEnvironment env = Environment(*store, *sink, home, hooks);
   return pipeline::RunDataset(job.request, env);
 }
@@ -70,6 +70,9 @@ Result<pipeline::RunSummary> RunDatasetByDetails(const pipeline::RunRequest& req
                                                  const std::string& destination, const std::filesystem::path& home,
                                                  const RunHooks& hooks) {
   BP_RETURN_IF_ERROR(sink::ValidateDatasetName(request.dataset));
+  // The destination is checked before the credentials are looked for: a refused destination is the
+  // first thing to fix, and its message is the same with or without AWS keys.
+  BP_RETURN_IF_ERROR(sink::ValidateDestination(destination));
   BP_ASSIGN_OR_RETURN(auto store, OpenStore(settings));
   BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(destination));
   pipeline::RunEnvironment env = Environment(*store, *sink, home, hooks);
@@ -138,9 +141,10 @@ nlohmann::json RunRecordJson(const catalog::RunRecord& r) {
           {"error", r.error}};
 }
 
-Result<DatasetStatus> GetDatasetStatus(const std::string& destination, const std::string& dataset) {
+Result<DatasetStatus> GetDatasetStatus(const std::string& destination, const std::string& dataset,
+                                       const std::string& password) {
   BP_RETURN_IF_ERROR(sink::ValidateDatasetName(dataset));
-  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(destination));
+  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(destination, Clock::System(), password));
   DatasetStatus status;
   status.dataset = dataset;
   status.destination = sink->Describe();
@@ -177,7 +181,7 @@ Result<pipeline::VerifyReport> VerifyCatalogDataset(const std::filesystem::path&
   BP_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(home));
   BP_ASSIGN_OR_RETURN(CatalogJob job, LoadCatalogJob(*catalog, name));
   BP_ASSIGN_OR_RETURN(auto store, s3::MakeClient(job.client));
-  BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(CatalogDestination(home)));
+  BP_ASSIGN_OR_RETURN(auto sink, OpenDatasetSink(job.destination));
   pipeline::RunEnvironment env = Environment(*store, *sink, home, {});
   return pipeline::VerifyDataset(job.request, env);
 }
@@ -186,6 +190,7 @@ Result<pipeline::VerifyReport> VerifyDatasetByDetails(const pipeline::RunRequest
                                                       const std::string& destination,
                                                       const std::filesystem::path& home) {
   BP_RETURN_IF_ERROR(sink::ValidateDatasetName(request.dataset));
+  BP_RETURN_IF_ERROR(sink::ValidateDestination(destination));
   BP_ASSIGN_OR_RETURN(auto store, OpenStore(settings));
   BP_ASSIGN_OR_RETURN(auto sink, sink::OpenSink(destination));
   pipeline::RunEnvironment env = Environment(*store, *sink, home, {});

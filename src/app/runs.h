@@ -34,7 +34,8 @@ struct RunHooks {
   std::function<void(std::string_view step)> checkpoint;  // pipeline::RunEnvironment::checkpoint
 };
 
-// Runs the catalog dataset `name` of the data directory `home` into its destination, and records it
+// Runs the catalog dataset `name` of the data directory `home` into its destination (its own, or the data
+// directory's SQLite file), and records it
 // in the run history with trigger "manual" (best effort: a history that cannot be written does not
 // fail the run). Error texts that came from S3 are escaped and shortened (util/escape.h).
 Result<pipeline::RunSummary> RunCatalogDataset(const std::filesystem::path& home, const std::string& name,
@@ -46,8 +47,8 @@ Result<pipeline::RunSummary> RunDatasetByDetails(const pipeline::RunRequest& req
                                                  const std::string& destination, const std::filesystem::path& home,
                                                  const RunHooks& hooks);
 
-// The runner `billpipe serve` gives the daemon: runs the catalog dataset into the destination of
-// `home` (the daemon records the run itself).
+// The runner `billpipe serve` gives the daemon: runs the catalog dataset into its destination (the
+// daemon records the run itself).
 sched::DatasetRunner MakeDaemonRunner(std::filesystem::path home);
 
 // The run history, newest first; dataset empty: all. JSON: {"id","dataset","trigger","attempt",
@@ -62,8 +63,10 @@ struct DatasetStatus {
   sink::DatasetState state;
   std::vector<sink::DatasetVersion> versions;
 };
-// state.exists is false when the dataset was never loaded into the destination.
-Result<DatasetStatus> GetDatasetStatus(const std::string& destination, const std::string& dataset);
+// state.exists is false when the dataset was never loaded into the destination. password: one stored in
+// the catalog for the destination ("" when none).
+Result<DatasetStatus> GetDatasetStatus(const std::string& destination, const std::string& dataset,
+                                       const std::string& password = "");
 nlohmann::ordered_json DatasetStatusJson(const DatasetStatus& status);
 
 // Makes an earlier kept version current again; returns the version it was recorded as.

@@ -4,6 +4,7 @@
 
 #include "cur/report_reader.h"
 #include "s3/bucket_name.h"
+#include "sink/open_sink.h"
 #include "sink/sink.h"
 
 namespace billpipe::catalog {
@@ -103,6 +104,11 @@ Result<std::vector<std::string>> ValidateDefinition(const DatasetDefinition& def
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("The retention is 0 to {} months (0 keeps all), not {}.", kMaxRetentionMonths,
                             def.retention_months));
+  }
+  if (!def.destination.empty()) {
+    BP_RETURN_IF_ERROR(CheckText("destination", def.destination, kMaxDestinationLength));
+    auto kind = sink::ValidateDestination(def.destination);
+    if (!kind) return Fail(kind.error());
   }
   BP_ASSIGN_OR_RETURN(auto schedule_warnings, Validate(def.schedule));
   warnings.insert(warnings.end(), schedule_warnings.begin(), schedule_warnings.end());

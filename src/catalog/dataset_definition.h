@@ -21,6 +21,8 @@ inline constexpr size_t kMaxDescriptionLength = 1000;
 inline constexpr int kDefaultKeepVersions = 1;
 inline constexpr int kMaxKeepVersions = 1000;       // as `billpipe run --keep-versions`
 inline constexpr int kMaxRetentionMonths = 1200;    // as `billpipe run --retention-months`
+inline constexpr size_t kMaxDestinationLength = 4096;
+inline constexpr size_t kMaxDestinationPasswordLength = 1024;
 
 struct DatasetDefinition {
   int64_t id = 0;                 // 0 until stored
@@ -44,6 +46,14 @@ struct DatasetDefinition {
   int keep_versions = kDefaultKeepVersions;  // earlier dataset versions kept for restore, 0..kMaxKeepVersions
   int retention_months = 0;                  // partition: drop periods older than this (0 keeps all)
   bool skip_bad_rows = false;                // skip and count malformed rows instead of failing the run
+
+  // Destination: where runs load the rows. Empty: the data directory's SQLite file
+  // (sink::DefaultDestination); else as `billpipe run --to` takes it (sink::ValidateDestination: never
+  // with a password in it).
+  std::string destination;
+  // Whether the catalog holds a password for the destination (sealed; DatasetStore::DestinationPassword).
+  // The password itself is never in a DatasetDefinition, so printing one cannot leak it.
+  bool destination_password_stored = false;
 
   // State kept by the catalog
   bool paused = false;

@@ -52,6 +52,8 @@ std::string DatasetToToml(const DatasetDefinition& d) {
       {"details", std::move(details)},
       {"scheduling", std::move(scheduling)},
   };
+  // The destination without its password (never exported); absent: the data directory's SQLite file.
+  if (!d.destination.empty()) root.insert("destination", d.destination);
   std::ostringstream out;
   out << "# billpipe dataset (billpipe dataset import FILE)\n" << root << "\n";
   return out.str();
@@ -90,16 +92,18 @@ Result<DatasetDefinition> DatasetFromToml(std::string_view text, std::string_vie
   };
   for (auto&& [key, node] : root) {
     std::string_view k = key.str();
-    if (k != "name" && k != "description" && k != "account" && k != "details" && k != "scheduling") {
+    if (k != "name" && k != "description" && k != "account" && k != "destination" && k != "details" &&
+        k != "scheduling") {
       return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{} is not a dataset field (the fields are name, description, account, [details] and "
-                              "[scheduling])",
+                  fmt::format("{} is not a dataset field (the fields are name, description, account, destination, "
+                              "[details] and [scheduling])",
                               where(&node, k)));
     }
   }
   BP_ASSIGN_OR_RETURN(d.name, string_at(root, "", "name", true));
   BP_ASSIGN_OR_RETURN(d.description, string_at(root, "", "description", false));
   BP_ASSIGN_OR_RETURN(d.account, string_at(root, "", "account", true));
+  BP_ASSIGN_OR_RETURN(d.destination, string_at(root, "", "destination", false));
   const toml::table* details = root["details"].as_table();
   if (!details) return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: the table [details] is missing", source));
   std::string report_type;

@@ -3,6 +3,8 @@
 //   name = "aws_costs"
 //   description = "Daily costs"
 //   account = "AWS Billing Account"
+//   destination = "postgresql://billing@db.example.com/costs"   # absent: the data directory's SQLite file;
+//                                                               # its password is never in the file
 //
 //   [details]
 //   report_type = "cost-and-usage"

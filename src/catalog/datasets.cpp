@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "catalog/secret_box.h"
 #include "util/date.h"
 
 namespace billpipe::catalog {
@@ -12,7 +13,7 @@ constexpr std::string_view kColumns =
     "d.id, d.name, d.description, coalesce(a.name, ''), d.report_type, d.filter, d.bucket, d.prefix, "
     "d.report_name, d.duration_start, d.duration_end, d.update_method, d.schedule, d.schedule_start, d.retry, "
     "d.paused, d.pause_reason, d.next_run_at, d.created_at, d.updated_at, d.keep_versions, d.retention_months, "
-    "d.skip_bad_rows";
+    "d.skip_bad_rows, d.destination, d.destination_password_sealed <> ''";
 constexpr std::string_view kFrom = "FROM datasets d LEFT JOIN accounts a ON a.id = d.account_id";
 constexpr std::string_view kAccountDeletedPrefix = "account '";
 
@@ -63,6 +64,8 @@ Result<DatasetDefinition> ReadDataset(const sink::SqliteStatement& s) {
   d.keep_versions = static_cast<int>(s.ColumnInt(20));
   d.retention_months = static_cast<int>(s.ColumnInt(21));
   d.skip_bad_rows = s.ColumnInt(22) != 0;
+  d.destination = s.ColumnText(23);
+  d.destination_password_stored = s.ColumnInt(24) != 0;
   d.schedule.anchor = d.schedule.start_at.value_or(Millis(d.created_at));
   return d;
 }
@@ -113,12 +116,13 @@ Status DatasetStore::Write(DatasetDefinition& d, std::optional<int64_t> account_
   std::string sql =
       insert ? "INSERT INTO datasets(name, description, account_id, report_type, filter, bucket, prefix, report_name, "
                "duration_start, duration_end, update_method, schedule, schedule_start, retry, paused, pause_reason, "
-               "next_run_at, created_at, updated_at, keep_versions, retention_months, skip_bad_rows) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+               "next_run_at, created_at, updated_at, keep_versions, retention_months, skip_bad_rows, destination) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
              : "UPDATE datasets SET name = ?, description = ?, account_id = ?, report_type = ?, filter = ?, "
                "bucket = ?, prefix = ?, report_name = ?, duration_start = ?, duration_end = ?, update_method = ?, "
                "schedule = ?, schedule_start = ?, retry = ?, paused = ?, pause_reason = ?, next_run_at = ?, "
-               "created_at = ?, updated_at = ?, keep_versions = ?, retention_months = ?, skip_bad_rows = ? WHERE id = ?";
+               "created_at = ?, updated_at = ?, keep_versions = ?, retention_months = ?, skip_bad_rows = ?, "
+               "destination = ? WHERE id = ?";
   BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(sql));
   std::string filter(pipeline::FilterName(d.filter)), start = d.duration.start.ToString(),
       end = d.duration.end ? d.duration.end->ToString() : "", method(pipeline::UpdateMethodName(d.update_method)),
@@ -145,7 +149,8 @@ Status DatasetStore::Write(DatasetDefinition& d, std::optional<int64_t> account_
   stmt->BindInt(20, d.keep_versions);
   stmt->BindInt(21, d.retention_months);
   stmt->BindInt(22, d.skip_bad_rows ? 1 : 0);
-  if (!insert) stmt->BindInt(23, d.id);
+  stmt->BindText(23, d.destination);
+  if (!insert) stmt->BindInt(24, d.id);
   BP_RETURN_IF_ERROR(stmt->Run());
   if (insert) d.id = catalog_.db().LastInsertRowid();
   return Ok();
@@ -270,6 +275,53 @@ Status DatasetStore::Delete(std::string_view name) {
     stmt->BindInt(1, d.id);
     return stmt->Run();
   });
+}
+
+namespace {
+std::string PasswordContext(int64_t id) { return fmt::format("dataset {} destination password", id); }
+}  // namespace
+
+Result<std::string> DatasetStore::DestinationPassword(const DatasetDefinition& def) {
+  if (!def.destination_password_stored) return std::string();
+  BP_ASSIGN_OR_RETURN(auto stmt,
+                      catalog_.db().Prepare("SELECT destination_password_sealed FROM datasets WHERE id = ?"));
+  stmt->BindInt(1, def.id);
+  BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return std::string();
+  std::string sealed = stmt->ColumnText(0);
+  if (sealed.empty()) return std::string();
+  BP_ASSIGN_OR_RETURN(const SecretBox* box, catalog_.Secrets());
+  auto password = box->Open(sealed, PasswordContext(def.id));
+  if (!password) {
+    Error e = password.error();
+    e.Context(fmt::format("The password stored for the destination of dataset '{}'", def.name));
+    return Fail(std::move(e));
+  }
+  return std::move(*password);
+}
+
+Status DatasetStore::SetDestinationPassword(int64_t id, std::string_view password) {
+  if (password.size() > kMaxDestinationPasswordLength) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("The destination's password is {} characters long; the most allowed is {}.",
+                            password.size(), kMaxDestinationPasswordLength));
+  }
+  for (unsigned char c : password) {
+    if (c < 0x20 || c == 0x7f) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "The destination's password has a control character (a line break?); give it again without.");
+    }
+  }
+  std::string sealed;
+  if (!password.empty()) {
+    BP_ASSIGN_OR_RETURN(const SecretBox* box, catalog_.Secrets());
+    BP_ASSIGN_OR_RETURN(sealed, box->Seal(password, PasswordContext(id)));
+  }
+  BP_ASSIGN_OR_RETURN(auto stmt,
+                      catalog_.db().Prepare("UPDATE datasets SET destination_password_sealed = ? WHERE id = ?"));
+  stmt->BindText(1, sealed);
+  stmt->BindInt(2, id);
+  return stmt->Run();
 }
 
 Status DatasetStore::SetNextRun(int64_t id, std::optional<SysTime> next_run) {

@@ -33,6 +33,13 @@ class DatasetStore {
   Result<std::vector<DatasetDefinition>> List();
   Status Delete(std::string_view name);
 
+  // The destination's password stored for the dataset, opened ("" when none is stored). Needs the master
+  // key (kAuth naming where it came from when it does not open the password).
+  Result<std::string> DestinationPassword(const DatasetDefinition& def);
+  // Stores the destination's password sealed for the dataset `id` (empty: forgets it). Refuses a
+  // password with control characters or longer than kMaxDestinationPasswordLength.
+  Status SetDestinationPassword(int64_t id, std::string_view password);
+
   // For the daemon: the next run time (nullopt: none).
   Status SetNextRun(int64_t id, std::optional<SysTime> next_run);
 

@@ -114,7 +114,15 @@ UPDATE datasets SET account_id = (SELECT t.account_id FROM role_accounts_dataset
 DROP TABLE role_accounts_dataset_accounts;
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kRoleAccounts};
+// Where a dataset's rows go (issue 15): '' is the data directory's SQLite file, else a destination as
+// `billpipe run --to` takes it (never with a password); the destination's password, sealed (secret_box.h,
+// context "dataset ID destination password"), '' when none is stored.
+constexpr std::string_view kDestinations = R"sql(
+ALTER TABLE datasets ADD COLUMN destination TEXT NOT NULL DEFAULT '';
+ALTER TABLE datasets ADD COLUMN destination_password_sealed TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kRoleAccounts, kDestinations};
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 // billpipe dataset create|list|show|edit|delete|export|import (docs/catalog.md, docs/schedules.md).
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -27,6 +28,12 @@ struct DatasetFlags {
   bool skip_bad_rows = false;
   bool no_skip_bad_rows = false;
   bool no_check = false;
+  // The destination's password: from standard input, a file or an environment variable, never argv.
+  bool to_password_stdin = false;
+  std::string to_password_file;
+  std::string to_password_env;
+  bool no_to_password = false;
+  std::string refused_password;  // --to-password VALUE: refused, never echoed
   bool pause = false;
   bool resume = false;
   bool json = false;
@@ -43,7 +50,57 @@ std::string StatusText(const DatasetDefinition& d) {
   return "scheduled";
 }
 
-// The flags that need parsing into the fields (a time, a pair of flags).
+// The destination's password from the flag that names where to read it (one at most). The password is
+// never taken from the command line: other users of the machine see it there (ps, shell history).
+Status ReadDestinationPassword(DatasetFlags& f) {
+  if (!f.refused_password.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Passwords are never taken from the command line (other users can see it). Give the destination's "
+                "password with --to-password-stdin, --to-password-file FILE or --to-password-env VAR.");
+  }
+  int given = (f.to_password_stdin ? 1 : 0) + (f.to_password_file.empty() ? 0 : 1) +
+              (f.to_password_env.empty() ? 0 : 1) + (f.no_to_password ? 1 : 0);
+  if (given > 1) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Give one of --to-password-stdin, --to-password-file, --to-password-env and --no-to-password.");
+  }
+  std::string password;
+  if (f.to_password_stdin) {
+    auto line = ReadSecretLine("Destination password: ");
+    if (!line || line->empty()) {
+      return Fail(ErrorCode::kInvalidArgument, "No destination password was read from standard input.");
+    }
+    password = std::move(*line);
+  } else if (!f.to_password_file.empty()) {
+    std::ifstream in(f.to_password_file, std::ios::binary);
+    if (!in) {
+      return Fail(ErrorCode::kNotFound,
+                  fmt::format("cannot read {} (from --to-password-file): no such file or not readable",
+                              f.to_password_file));
+    }
+    std::getline(in, password);  // the first line; a trailing newline is not part of it
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("The file {} (from --to-password-file) holds no password on its first line.",
+                              f.to_password_file));
+    }
+  } else if (!f.to_password_env.empty()) {
+    const char* v = std::getenv(f.to_password_env.c_str());
+    if (!v || !*v) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("The environment variable {} (from --to-password-env) is not set or empty.",
+                              f.to_password_env));
+    }
+    password = v;
+  } else if (!f.no_to_password) {
+    return Ok();
+  }
+  f.fields.destination_password = std::move(password);  // empty with --no-to-password: forgotten
+  return Ok();
+}
+
+// The flags that need parsing into the fields (a time, a pair of flags, the destination's password).
 Status CompleteFields(DatasetFlags& f) {
   if (f.start_later) {
     BP_ASSIGN_OR_RETURN(f.fields.start_later, ParseUtcDateTime(*f.start_later));
@@ -53,7 +110,7 @@ Status CompleteFields(DatasetFlags& f) {
   }
   if (f.skip_bad_rows) f.fields.skip_bad_rows = true;
   if (f.no_skip_bad_rows) f.fields.skip_bad_rows = false;
-  return Ok();
+  return ReadDestinationPassword(f);
 }
 
 void PrintWarnings(const std::vector<std::string>& warnings) {
@@ -76,6 +133,9 @@ void PrintDataset(const DatasetDefinition& d) {
   std::cout << fmt::format("Filter:        {}\n", pipeline::FilterName(d.filter));
   std::cout << fmt::format("Duration:      {}\n", catalog::DurationToString(d.duration));
   std::cout << fmt::format("Update method: {}\n", pipeline::UpdateMethodName(d.update_method));
+  // The destination shows when it is not the data directory's SQLite file; a password never does.
+  if (!d.destination.empty()) std::cout << fmt::format("Destination:   {}\n", d.destination);
+  if (d.destination_password_stored) std::cout << "Dest password: ******** (stored encrypted)\n";
   // The run settings show when they differ from the defaults.
   if (d.keep_versions != catalog::kDefaultKeepVersions) {
     std::cout << fmt::format("Keep versions: {}\n", d.keep_versions);
@@ -117,6 +177,17 @@ void AddDefinitionOptions(CLI::App* cmd, DatasetFlags& flags) {
                   "With --update-method partition: drop periods older than this many months (default 0: keep all)")
       ->check(CLI::Range(0, catalog::kMaxRetentionMonths));
   cmd->add_flag("--skip-bad-rows", flags.skip_bad_rows, "Skip and count malformed rows instead of failing the run");
+  cmd->add_option("--to", f.destination,
+                  "Destination: sqlite:PATH, postgresql://[user@]host[:port]/db or "
+                  "clickhouse://[user@]host[:port][/db][?cluster=NAME] (no password in it); '' for the data "
+                  "directory's SQLite file (the default)");
+  cmd->add_flag("--to-password-stdin", flags.to_password_stdin,
+                "Read the destination's password from standard input; stored encrypted");
+  cmd->add_option("--to-password-file", flags.to_password_file,
+                  "Read the destination's password from the first line of this file; stored encrypted");
+  cmd->add_option("--to-password-env", flags.to_password_env,
+                  "Read the destination's password from this environment variable; stored encrypted");
+  cmd->add_option("--to-password", flags.refused_password)->group("");
   cmd->add_flag("--no-check", flags.no_check, "Do not check that the report exists in the bucket");
 }
 
@@ -209,6 +280,7 @@ void RegisterDatasetCommand(CLI::App& app, CliState& state) {
   AddDefinitionOptions(edit, *f);
   edit->add_flag("--no-start-later", f->fields.no_start_later, "Follow the schedule from now on");
   edit->add_flag("--no-skip-bad-rows", f->no_skip_bad_rows, "Fail the run on a malformed row (the default)");
+  edit->add_flag("--no-to-password", f->no_to_password, "Forget the destination's stored password");
   edit->add_flag("--pause", f->pause, "Pause the schedule");
   edit->add_flag("--resume", f->resume, "Resume the schedule");
   edit->callback([f, run] {

@@ -42,10 +42,12 @@ struct DestinationOptions {
   std::string home;
   std::string to;
   std::string table;
+  std::string password;  // a catalog dataset's stored password (never a flag)
   void AddTo(CLI::App& c) {
     c.add_option("--home", home, "Data directory; default $BILLPIPE_HOME or ~/.local/share/billpipe");
-    c.add_option("--to", to, "Destination: sqlite:PATH or postgresql://[user@]host[:port]/db (password from "
-                             "PGPASSWORD or ~/.pgpass); default sqlite:<data directory>/billpipe.db");
+    c.add_option("--to", to, "Destination: sqlite:PATH, postgresql://[user@]host[:port]/db (password from "
+                             "PGPASSWORD or ~/.pgpass) or clickhouse://[user@]host[:port][/db][?cluster=NAME]; "
+                             "default sqlite:<data directory>/billpipe.db");
   }
   std::string Destination() const { return to.empty() ? sink::DefaultDestination(DataHome(home)) : to; }
 };
@@ -67,6 +69,11 @@ int Run(RunFlags& f) {
   if (!f.name.empty()) {
     if (!req.bucket.empty() || !req.report_name.empty()) {
       std::cerr << "billpipe: Give a dataset name, or the dataset's details (--bucket, --report-name ...), not both.\n";
+      return kExitUsage;
+    }
+    if (!f.dest.to.empty() || !f.dest.table.empty()) {
+      std::cerr << fmt::format("billpipe: A catalog dataset loads into its own destination: give no --to or --table "
+                               "with a dataset name (change it with billpipe dataset edit {} --to ...).\n", f.name);
       return kExitUsage;
     }
     pipeline::ProgressCounters progress;
@@ -150,7 +157,7 @@ int Run(RunFlags& f) {
   return kExitOk;
 }
 
-// `NAME` (a catalog dataset: its table in the data directory's destination) or `--table T [--to D]`.
+// `NAME` (a catalog dataset: its table in its destination, with its stored password) or `--table T [--to D]`.
 // Returns the exit code of a usage error, or -1 when dest now names the dataset.
 int ResolveNamedDataset(const std::string& command, const std::string& name, DestinationOptions& dest) {
   if (name.empty()) {
@@ -160,7 +167,7 @@ int ResolveNamedDataset(const std::string& command, const std::string& name, Des
   }
   if (!dest.table.empty() || !dest.to.empty()) {
     std::cerr << fmt::format("billpipe: Give a dataset name, or --table (and --to), not both: billpipe {} {} finds "
-                             "the dataset's data in the data directory.\n",
+                             "the dataset's data in its destination.\n",
                              command, name);
     return kExitUsage;
   }
@@ -168,13 +175,17 @@ int ResolveNamedDataset(const std::string& command, const std::string& name, Des
   if (!catalog) return ReportError(catalog.error());
   auto def = app::GetDataset(**catalog, name);
   if (!def) return ReportError(def.error());
+  auto where = app::DatasetDestination(**catalog, *def);
+  if (!where) return ReportError(where.error());
   dest.table = def->name;
+  dest.to = where->destination;
+  dest.password = where->password;
   return -1;
 }
 
 int Status(const std::string& name, DestinationOptions& dest, bool json) {
   if (int rc = ResolveNamedDataset("status", name, dest); rc >= 0) return rc;
-  auto status = app::GetDatasetStatus(dest.Destination(), dest.table);
+  auto status = app::GetDatasetStatus(dest.Destination(), dest.table, dest.password);
   if (!status) return ReportError(status.error());
   const auto* state = &status->state;
   const auto* versions = &status->versions;

@@ -104,15 +104,18 @@ std::vector<std::vector<std::string>> ParseTsv(std::string_view body) {
   return rows;
 }
 
-ClickHouseServer::ClickHouseServer(void* curl, std::string base_url, std::string database)
-    : curl_(curl), base_url_(std::move(base_url)), database_(std::move(database)) {}
+ClickHouseServer::ClickHouseServer(void* curl, std::string base_url, std::string database, ClickHouseLogin login)
+    : curl_(curl), base_url_(std::move(base_url)), database_(std::move(database)), login_(std::move(login)) {}
 
 ClickHouseServer::~ClickHouseServer() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
-Result<std::unique_ptr<ClickHouseServer>> ClickHouseServer::Make(std::string base_url, std::string database) {
+Result<std::unique_ptr<ClickHouseServer>> ClickHouseServer::Make(std::string base_url, std::string database,
+                                                                 ClickHouseLogin login) {
   CURL* curl = curl_easy_init();
   if (!curl) return Fail(ErrorCode::kIo, "cannot create an HTTP handle (libcurl)");
-  return std::unique_ptr<ClickHouseServer>(new ClickHouseServer(curl, std::move(base_url), std::move(database)));
+  if (login.user.empty() && !login.password.empty()) login.user = "default";
+  return std::unique_ptr<ClickHouseServer>(
+      new ClickHouseServer(curl, std::move(base_url), std::move(database), std::move(login)));
 }
 
 Result<std::string> ClickHouseServer::Post(const std::string& url, std::string_view body, std::string_view what) {
@@ -131,6 +134,12 @@ Result<std::string> ClickHouseServer::Post(const std::string& url, std::string_v
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kLowSpeedSeconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (!login_.user.empty()) {
+    // Basic authentication (the HTTP interface's since long before 18.16): never the URL, which servers log.
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl_easy_setopt(curl, CURLOPT_USERNAME, login_.user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, login_.password.c_str());
+  }
   CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
     return Fail(ErrorCode::kRetryable, fmt::format("ClickHouse at {} did not answer while {}: {}", base_url_, what,
@@ -140,7 +149,8 @@ Result<std::string> ClickHouseServer::Post(const std::string& url, std::string_v
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
     ErrorCode code = status >= 500 ? ErrorCode::kIo : ErrorCode::kInvalidArgument;
-    if (status == 401 || status == 403 || response.find("Code: 516") == 0 || response.find("Code: 192") == 0) {
+    if (status == 401 || status == 403 || response.find("Code: 516") == 0 || response.find("Code: 192") == 0 ||
+        response.find("Code: 193") == 0 || response.find("Code: 194") == 0) {  // unknown user, wrong / no password
       code = ErrorCode::kAuth;
     }
     return Fail(code, fmt::format("ClickHouse at {} refused {}: {}", base_url_, what, ServerMessage(response)));

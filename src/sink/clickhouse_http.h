@@ -21,11 +21,20 @@ void AppendTsvText(std::string& out, std::string_view text);
 // Splits TabSeparated output into rows of unescaped fields.
 std::vector<std::vector<std::string>> ParseTsv(std::string_view body);
 
+// Who billpipe is to the server: sent with HTTP basic authentication when user or password is set
+// (ClickHouse's `default` user when only a password is). Both empty: no authentication (the default user
+// without a password).
+struct ClickHouseLogin {
+  std::string user;
+  std::string password;
+};
+
 // One server's HTTP interface. Not thread-safe.
 class ClickHouseServer {
  public:
   // base_url: "http://host:port"; database: the statements' default database.
-  static Result<std::unique_ptr<ClickHouseServer>> Make(std::string base_url, std::string database);
+  static Result<std::unique_ptr<ClickHouseServer>> Make(std::string base_url, std::string database,
+                                                        ClickHouseLogin login = {});
   ~ClickHouseServer();
   ClickHouseServer(const ClickHouseServer&) = delete;
   ClickHouseServer& operator=(const ClickHouseServer&) = delete;
@@ -40,10 +49,11 @@ class ClickHouseServer {
   Status Insert(std::string_view insert_sql, std::string_view data, const std::vector<std::string>& settings = {});
 
  private:
-  ClickHouseServer(void* curl, std::string base_url, std::string database);
+  ClickHouseServer(void* curl, std::string base_url, std::string database, ClickHouseLogin login);
   Result<std::string> Post(const std::string& url, std::string_view body, std::string_view what);
   void* curl_;
   std::string base_url_, database_;
+  ClickHouseLogin login_;
 };
 
 }  // namespace billpipe::sink

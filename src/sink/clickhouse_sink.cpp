@@ -1,6 +1,7 @@
 #include "sink/clickhouse_sink.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -190,7 +191,8 @@ std::optional<int64_t> SegmentOfPartition(const std::string& partition) {
 
 Result<ClickHouseSink::Place> ParseClickHouseDestination(const std::string& destination) {
   constexpr std::string_view kScheme = "clickhouse://";
-  auto usage = "Use clickhouse://host[:port][/database][?cluster=NAME], e.g. clickhouse://127.0.0.1:8123/billing.";
+  auto usage =
+      "Use clickhouse://[user@]host[:port][/database][?cluster=NAME], e.g. clickhouse://127.0.0.1:8123/billing.";
   if (!std::string_view(destination).starts_with(kScheme)) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("'{}' is not a ClickHouse destination. {}", destination, usage));
   }
@@ -202,10 +204,24 @@ Result<ClickHouseSink::Place> ParseClickHouseDestination(const std::string& dest
   auto slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   if (slash != std::string::npos && slash + 1 < rest.size()) place.database = rest.substr(slash + 1);
-  if (authority.find('@') != std::string::npos) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("The ClickHouse destination names a user; billpipe connects as ClickHouse's default "
-                            "user for now. {}", usage));
+  if (auto at = authority.rfind('@'); at != std::string::npos) {
+    std::string user = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    if (user.find(':') != std::string::npos) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "The ClickHouse destination contains a password. Passwords do not go on the command line: put it "
+                  "in CLICKHOUSE_PASSWORD, or store it in the catalog (billpipe dataset create ... "
+                  "--to-password-stdin), and leave it out of the destination.");
+    }
+    bool plain_user = !user.empty() && std::all_of(user.begin(), user.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+    if (!plain_user) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("The ClickHouse user '{}' has characters other than letters, digits, '_', '-' and '.'. "
+                              "{}", user, usage));
+    }
+    place.user = user;
   }
   auto colon = authority.rfind(':');
   place.host = authority.substr(0, colon);
@@ -250,6 +266,11 @@ namespace {
 
 using Place = ClickHouseSink::Place;
 
+std::string DescribePlace(const Place& place) {
+  return fmt::format("clickhouse://{}{}:{}/{}{}", place.user.empty() ? "" : place.user + "@", place.host, place.port,
+                     place.database, place.cluster.empty() ? "" : "?cluster=" + place.cluster);
+}
+
 // A run's writes. Rows go into the segment's partitions as they come, invisible: the view shows only the
 // segments _billpipe_state names. Commit inserts the new state row on every server, which is the switch.
 class ClickHouseTransaction final : public LoadTransaction {
@@ -267,6 +288,7 @@ class ClickHouseTransaction final : public LoadTransaction {
   }
 
   Status Start() {
+    BP_RETURN_IF_ERROR(CheckNameIsFree());
     BP_ASSIGN_OR_RETURN(state_, ReadStateFrom(coordinator_, dataset_));
     for (const auto& c : state_.columns) kinds_[c.name] = c.kind;
     known_columns_ = state_.columns.size();
@@ -291,6 +313,22 @@ class ClickHouseTransaction final : public LoadTransaction {
       }
     }
     return Ok();
+  }
+
+  // Names that differ only in case are one dataset name (sink.h), as in the other sinks and the catalog,
+  // though ClickHouse itself tells them apart: a run refuses a name whose case-folded form another dataset
+  // of the database has (one whose newest state row is not a drop).
+  Status CheckNameIsFree() {
+    BP_ASSIGN_OR_RETURN(auto out, coordinator_.Run(fmt::format(
+        "SELECT dataset FROM _billpipe_state WHERE lower(dataset) = {} AND dataset != {} GROUP BY dataset "
+        "HAVING argMax(state, revision) != '' ORDER BY dataset LIMIT 1",
+        ChLiteral(FoldDatasetName(dataset_)), ChLiteral(dataset_))));
+    auto rows = ParseTsv(out);
+    if (rows.empty() || rows[0].empty()) return Ok();
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("Dataset '{}' cannot be written to {}: it holds dataset '{}', and names that differ only "
+                            "in case are one name. Use that name, or another one.",
+                            dataset_, DescribePlace(place_), rows[0][0]));
   }
 
   Status EnsureColumns(const std::vector<ColumnDef>& columns) override {
@@ -576,14 +614,19 @@ ClickHouseSink::ClickHouseSink(Place place, std::unique_ptr<ClickHouseServer> co
     : place_(std::move(place)), coordinator_(std::move(coordinator)), shards_(std::move(shards)), clock_(clock) {}
 ClickHouseSink::~ClickHouseSink() = default;
 
-Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& destination, Clock& clock) {
+Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& destination, Clock& clock,
+                                                             const std::string& password) {
   BP_ASSIGN_OR_RETURN(Place place, ParseClickHouseDestination(destination));
   std::string base = fmt::format("http://{}:{}", place.host, place.port);
-  BP_ASSIGN_OR_RETURN(auto coordinator, ClickHouseServer::Make(base, "default"));
+  ClickHouseLogin login{place.user, password};
+  if (login.password.empty()) {
+    if (const char* env = std::getenv(kClickHousePasswordEnv)) login.password = env;
+  }
+  BP_ASSIGN_OR_RETURN(auto coordinator, ClickHouseServer::Make(base, "default", login));
   BP_RETURN_IF_ERROR(coordinator->Run(fmt::format("CREATE DATABASE IF NOT EXISTS {}", ChIdent(place.database))));
   std::vector<std::unique_ptr<ClickHouseServer>> shards;
   if (place.cluster.empty()) {
-    BP_ASSIGN_OR_RETURN(auto one, ClickHouseServer::Make(base, place.database));
+    BP_ASSIGN_OR_RETURN(auto one, ClickHouseServer::Make(base, place.database, login));
     shards.push_back(std::move(one));
   } else {
     BP_ASSIGN_OR_RETURN(auto out, coordinator->Run(fmt::format(
@@ -607,13 +650,13 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& 
       // IPv6 addresses need brackets in a URL.
       std::string host = r.at(2).find(':') != std::string::npos ? "[" + r.at(2) + "]" : r.at(2);
       std::string shard_url = fmt::format("http://{}:{}", host, place.port);
-      BP_ASSIGN_OR_RETURN(auto bare, ClickHouseServer::Make(shard_url, "default"));
+      BP_ASSIGN_OR_RETURN(auto bare, ClickHouseServer::Make(shard_url, "default", login));
       BP_RETURN_IF_ERROR(bare->Run(fmt::format("CREATE DATABASE IF NOT EXISTS {}", ChIdent(place.database))));
-      BP_ASSIGN_OR_RETURN(auto shard, ClickHouseServer::Make(shard_url, place.database));
+      BP_ASSIGN_OR_RETURN(auto shard, ClickHouseServer::Make(shard_url, place.database, login));
       shards.push_back(std::move(shard));
     }
   }
-  BP_ASSIGN_OR_RETURN(coordinator, ClickHouseServer::Make(base, place.database));
+  BP_ASSIGN_OR_RETURN(coordinator, ClickHouseServer::Make(base, place.database, login));
   constexpr const char* kStateTable =
       "CREATE TABLE IF NOT EXISTS _billpipe_state (dataset String, revision UInt64, segments Array(UInt64), "
       "state String) ENGINE = MergeTree ORDER BY (dataset, revision)";
@@ -623,10 +666,7 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& 
                                                             std::move(shards), clock));
 }
 
-std::string ClickHouseSink::Describe() const {
-  return fmt::format("clickhouse://{}:{}/{}{}", place_.host, place_.port, place_.database,
-                     place_.cluster.empty() ? "" : "?cluster=" + place_.cluster);
-}
+std::string ClickHouseSink::Describe() const { return DescribePlace(place_); }
 
 std::vector<std::string> ClickHouseSink::ShardUrls() const {
   std::vector<std::string> out;

@@ -32,10 +32,15 @@ namespace billpipe::sink {
 
 class ClickHouseServer;
 
+inline constexpr const char* kClickHousePasswordEnv = "CLICKHOUSE_PASSWORD";
+
 class ClickHouseSink final : public Sink {
  public:
-  // destination: "clickhouse://host[:port][/database][?cluster=NAME]" (port 8123, database default).
-  static Result<std::unique_ptr<ClickHouseSink>> Open(const std::string& destination, Clock& clock = Clock::System());
+  // destination: "clickhouse://[user@]host[:port][/database][?cluster=NAME]" (port 8123, database default,
+  // user default). A password in it is refused; it is `password` (stored in the catalog) or else the
+  // environment variable CLICKHOUSE_PASSWORD, sent to every server with HTTP basic authentication.
+  static Result<std::unique_ptr<ClickHouseSink>> Open(const std::string& destination, Clock& clock = Clock::System(),
+                                                      const std::string& password = "");
   ~ClickHouseSink() override;
 
   std::string Describe() const override;
@@ -55,6 +60,7 @@ class ClickHouseSink final : public Sink {
     int port = 8123;
     std::string database = "default";
     std::string cluster;   // empty: one server
+    std::string user;      // empty: ClickHouse's default user
   };
 
  private:

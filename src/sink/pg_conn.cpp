@@ -57,7 +57,7 @@ PgConn::PgConn(pg_conn* conn) : conn_(conn) {
 
 PgConn::~PgConn() { PQfinish(conn_); }
 
-Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& conninfo) {
+Status ValidatePgConninfo(const std::string& conninfo) {
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
   if (!options) {
@@ -79,9 +79,16 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& conninfo) {
                 "in PGPASSWORD or ~/.pgpass (see the PostgreSQL documentation on the password file) and leave it "
                 "out of the destination.");
   }
+  return Ok();
+}
+
+Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& conninfo, const std::string& password) {
+  BP_RETURN_IF_ERROR(ValidatePgConninfo(conninfo));
   // Our defaults first; what the destination says overrides them (expand_dbname).
-  const char* keywords[] = {"application_name", "connect_timeout", "dbname", nullptr};
-  const char* values[] = {"billpipe", "15", conninfo.c_str(), nullptr};
+  // A stored password comes after the expanded dbname, so it is the one libpq uses.
+  const char* keywords[] = {"application_name", "connect_timeout", "dbname", password.empty() ? nullptr : "password",
+                            nullptr};
+  const char* values[] = {"billpipe", "15", conninfo.c_str(), password.empty() ? nullptr : password.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, 1);
   if (!conn) return Fail(ErrorCode::kIo, "connecting to PostgreSQL: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -92,7 +99,9 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& conninfo) {
     PQfinish(conn);
     return Fail(auth ? ErrorCode::kAuth : ErrorCode::kRetryable,
                 fmt::format("Could not connect to PostgreSQL: {}{}", why,
-                            auth ? " Check the user, and the password in PGPASSWORD or ~/.pgpass." : ""));
+                            !auth                ? ""
+                            : password.empty() ? " Check the user, and the password in PGPASSWORD or ~/.pgpass."
+                                               : " Check the user, and the password stored for the destination."));
   }
   auto out = std::unique_ptr<PgConn>(new PgConn(conn));
   // Messages in a form we show; timestamps read and written in UTC.

@@ -26,13 +26,18 @@ struct PgRows {
   const std::string& At(size_t row, size_t column) const;  // "" for NULL
 };
 
+// Checks a destination without connecting: libpq reads it (URI or keyword form) and it holds no password.
+// kInvalidArgument saying what is wrong.
+Status ValidatePgConninfo(const std::string& conninfo);
+
 // One connection. Not thread-safe: use from one thread at a time.
 class PgConn {
  public:
   // conninfo: a libpq connection URI (postgresql://...) or keyword string (host=... dbname=...). A password
-  // in it is refused (kInvalidArgument): it comes from PGPASSWORD or ~/.pgpass, which libpq reads itself.
+  // in it is refused (kInvalidArgument): it comes from PGPASSWORD or ~/.pgpass, which libpq reads itself,
+  // or from `password` (a password stored encrypted in the catalog; empty: none), which wins over both.
   // Connection failures are kRetryable (the server may be starting) or kAuth.
-  static Result<std::unique_ptr<PgConn>> Connect(const std::string& conninfo);
+  static Result<std::unique_ptr<PgConn>> Connect(const std::string& conninfo, const std::string& password = "");
   ~PgConn();
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;

@@ -13,7 +13,7 @@
 namespace billpipe::sink {
 namespace {
 
-// Advisory lock keys: (kLockClass, hashtext(dataset)) for a dataset's runs, (kLockClass, 0) while creating
+// Advisory lock keys: (kLockClass, hashtext(lower(dataset))) for a dataset's runs, (kLockClass, 0) while creating
 // the bookkeeping tables. 'bill' in ASCII.
 constexpr int kLockClass = 0x62696c6c;
 
@@ -165,7 +165,8 @@ Status CollectGarbage(PgConn& db, std::string_view dataset, int64_t current, int
 }
 
 Status LockDataset(PgConn& db, std::string_view dataset, bool session) {
-  BP_ASSIGN_OR_RETURN(auto got, db.Query(fmt::format("SELECT {}({}, hashtext($1))",
+  // On the case-folded name: "Costs" and "costs" are one dataset name, and runs of both wait for each other.
+  BP_ASSIGN_OR_RETURN(auto got, db.Query(fmt::format("SELECT {}({}, hashtext(lower($1)))",
                                                      session ? "pg_try_advisory_lock" : "pg_try_advisory_xact_lock",
                                                      kLockClass),
                                          {std::string(dataset)}));
@@ -174,7 +175,8 @@ Status LockDataset(PgConn& db, std::string_view dataset, bool session) {
       "SELECT l.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'), "
       "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
       "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
-      "AND l.classid = {} AND l.objid = (hashtext($1)::bigint & 4294967295)::oid AND l.objsubid = 2", kLockClass),
+      "AND l.classid = {} AND l.objid = (hashtext(lower($1))::bigint & 4294967295)::oid AND l.objsubid = 2",
+      kLockClass),
       {std::string(dataset)}));
   std::string who = holder.rows.empty()
                         ? "another session"
@@ -183,6 +185,22 @@ Status LockDataset(PgConn& db, std::string_view dataset, bool session) {
                                       holder.At(0, 0), holder.At(0, 3));
   return Fail(ErrorCode::kConflict, fmt::format("Dataset '{}' in {} is already being loaded ({}). Wait for that run "
                                                 "to finish.", dataset, db.describe(), who));
+}
+
+// Names that differ only in case are one dataset name (sink.h), as in the SQLite sink and the catalog:
+// "Costs" beside "costs" would be a second view that unquoted SQL (which folds to lower case) never
+// reaches. A run refuses a name whose case-folded form another dataset of the schema has.
+Status CheckNameIsFree(PgConn& db, std::string_view dataset) {
+  BP_ASSIGN_OR_RETURN(auto rows, db.Query(
+      "SELECT dataset FROM (SELECT dataset FROM _billpipe_columns UNION SELECT dataset FROM _billpipe_current "
+      "UNION SELECT dataset FROM _billpipe_segments) d WHERE lower(dataset) = lower($1) AND dataset <> $1 "
+      "ORDER BY dataset LIMIT 1",
+      {std::string(dataset)}));
+  if (rows.rows.empty()) return Ok();
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("Dataset '{}' cannot be written to {}: it holds dataset '{}', and names that differ only in "
+                          "case are one name. Use that name, or another one.",
+                          dataset, db.describe(), rows.At(0, 0)));
 }
 
 // Appends a COPY text-format field: backslash, tab, newline and carriage return escaped.
@@ -225,12 +243,15 @@ class PostgresTransaction final : public LoadTransaction {
       }
       if (!db_.Exec(drop + "COMMIT;")) (void)db_.Exec("ROLLBACK");
     }
-    if (locked_) (void)db_.Query(fmt::format("SELECT pg_advisory_unlock({}, hashtext($1))", kLockClass), {dataset_});
+    if (locked_) {
+      (void)db_.Query(fmt::format("SELECT pg_advisory_unlock({}, hashtext(lower($1)))", kLockClass), {dataset_});
+    }
   }
 
   Status Start(const std::optional<std::optional<int64_t>>& seen_version) {
     BP_RETURN_IF_ERROR(LockDataset(db_, dataset_, true));
     locked_ = true;
+    BP_RETURN_IF_ERROR(CheckNameIsFree(db_, dataset_));
     if (seen_version) {
       BP_ASSIGN_OR_RETURN(auto now_version, CurrentVersion(db_, dataset_));
       if (now_version != *seen_version) {
@@ -478,8 +499,9 @@ Result<T> InTransaction(PgConn& db, std::string_view begin, F&& body) {
 PostgresSink::PostgresSink(std::unique_ptr<PgConn> conn, Clock& clock) : conn_(std::move(conn)), clock_(clock) {}
 PostgresSink::~PostgresSink() = default;
 
-Result<std::unique_ptr<PostgresSink>> PostgresSink::Open(const std::string& conninfo, Clock& clock) {
-  BP_ASSIGN_OR_RETURN(auto conn, PgConn::Connect(conninfo));
+Result<std::unique_ptr<PostgresSink>> PostgresSink::Open(const std::string& conninfo, Clock& clock,
+                                                         const std::string& password) {
+  BP_ASSIGN_OR_RETURN(auto conn, PgConn::Connect(conninfo, password));
   // Two first runs at once would both create the tables: one waits for the other.
   BP_RETURN_IF_ERROR(InTransaction<bool>(*conn, "BEGIN", [&]() -> Result<bool> {
     BP_RETURN_IF_ERROR(conn->Exec(fmt::format("SELECT pg_advisory_xact_lock({}, 0)", kLockClass)));

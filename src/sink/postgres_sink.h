@@ -32,9 +32,11 @@ class PgConn;
 
 class PostgresSink final : public Sink {
  public:
-  // conninfo: a libpq URI or keyword string, without a password (PGPASSWORD / ~/.pgpass). Connects and
-  // creates the bookkeeping tables if missing. clock stamps loaded_at / created_at.
-  static Result<std::unique_ptr<PostgresSink>> Open(const std::string& conninfo, Clock& clock = Clock::System());
+  // conninfo: a libpq URI or keyword string, without a password (PGPASSWORD / ~/.pgpass, or `password`:
+  // one stored in the catalog). Connects and creates the bookkeeping tables if missing. clock stamps
+  // loaded_at / created_at.
+  static Result<std::unique_ptr<PostgresSink>> Open(const std::string& conninfo, Clock& clock = Clock::System(),
+                                                    const std::string& password = "");
   ~PostgresSink() override;
 
   std::string Describe() const override;

@@ -74,6 +74,74 @@ TEST_F(AppTest, CreateEditAndTheJsonViews) {
   EXPECT_EQ(account.dump().find("SECRET"), std::string::npos);
 }
 
+// Issue 15: a dataset's destination and its stored password, which no view shows.
+TEST_F(AppTest, ADatasetHasADestinationAndAStoredPasswordThatIsNeverShown) {
+  const std::string password = "pg-App-Secret-55";
+  DatasetFields f = Fields();
+  f.destination = "postgresql://billing@db.example.com/costs";
+  f.destination_password = password;
+  auto created = CreateDataset(*catalog_, "pg_costs", f, /*check=*/false);
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_TRUE(created->dataset.destination_password_stored);
+  nlohmann::json j = DatasetJson(created->dataset);
+  EXPECT_EQ(j["destination"], "postgresql://billing@db.example.com/costs");
+  EXPECT_EQ(j["destination_password"], "********");
+  EXPECT_EQ(j.dump().find(password), std::string::npos);
+  auto job = LoadCatalogJob(*catalog_, "pg_costs");
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_EQ(job->destination.destination, "postgresql://billing@db.example.com/costs");
+  EXPECT_EQ(job->destination.password, password);
+  auto toml = ExportDataset(*catalog_, "pg_costs");
+  ASSERT_TRUE(toml);
+  EXPECT_NE(toml->find("destination = 'postgresql://billing@db.example.com/costs'"), std::string::npos) << *toml;
+  EXPECT_EQ(toml->find(password), std::string::npos);
+
+  // Without --to: the data directory's SQLite file, no password.
+  ASSERT_TRUE(CreateDataset(*catalog_, "local", Fields(), false));
+  auto local = LoadCatalogJob(*catalog_, "local");
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->destination.destination, "sqlite:" + (tmp_.path() / "billpipe.db").string());
+  EXPECT_EQ(local->destination.password, "");
+  EXPECT_EQ(DatasetJson(*GetDataset(*catalog_, "local"))["destination"], nullptr);
+  EXPECT_EQ(DatasetJson(*GetDataset(*catalog_, "local"))["destination_password"], nullptr);
+
+  // Refused, and nothing saved: a password in the destination; a password for the SQLite file.
+  DatasetFields in_url = Fields();
+  in_url.destination = "postgresql://billing:" + password + "@db.example.com/costs";
+  auto refused = CreateDataset(*catalog_, "in_url", in_url, false);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().message.rfind("The PostgreSQL destination contains a password.", 0), 0u);
+  EXPECT_EQ(refused.error().message.find(password), std::string::npos);
+  DatasetFields sqlite_pw = Fields();
+  sqlite_pw.destination_password = password;
+  auto no_pw = CreateDataset(*catalog_, "local2", sqlite_pw, false);
+  ASSERT_FALSE(no_pw);
+  EXPECT_EQ(no_pw.error().message,
+            "The dataset loads into the data directory's SQLite file, which takes no password. Give the destination "
+            "that needs it with --to.");
+  EXPECT_FALSE(GetDataset(*catalog_, "local2"));  // the whole save was rolled back
+  DatasetFields unknown = Fields();
+  unknown.destination = "mysql://db/costs";
+  EXPECT_EQ(CreateDataset(*catalog_, "mysql", unknown, false).error().code, ErrorCode::kInvalidArgument);
+
+  // Moving to another server forgets the password, with a warning.
+  DatasetEdit move;
+  move.fields.destination = "clickhouse://db.example.com:8123/costs";
+  auto moved = EditDataset(*catalog_, "pg_costs", move);
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_FALSE(moved->dataset.destination_password_stored);
+  ASSERT_EQ(moved->warnings.size(), 2u);
+  EXPECT_EQ(moved->warnings[0],
+            "The password stored for postgresql://billing@db.example.com/costs was forgotten with the old "
+            "destination; store one for clickhouse://db.example.com:8123/costs with --to-password-stdin (or "
+            "--to-password-file) if it needs one.");
+  EXPECT_EQ(moved->warnings[1],
+            "The data already loaded stays in postgresql://billing@db.example.com/costs; the next run loads the "
+            "dataset into clickhouse://db.example.com:8123/costs from the start.");
+  EXPECT_EQ(LoadCatalogJob(*catalog_, "pg_costs")->destination.password, "");
+}
+
 TEST_F(AppTest, TheDaemonRunnerReportsADatasetWithoutAnAccount) {
   ASSERT_TRUE(CreateDataset(*catalog_, "orphan", Fields(), false));
   ASSERT_TRUE(DeleteAccount(*catalog_, "prod", /*force=*/true));

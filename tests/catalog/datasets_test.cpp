@@ -308,8 +308,8 @@ TEST(DatasetTomlTest, ErrorsNameTheFileLineAndKey) {
             "d.toml:4: 'details.bucket' must be a string");
   EXPECT_EQ(DatasetFromToml("name = \"a\"\n", "d.toml").error().message, "d.toml: 'account' is missing");
   EXPECT_EQ(DatasetFromToml("name = \"a\"\naccount = \"p\"\ncolour = 1\n", "d.toml").error().message,
-            "d.toml:3: 'colour' is not a dataset field (the fields are name, description, account, [details] and "
-            "[scheduling])");
+            "d.toml:3: 'colour' is not a dataset field (the fields are name, description, account, destination, "
+            "[details] and [scheduling])");
   auto sched_err = DatasetFromToml(
       "name = \"a\"\naccount = \"p\"\n[details]\nbucket = \"b\"\nreport_name = \"r\"\nstart = \"1d\"\n"
       "[scheduling]\nschedule = \"every fortnight\"\n",

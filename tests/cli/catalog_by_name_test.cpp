@@ -188,7 +188,7 @@ TEST_F(CatalogByNameTest, StatusAndVerifyByName) {
   auto both = Run({"status", "named", "--table", "named"});
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_EQ(both.err, "billpipe: Give a dataset name, or --table (and --to), not both: billpipe status named finds "
-                      "the dataset's data in the data directory.\n");
+                      "the dataset's data in its destination.\n");
   auto neither = Run({"status"});
   EXPECT_EQ(neither.exit_code, 2);
   EXPECT_EQ(neither.err, "billpipe: Give a dataset name (billpipe dataset list), or --table NAME.\n");

@@ -358,7 +358,15 @@ TEST(ClickHouseDestinationTest, DestinationsAreParsedAndMistakesExplained) {
   EXPECT_EQ(d->database, "default");
   EXPECT_EQ(ParseClickHouseDestination("clickhouse://ch:80/x?shards=2").error().message,
             "Unknown parameter 'shards' in the ClickHouse destination (known: cluster). Use "
-            "clickhouse://host[:port][/database][?cluster=NAME], e.g. clickhouse://127.0.0.1:8123/billing.");
+            "clickhouse://[user@]host[:port][/database][?cluster=NAME], e.g. clickhouse://127.0.0.1:8123/billing.");
+  auto user = ParseClickHouseDestination("clickhouse://reporter@ch:80/x");
+  ASSERT_TRUE(user) << user.error().message;
+  EXPECT_EQ(user->user, "reporter");
+  EXPECT_EQ(user->host, "ch");
+  EXPECT_EQ(ParseClickHouseDestination("clickhouse://reporter:hunter2@ch/x").error().message,
+            "The ClickHouse destination contains a password. Passwords do not go on the command line: put it in "
+            "CLICKHOUSE_PASSWORD, or store it in the catalog (billpipe dataset create ... --to-password-stdin), and "
+            "leave it out of the destination.");
   EXPECT_EQ(ParseClickHouseDestination("clickhouse://ch:http/x").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ParseClickHouseDestination("clickhouse://ch/my-db").error().code, ErrorCode::kInvalidArgument);
 }
@@ -421,6 +429,60 @@ TEST_F(ClickHouseSinkTest, AnUnknownClusterIsRefusedNamingTheKnownOnes) {
   EXPECT_NE(sink.error().message.find("has no cluster 'nope' in system.clusters. Clusters there: "), std::string::npos)
       << sink.error().message;
   EXPECT_NE(sink.error().message.find("billpipe_test"), std::string::npos) << sink.error().message;
+}
+
+// Issue 15: names that differ only in case are one dataset name, as in the other sinks and the catalog.
+TEST_F(ClickHouseSinkTest, DatasetNamesThatDifferOnlyInCaseAreRefused) {
+  auto sink = Open();
+  ASSERT_TRUE(sink);
+  Load(*sink, Key("2019-12-01", "a1"), Rows(3, "1.0000000000").Batch(), {}, 1, "costs");
+  auto txn = sink->Begin("Costs", kRoles);
+  ASSERT_FALSE(txn);
+  EXPECT_EQ(txn.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(txn.error().message, "Dataset 'Costs' cannot be written to " + Destination() +
+                                     ": it holds dataset 'costs', and names that differ only in case are one name. "
+                                     "Use that name, or another one.");
+  for (bool second : {false, true}) {
+    EXPECT_EQ(Read(InDb("SELECT count() FROM system.tables WHERE database = '{db}' AND name LIKE 'Costs%'"), second),
+              "0");
+  }
+  {
+    auto same = sink->Begin("costs", kRoles);
+    EXPECT_TRUE(same) << same.error().message;
+  }
+  ASSERT_TRUE(sink->DropDataset("costs"));  // a dropped name is free in any case
+  Load(*sink, Key("2019-12-01", "a1"), Rows(2, "2.0000000000").Batch(), {}, 1, "Costs");
+  EXPECT_EQ(Read(InDb("SELECT sum(line_item_unblended_cost) FROM {db}.Costs")), "4.0000000000");
+}
+
+// Issue 15: a user in the destination and its password (stored in the catalog, or CLICKHOUSE_PASSWORD)
+// go to every server with HTTP basic authentication; the password never shows.
+TEST_F(ClickHouseSinkTest, AUserWithAStoredPasswordLoadsOnEveryShard) {
+  std::string user = Env("BILLPIPE_TEST_CLICKHOUSE_PASSWORD_USER"), password = Env("BILLPIPE_TEST_CLICKHOUSE_PASSWORD");
+  ASSERT_FALSE(user.empty()) << "testing/clickhouse.sh exports BILLPIPE_TEST_CLICKHOUSE_PASSWORD_USER";
+  std::string destination = fmt::format("clickhouse://{}@{}:{}/{}?cluster={}", user, host_, port_, db_,
+                                        Env("BILLPIPE_TEST_CLICKHOUSE_CLUSTER"));
+  unsetenv(kClickHousePasswordEnv);
+  auto without = OpenSink(destination, clock_);
+  ASSERT_FALSE(without);
+  EXPECT_EQ(without.error().code, ErrorCode::kAuth) << without.error().message;
+  auto wrong = OpenSink(destination, clock_, password + "x");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kAuth) << wrong.error().message;
+  EXPECT_EQ(wrong.error().message.find(password), std::string::npos);
+
+  auto sink = OpenSink(destination, clock_, password);
+  ASSERT_TRUE(sink) << sink.error().message;
+  EXPECT_EQ((*sink)->Describe(), destination);
+  Load(**sink, Key("2019-12-01", "a1"), Rows(40, "0.2500000000").Batch());
+  for (bool second : {false, true}) {
+    EXPECT_EQ(Read(InDb("SELECT sum(line_item_unblended_cost) FROM {db}.cur"), second), "10.0000000000");
+  }
+
+  setenv(kClickHousePasswordEnv, password.c_str(), 1);  // the environment, for `billpipe run --to`
+  auto by_env = OpenSink(destination, clock_);
+  unsetenv(kClickHousePasswordEnv);
+  ASSERT_TRUE(by_env) << by_env.error().message;
 }
 
 }  // namespace

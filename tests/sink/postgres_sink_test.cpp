@@ -3,6 +3,8 @@
 // connection killed mid-load.
 #include "sink/postgres_sink.h"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -433,6 +435,94 @@ TEST_F(PostgresSinkTest, TheDestinationStringOpensThePostgresSink) {
   auto by_keywords = OpenSink("postgresql:" + schema_->conninfo());
   ASSERT_TRUE(by_keywords) << by_keywords.error().message;
   EXPECT_EQ((*by_keywords)->Describe().rfind("postgresql://billpipe@127.0.0.1:", 0), 0u);
+}
+
+// Issue 15: names that differ only in case are one dataset name, as in the SQLite sink and the catalog.
+TEST_F(PostgresSinkTest, DatasetNamesThatDifferOnlyInCaseAreRefused) {
+  auto sink = Open();
+  ASSERT_TRUE(sink);
+  LoadSegment(*sink, Key("2019-12-01", "a1"), TestBatch({{Ts(1575158400000), Dec("1.5"), Text("x")}}), {}, 1, "costs");
+  auto txn = sink->Begin("Costs", kRoles);
+  ASSERT_FALSE(txn);
+  EXPECT_EQ(txn.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(txn.error().message, "Dataset 'Costs' cannot be written to " + sink->Describe() +
+                                     ": it holds dataset 'costs', and names that differ only in case are one name. "
+                                     "Use that name, or another one.");
+  EXPECT_EQ(Q("SELECT count(*) FROM pg_class WHERE relname LIKE 'Costs%'"), V({"0"}));
+  EXPECT_EQ(Q("SELECT sum(line_item_unblended_cost) FROM costs"), V({"1.5"}));
+  {
+    auto same = sink->Begin("costs", kRoles);  // the same name is fine
+    EXPECT_TRUE(same) << same.error().message;
+  }
+  // Once "costs" is dropped, the name is free in any case.
+  ASSERT_TRUE(sink->DropDataset("costs"));
+  LoadSegment(*sink, Key("2019-12-01", "a1"), TestBatch({{Ts(1575158400000), Dec("2.5"), Text("x")}}), {}, 1, "Costs");
+  EXPECT_EQ(Q("SELECT sum(line_item_unblended_cost) FROM \"Costs\""), V({"2.5"}));
+}
+
+// Issue 15: a password stored in the catalog reaches libpq as a parameter (never in the destination) and
+// wins over PGPASSWORD; without one, a role that needs a password is refused with kAuth.
+TEST_F(PostgresSinkTest, AStoredPasswordIsSentToTheServer) {
+  const char* role = std::getenv("BILLPIPE_TEST_PG_PASSWORD_ROLE");
+  ASSERT_NE(role, nullptr) << "testing/postgres.sh exports BILLPIPE_TEST_PG_PASSWORD_ROLE";
+  const std::string password = "pg-stored-Secret-7f3a";
+  auto& admin = schema_->admin();
+  admin.One(fmt::format("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{0}') THEN CREATE ROLE {0} "
+                        "LOGIN; END IF; END $$", role));
+  EXPECT_EQ(admin.One(fmt::format("ALTER ROLE {} PASSWORD '{}'", role, password)), "");
+  std::string schema = schema_->conninfo().substr(schema_->conninfo().find("search_path=") + 12);
+  schema.pop_back();  // the closing quote
+  EXPECT_EQ(admin.One(fmt::format("GRANT USAGE, CREATE ON SCHEMA {} TO {}", schema, role)), "");
+  std::string conninfo = schema_->conninfo() + " user=" + role;
+  unsetenv("PGPASSWORD");
+  setenv("PGPASSFILE", "/nonexistent/billpipe-test-pgpass", 1);
+
+  auto without = OpenSink("postgresql:" + conninfo, clock_);
+  ASSERT_FALSE(without);
+  EXPECT_EQ(without.error().code, ErrorCode::kAuth) << without.error().message;
+  EXPECT_NE(without.error().message.find("Check the user, and the password in PGPASSWORD or ~/.pgpass."),
+            std::string::npos) << without.error().message;
+
+  setenv("PGPASSWORD", "wrong-password", 1);
+  auto wrong = OpenSink("postgresql:" + conninfo, clock_, "not-" + password);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kAuth);
+  EXPECT_NE(wrong.error().message.find("Check the user, and the password stored for the destination."),
+            std::string::npos) << wrong.error().message;
+  EXPECT_EQ(wrong.error().message.find(password), std::string::npos);
+
+  auto sink = OpenSink("postgresql:" + conninfo, clock_, password);  // wins over the wrong PGPASSWORD
+  unsetenv("PGPASSWORD");
+  ASSERT_TRUE(sink) << sink.error().message;
+  EXPECT_EQ((*sink)->Describe().rfind(std::string("postgresql://") + role + "@127.0.0.1:", 0), 0u);
+  EXPECT_EQ((*sink)->Describe().find(password), std::string::npos);
+  LoadSegment(**sink, Key("2019-12-01", "a1"), TestBatch({{Ts(1575158400000), Dec("4.25"), Text("x")}}));
+  EXPECT_EQ(Q("SELECT sum(line_item_unblended_cost) FROM cur"), V({"4.25"}));
+}
+
+TEST(PostgresDestinationTest, DestinationsAreValidatedWithoutConnecting) {
+  EXPECT_EQ(ValidateDestination("postgresql://billpipe@127.0.0.1:1/db"), DestinationKind::kPostgres);
+  EXPECT_EQ(ValidateDestination("postgresql:host=/tmp dbname=x"), DestinationKind::kPostgres);
+  EXPECT_EQ(ValidateDestination("clickhouse://u@127.0.0.1:1/db?cluster=c"), DestinationKind::kClickHouse);
+  EXPECT_EQ(ValidateDestination("sqlite:/tmp/x.db"), DestinationKind::kSqlite);
+  EXPECT_EQ(ValidateDestination("/tmp/x.db"), DestinationKind::kSqlite);
+  auto pw = ValidateDestination("postgresql://u:pw@127.0.0.1/db");
+  ASSERT_FALSE(pw);
+  EXPECT_EQ(pw.error().message.rfind("The PostgreSQL destination contains a password.", 0), 0u);
+  auto ch = ValidateDestination("clickhouse://u:pw@127.0.0.1/db");
+  ASSERT_FALSE(ch);
+  EXPECT_EQ(ch.error().message,
+            "The ClickHouse destination contains a password. Passwords do not go on the command line: put it in "
+            "CLICKHOUSE_PASSWORD, or store it in the catalog (billpipe dataset create ... --to-password-stdin), and "
+            "leave it out of the destination.");
+  auto kind = ValidateDestination("mysql://x");
+  ASSERT_FALSE(kind);
+  EXPECT_EQ(kind.error().code, ErrorCode::kInvalidArgument);
+  auto sqlite_pw = OpenSink("sqlite:" + std::string(::testing::TempDir()) + "/pw.db", Clock::System(), "x");
+  ASSERT_FALSE(sqlite_pw);
+  EXPECT_EQ(sqlite_pw.error().message,
+            "A SQLite destination takes no password: the password stored for the dataset is for a PostgreSQL or "
+            "ClickHouse destination.");
 }
 
 }  // namespace
