@@ -66,6 +66,9 @@ nlohmann::ordered_json DatasetDocumentJson(const catalog::DatasetDefinition& d) 
   j["name"] = d.name;
   j["description"] = d.description;
   j["account"] = d.account.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.account);
+  // null: the data directory's SQLite file. The password is never shown: "********" when one is stored.
+  j["destination"] = d.destination.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.destination);
+  j["destination_password"] = d.destination_password_stored ? nlohmann::ordered_json("********") : nlohmann::ordered_json();
   j["details"] = std::move(details);
   j["scheduling"] = std::move(scheduling);
   j["paused"] = d.paused;
@@ -89,18 +92,24 @@ Result<DatasetDocument> DatasetDocumentFromJson(const nlohmann::json& doc) {
   };
   // Shown-only keys (of the Data Center's dataset view too) are accepted, so that a shown dataset can be
   // sent back, and ignored.
-  static const std::set<std::string> kTop = {"name",        "description", "account",    "details",
+  static const std::set<std::string> kTop = {"name",        "description", "account",    "destination", "details",
                                              "scheduling",  "paused",      "pause_reason", "next_run_at",
                                              "created_at",  "updated_at",  "warnings",   "last_run",
-                                             "running_run_id", "line_items", "month",    "month_cost"};
+                                             "running_run_id", "line_items", "month",    "month_cost",
+                                             "destination_password"};
   for (const auto& [key, value] : doc.items()) {
-    if (!kTop.count(key)) return NotAField("", key, "name, description, account, details{...}, scheduling{...}, paused");
+    if (!kTop.count(key)) {
+      return NotAField("", key, "name, description, account, destination, details{...}, scheduling{...}, paused");
+    }
   }
   std::optional<std::string> name;
   BP_RETURN_IF_ERROR(text(doc, "", "name", &name));
   out.name = name.value_or("");
   BP_RETURN_IF_ERROR(text(doc, "", "description", &out.fields.description));
   BP_RETURN_IF_ERROR(text(doc, "", "account", &out.fields.account));
+  // As `dataset create --to` takes it (never with a password: that is stored with the CLI's
+  // --to-password-* flags; docs/destinations.md). "destination_password" is shown only, and ignored.
+  BP_RETURN_IF_ERROR(text(doc, "", "destination", &out.fields.destination));
   if (auto it = doc.find("paused"); it != doc.end() && !it->is_null()) {
     if (!it->is_boolean()) return Fail(ErrorCode::kInvalidArgument, "paused must be true or false");
     out.paused = it->get<bool>();

@@ -28,16 +28,16 @@ size_t PreviewRows(const httplib::Request& req) {
   return static_cast<size_t>(std::clamp<long>(n, 1, static_cast<long>(kMaxPreviewRows)));
 }
 
-// The dataset's status in the catalog's destination; state.exists false when nothing was loaded (a
-// SQLite destination's file is not created by looking).
-Result<app::DatasetStatus> LoadedStatus(const Context& ctx, const std::string& name) {
-  std::string destination = app::CatalogDestination(ctx.options.home);
-  if (destination.starts_with("sqlite:") && !std::filesystem::exists(destination.substr(7))) {
+// The dataset's status in its own destination (the data directory's SQLite file unless it names another);
+// state.exists false when nothing was loaded (a SQLite destination's file is not created by looking).
+Result<app::DatasetStatus> LoadedStatus(catalog::Catalog& cat, const catalog::DatasetDefinition& def) {
+  BP_ASSIGN_OR_RETURN(app::CatalogDestinationInfo where, app::DatasetDestination(cat, def));
+  if (where.destination.starts_with("sqlite:") && !std::filesystem::exists(where.destination.substr(7))) {
     app::DatasetStatus none;
-    none.dataset = name;
+    none.dataset = def.name;
     return none;
   }
-  return app::GetDatasetStatus(destination, name);
+  return app::GetDatasetStatus(where.destination, def.name, where.password);
 }
 
 nlohmann::ordered_json PeriodsJson(const app::DatasetStatus& status) {
@@ -67,7 +67,7 @@ nlohmann::ordered_json Overview(const Context& ctx, catalog::Catalog& cat, const
   int64_t line_items = 0;
   nlohmann::ordered_json month_cost = nullptr;
   std::string this_month = FormatTimestamp(Clock::System().Now()).substr(0, 7);
-  if (auto status = LoadedStatus(ctx, def.name); status && status->state.exists) {
+  if (auto status = LoadedStatus(cat, def); status && status->state.exists) {
     for (const auto& s : status->state.current_segments) {
       line_items += s.line_items;
       if (s.key.billing_period.starts_with(this_month)) month_cost = s.total;
@@ -184,8 +184,9 @@ void AddDatasetRoutes(httplib::Server& http, Context& ctx) {
     auto cat = OpenRequestCatalog(ctx);
     if (!cat) return SendError(res, cat.error());
     std::string name = req.matches[1];
-    if (auto def = app::GetDataset(**cat, name); !def) return SendError(res, def.error());
-    auto status = LoadedStatus(ctx, name);
+    auto def = app::GetDataset(**cat, name);
+    if (!def) return SendError(res, def.error());
+    auto status = LoadedStatus(**cat, *def);
     if (!status) return SendError(res, status.error());
     nlohmann::ordered_json j;
     j["dataset"] = name;
@@ -199,13 +200,16 @@ void AddDatasetRoutes(httplib::Server& http, Context& ctx) {
     auto cat = OpenRequestCatalog(ctx);
     if (!cat) return SendError(res, cat.error());
     std::string name = req.matches[1];
-    if (auto def = app::GetDataset(**cat, name); !def) return SendError(res, def.error());
+    auto def = app::GetDataset(**cat, name);
+    if (!def) return SendError(res, def.error());
+    auto where = app::DatasetDestination(**cat, *def);
+    if (!where) return SendError(res, where.error());
     app::CostQuery q;
     if (req.has_param("group_by")) q.group_by = req.get_param_value("group_by");
     if (req.has_param("granularity")) q.granularity = req.get_param_value("granularity");
     q.start = req.get_param_value("start");
     q.end = req.get_param_value("end");
-    auto series = app::DatasetCosts(app::CatalogDestination(ctx.options.home), name, q);
+    auto series = app::DatasetCosts(where->destination, name, q);
     if (!series) return SendError(res, series.error());
     SendJson(res, 200, app::CostsJson(*series));
   });
