@@ -187,8 +187,9 @@ Status AccountStore::StoreExternalId(int64_t id, const std::string& external_id)
   }
   BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(
                                      "UPDATE accounts SET external_id_sealed = ?, external_id_hint = ? WHERE id = ?"));
+  const std::string hint = MaskExternalId(external_id);  // bound without a copy: must outlive Run()
   stmt->BindText(1, sealed);
-  stmt->BindText(2, MaskExternalId(external_id));
+  stmt->BindText(2, hint);
   stmt->BindInt(3, id);
   return stmt->Run();
 }

@@ -115,6 +115,14 @@ TEST_P(NothingLostTest, KilledAtAnyStepTheDatasetIsAsBefore) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const std::string before = "6000|60.000000";
   ASSERT_EQ(Totals(Db()), before);
+  auto status_of = [&] {
+    auto status = RunBillpipe({"status", "--table", "big", "--json"}, {"BILLPIPE_HOME=" + home_.string()});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    return nlohmann::json::parse(status.exit_code == 0 ? status.out : "{}");
+  };
+  // The first version's key: the manifest's assembly id, or for Parquet for Athena its ETag with the files'.
+  const nlohmann::json first_key = status_of()["periods"][0]["version_key"];
+  if (GetParam() != "LegacyParquet") EXPECT_EQ(first_key, "v1-9");
   WriteVersion("2", 10000, "0.0010000000");  // 60,000 lines: about 30 batches
   const std::string after = "60000|60.000000";
   for (std::string step : {"planned:1", "segment:1", "segment:2", "batch:1", "batch:5", "batch:12", "batch:20",
@@ -125,11 +133,9 @@ TEST_P(NothingLostTest, KilledAtAnyStepTheDatasetIsAsBefore) {
   }
   // The runs killed after a chunk commit (batch:28, published:1) left segments behind, unused.
   EXPECT_NE(Orphans(Db()), "0|0");
-  auto status = RunBillpipe({"status", "--table", "big", "--json"}, {"BILLPIPE_HOME=" + home_.string()});
-  ASSERT_EQ(status.exit_code, 0) << status.err;
-  auto j = nlohmann::json::parse(status.out);
+  auto j = status_of();
   EXPECT_EQ(j["version"], 1);
-  EXPECT_EQ(j["periods"][0]["version_key"], "v1-9");
+  EXPECT_EQ(j["periods"][0]["version_key"], first_key);
   EXPECT_EQ(j["periods"][0]["line_items"], 3000);
 
   // Killed right after the commit: the new version is in.
