@@ -8,6 +8,7 @@
 #include "pipeline/dataset_spec.h"
 #include "s3/client.h"
 #include "util/date.h"
+#include "util/date_time.h"
 
 namespace billpipe::app {
 namespace {
@@ -25,23 +26,8 @@ Result<SysTime> ParseUtcTimestamp(std::string_view text) {
                 fmt::format("'{}' is not a date and time: write YYYY-MM-DDTHH:MM:SSZ in UTC, e.g. 2026-12-01T06:00:00Z.",
                             text.substr(0, 40)));
   };
-  std::string t(text);
-  if (!t.empty() && t.back() == 'Z') t.pop_back();
-  if (t.size() < 16 || (t[10] != ' ' && t[10] != 'T') || t[13] != ':') return bad();
-  auto date = Date::Parse(std::string_view(t).substr(0, 10));
-  if (!date) return bad();
-  int h = 0, m = 0, s = 0;
-  auto digits = [&](size_t pos, int* out, int max) {
-    if (pos + 2 > t.size() || !std::isdigit(static_cast<unsigned char>(t[pos])) ||
-        !std::isdigit(static_cast<unsigned char>(t[pos + 1]))) {
-      return false;
-    }
-    *out = (t[pos] - '0') * 10 + (t[pos + 1] - '0');
-    return *out <= max;
-  };
-  if (!digits(11, &h, 23) || !digits(14, &m, 59)) return bad();
-  if (t.size() > 16 && (t[16] != ':' || t.size() != 19 || !digits(17, &s, 59))) return bad();
-  return SysTime(std::chrono::milliseconds((date->Days() * 86'400 + h * 3600 + m * 60 + s) * 1000));
+  if (auto t = TryParseUtcDateTime(text)) return *t;
+  return bad();
 }
 
 nlohmann::ordered_json DatasetDocumentJson(const catalog::DatasetDefinition& d) {

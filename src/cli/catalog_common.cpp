@@ -9,6 +9,7 @@
 
 #include "app/runs.h"
 #include "util/date.h"
+#include "util/date_time.h"
 #include "util/home.h"
 
 namespace billpipe::cli {
@@ -56,23 +57,8 @@ Result<SysTime> ParseUtcDateTime(std::string_view text) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("'{}' is not a date and time: write YYYY-MM-DD HH:MM in UTC, e.g. 2026-12-01 06:00.", text));
   };
-  std::string t(text);
-  if (!t.empty() && t.back() == 'Z') t.pop_back();
-  if (t.size() < 16 || (t[10] != ' ' && t[10] != 'T') || t[13] != ':') return bad();
-  auto date = Date::Parse(std::string_view(t).substr(0, 10));
-  if (!date) return bad();
-  int h = 0, m = 0, s = 0;
-  auto digits = [&](size_t pos, int* out, int max) {
-    if (pos + 2 > t.size() || !std::isdigit(static_cast<unsigned char>(t[pos])) ||
-        !std::isdigit(static_cast<unsigned char>(t[pos + 1]))) {
-      return false;
-    }
-    *out = (t[pos] - '0') * 10 + (t[pos + 1] - '0');
-    return *out <= max;
-  };
-  if (!digits(11, &h, 23) || !digits(14, &m, 59)) return bad();
-  if (t.size() > 16 && (t[16] != ':' || t.size() != 19 || !digits(17, &s, 59))) return bad();
-  return SysTime(std::chrono::milliseconds((date->Days() * 86'400 + h * 3600 + m * 60 + s) * 1000));
+  if (auto t = TryParseUtcDateTime(text)) return *t;
+  return bad();
 }
 
 }  // namespace billpipe::cli

@@ -1,4 +1,5 @@
 #include "util/date.h"
+#include "util/date_time.h"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,23 @@ TEST(DateTest, FormatsTimestamps) {
   EXPECT_EQ(FormatTimestamp(int64_t{-62135596800000}), "0001-01-01T00:00:00Z");
   char buf[kTimestampTextMax];
   EXPECT_EQ(std::string_view(buf, FormatTimestampTo(1575158400250, buf)), "2019-12-01T00:00:00.250Z");
+}
+
+}  // namespace
+}  // namespace billpipe
+
+namespace billpipe {
+namespace {
+
+TEST(DateTimeTest, UtcDateTimesAreReadWithASpaceOrATAndOptionalSeconds) {
+  const SysTime six = SysTime(std::chrono::milliseconds(1764568800000));  // 2025-12-01T06:00:00Z
+  EXPECT_EQ(TryParseUtcDateTime("2025-12-01 06:00"), six);
+  EXPECT_EQ(TryParseUtcDateTime("2025-12-01T06:00:00Z"), six);
+  EXPECT_EQ(TryParseUtcDateTime("2025-12-01T06:00:07"), six + std::chrono::seconds(7));
+  for (std::string_view bad : {"", "2025-12-01", "2025-12-01 6:00", "2025-12-01 24:00", "2025-12-01 06:60",
+                               "2025-02-30 06:00", "2025-12-01 06:00:60", "2025-12-01 06:00:0", "2025-12-01x06:00"}) {
+    EXPECT_EQ(TryParseUtcDateTime(bad), std::nullopt) << bad;
+  }
 }
 
 }  // namespace
