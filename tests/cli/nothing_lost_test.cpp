@@ -122,7 +122,9 @@ TEST_P(NothingLostTest, KilledAtAnyStepTheDatasetIsAsBefore) {
   };
   // The first version's key: the manifest's assembly id, or for Parquet for Athena its ETag with the files'.
   const nlohmann::json first_key = status_of()["periods"][0]["version_key"];
-  if (GetParam() != "LegacyParquet") EXPECT_EQ(first_key, "v1-9");
+  if (GetParam() != "LegacyParquet") {
+    EXPECT_EQ(first_key, "v1-9");
+  }
   WriteVersion("2", 10000, "0.0010000000");  // 60,000 lines: about 30 batches
   const std::string after = "60000|60.000000";
   for (std::string step : {"planned:1", "segment:1", "segment:2", "batch:1", "batch:5", "batch:12", "batch:20",
