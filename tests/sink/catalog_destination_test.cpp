@@ -17,6 +17,7 @@
 #include "cur_fixture.h"
 #include "cur_upload.h"
 #include "pg_test_db.h"
+#include "clickhouse_query.h"
 #include "test_support.h"
 
 namespace billpipe::testing {
@@ -38,26 +39,6 @@ std::vector<Line> Days(int month, int from, int to, const std::string& cost) {
     std::snprintf(ts, sizeof ts, "2026-%02d-%02dT00:00:00Z", month, d);
     out.push_back(Line{ts, cost, "", "AmazonS3", ""});
   }
-  return out;
-}
-
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// One statement on one ClickHouse server as a reader (the default user); the body, trailing newline off.
-std::string Ch(const std::string& base_url, const std::string& sql) {
-  CURL* curl = curl_easy_init();
-  std::string out;
-  curl_easy_setopt(curl, CURLOPT_URL, (base_url + "/").c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, sql.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return std::string("curl: ") + curl_easy_strerror(rc);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 

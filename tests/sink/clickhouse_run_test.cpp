@@ -11,6 +11,7 @@
 
 #include "cur_upload.h"
 #include "s3/client.h"
+#include "clickhouse_query.h"
 #include "test_support.h"
 
 namespace billpipe::testing {
@@ -19,25 +20,6 @@ namespace {
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-std::string Ch(const std::string& base_url, const std::string& sql) {
-  CURL* curl = curl_easy_init();
-  std::string out;
-  curl_easy_setopt(curl, CURLOPT_URL, (base_url + "/").c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, sql.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return std::string("curl: ") + curl_easy_strerror(rc);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
 }
 
 TEST(ClickHouseRunTest, GeneratedReportsLoadIntoTheClusterWithExactTotals) {

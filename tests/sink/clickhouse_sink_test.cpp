@@ -12,11 +12,13 @@
 #include <gtest/gtest.h>
 
 #include "sink/open_sink.h"
+#include "clickhouse_query.h"
 #include "test_support.h"
 
 namespace billpipe::sink {
 namespace {
 
+using billpipe::testing::Ch;
 using billpipe::testing::RunCommand;
 using billpipe::testing::SourceDir;
 
@@ -33,26 +35,6 @@ std::string Env(const char* name) {
                       "source testing/clickhouse.sh; ch_start)";                                             \
     }                                                                                                        \
   } while (0)
-
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// One statement on one server, as a reader would send it; the body (an error's text too), trailing newline off.
-std::string Ch(const std::string& base_url, const std::string& sql) {
-  CURL* curl = curl_easy_init();
-  std::string out;
-  curl_easy_setopt(curl, CURLOPT_URL, (base_url + "/").c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, sql.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return std::string("curl: ") + curl_easy_strerror(rc);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
 
 class TestBatch final : public RowBatch {
  public:

@@ -218,6 +218,7 @@ async function main() {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(`${url}#/datasets/costs`)
     await page.locator('#periods').waitFor()
+    await page.locator('#chart-day svg').waitFor()  // the charts too, before the screenshot
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     assert.ok(overflow <= 1, `horizontal overflow at phone width: ${overflow}px`)
     await shot(page, 'dataset-phone')
