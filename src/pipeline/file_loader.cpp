@@ -1,6 +1,8 @@
 #include "pipeline/file_loader.h"
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -154,23 +156,66 @@ Status AddCost(const table::ColumnBatch& batch, int cost_col, const std::vector<
   return Ok();
 }
 
-// Appends kept row r of a batch to an owned batch.
-void AppendRow(const table::ColumnBatch& batch, size_t r, OwnedBatch& owned, std::string& text) {
+// Appends rows of a batch to an owned batch column by column (SparseBatch::BeginRows): a CUR row fills
+// few of its hundreds of columns, and going row by row would visit every one of them. `rows` ascend.
+struct AppendScratch {
+  std::vector<uint32_t> kept;   // the rows of a batch that are loaded
+  std::vector<uint32_t> cells;  // their non-null cells
+  std::vector<uint8_t> live;    // per column: whether it has a value anywhere in the batch
+};
+void AppendRows(const table::ColumnBatch& batch, std::span<const uint32_t> rows, OwnedBatch& owned,
+                AppendScratch& scratch) {
+  const size_t n = rows.size(), batch_rows = batch.num_rows();
+  const bool every_row = n == batch_rows;  // then rows[i] == i
+  std::vector<uint32_t>& cells = scratch.cells;
+  std::vector<uint8_t>& live = scratch.live;
+  live.assign(batch.num_columns(), 0);
+  cells.assign(n, 0);
   for (size_t c = 0; c < batch.num_columns(); ++c) {
     const table::Column& col = batch.column(c);
-    if (col.is_null(r)) {
-      owned.AddNull();
+    if (!col.present) continue;
+    const uint8_t* null = col.null.data();
+    if (std::memchr(null, 0, batch_rows) == nullptr) continue;  // NULL in every row
+    live[c] = 1;
+    if (every_row) {
+      for (size_t i = 0; i < n; ++i) cells[i] += null[i] == 0;
+    } else {
+      for (size_t i = 0; i < n; ++i) cells[i] += null[rows[i]] == 0;
+    }
+  }
+  owned.BeginRows(cells);
+  for (size_t c = 0; c < batch.num_columns(); ++c) {
+    const table::Column& col = batch.column(c);
+    if (!live[c]) {
+      owned.MarkNull(c);
       continue;
     }
+    bool any_null = false;
+    // put(i, r) for each row i of `rows` (batch row r) that is not null in this column.
+    auto each = [&](auto put) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const size_t r = rows[i];
+        if (col.is_null(r)) {
+          any_null = true;
+        } else {
+          put(i, r);
+        }
+      }
+    };
     switch (col.type) {
-      case table::ColumnType::kDateTime: owned.AddTimestamp(col.micros[r] / 1000); break;
+      case table::ColumnType::kDateTime:
+        each([&](size_t i, size_t r) { owned.PutTimestamp(i, c, col.micros[r] / 1000); });
+        break;
       case table::ColumnType::kBigDecimal:
       case table::ColumnType::kOptionalBigDecimal:
-        text = col.decimal[r].ToString();
-        owned.AddDecimal(text, col.decimal[r].ToDouble());
+        each([&](size_t i, size_t r) {
+          const table::Decimal& d = col.decimal[r];
+          owned.PutDecimal(i, c, d.ToDouble(), table::Decimal::kMaxChars, [&](char* out) { return d.ToChars(out); });
+        });
         break;
-      default: owned.AddText(col.text[r]); break;
+      default: each([&](size_t i, size_t r) { owned.PutText(i, c, col.text[r]); }); break;
     }
+    if (any_null) owned.MarkNull(c);
   }
 }
 
@@ -265,7 +310,8 @@ Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const 
   table::Decimal cost;
   table::ColumnBatch batch;
   std::vector<uint8_t> keep;
-  std::string text;  // a decimal's text
+  AppendScratch scratch;
+  std::vector<uint32_t>& kept = scratch.kept;
   auto owned = std::make_unique<OwnedBatch>(names->size());
   auto flush = [&]() -> Status {
     if (owned->rows() == 0) return Ok();
@@ -287,11 +333,16 @@ Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const 
     if (target.progress) target.progress->line_items += static_cast<int64_t>(batch.num_rows());
     BP_RETURN_IF_ERROR(MarkKeptRows(batch, roles, shape, source_name, target.bad_rows, keep, stats));
     BP_RETURN_IF_ERROR(AddCost(batch, roles.cost, keep, source_name, cost));
+    kept.clear();
     for (size_t r = 0; r < batch.num_rows(); ++r) {
-      if (!keep[r]) continue;
-      ++stats.loaded;
-      if (target.out == nullptr) continue;
-      AppendRow(batch, r, *owned, text);
+      if (keep[r]) kept.push_back(static_cast<uint32_t>(r));
+    }
+    stats.loaded += static_cast<int64_t>(kept.size());
+    if (target.out == nullptr) continue;
+    for (size_t from = 0; from < kept.size();) {
+      const size_t n = std::min(kept.size() - from, kBatchRows - owned->rows());
+      AppendRows(batch, std::span<const uint32_t>(kept).subspan(from, n), *owned, scratch);
+      from += n;
       if (owned->rows() >= kBatchRows) BP_RETURN_IF_ERROR(flush());
     }
   }

@@ -5,14 +5,37 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "sink/sink.h"
 
 namespace billpipe::sink {
+
+// An allocator whose resize() leaves trivially constructible elements uninitialized: SparseBatch::BeginRows
+// writes every cell it makes room for, so zeroing them first is wasted work.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    std::construct_at(p, std::forward<Args>(args)...);
+  }
+};
 
 class SparseBatch : public RowBatch {
  public:
@@ -70,6 +93,45 @@ class SparseBatch : public RowBatch {
   }
   size_t bytes() const { return arena_.size() + cells_.size() * sizeof(Stored); }
 
+  // Appending rows column by column, the cheap way from a columnar batch, whose rows fill few of their
+  // columns: BeginRows(cells) adds one row per entry, with room for that many non-null cells; then each
+  // column in increasing order Puts its non-null cells of those rows (row 0 is the first row begun) and
+  // says whether it had a null (MarkNull). Each row must get exactly its count of cells.
+  void BeginRows(std::span<const uint32_t> cells) {
+    cursor_.resize(cells.size());
+    size_t at = cells_.size();
+    for (size_t i = 0; i < cells.size(); ++i) {
+      cursor_[i] = static_cast<uint32_t>(at);
+      at += cells[i];
+      row_end_.push_back(static_cast<uint32_t>(at));
+    }
+    cells_.resize(at);
+  }
+  void PutText(size_t row, size_t column, std::string_view text) {
+    cells_[cursor_[row]++] =
+        Stored{static_cast<uint16_t>(column), Cell::Kind::kText, static_cast<uint32_t>(text.size()), arena_.size()};
+    arena_.append(text);
+    contents_[column] |= text.empty() ? kHasEmpty : kHasValue;
+  }
+  // write(char* out) puts the decimal's text at out (at most max_chars bytes) and returns its length.
+  template <typename Write>
+  void PutDecimal(size_t row, size_t column, double number, size_t max_chars, Write write) {
+    const size_t at = arena_.size();
+    arena_.resize(at + sizeof number + max_chars);
+    std::memcpy(arena_.data() + at, &number, sizeof number);
+    const size_t length = write(arena_.data() + at + sizeof number);
+    arena_.resize(at + sizeof number + length);
+    cells_[cursor_[row]++] =
+        Stored{static_cast<uint16_t>(column), Cell::Kind::kDecimal, static_cast<uint32_t>(length), at + sizeof number};
+    contents_[column] |= kHasValue;
+  }
+  void PutTimestamp(size_t row, size_t column, int64_t millis) {
+    cells_[cursor_[row]++] =
+        Stored{static_cast<uint16_t>(column), Cell::Kind::kTimestamp, 0, static_cast<uint64_t>(millis)};
+    contents_[column] |= kHasValue;
+  }
+  void MarkNull(size_t column) { contents_[column] |= kHasNull; }
+
   // Reading without copying, for sinks that take the fast path (RowBatch::AsSparse): a row's non-null
   // cells in column order, each turned into a Cell by ToCell.
   struct Stored {
@@ -114,8 +176,9 @@ class SparseBatch : public RowBatch {
   std::vector<uint8_t> contents_;  // per column: RowBatch::kHas* bits
   size_t column_ = 0;  // the next Add's column
   std::string arena_;
-  std::vector<Stored> cells_;
+  std::vector<Stored, UninitializedAllocator<Stored>> cells_;
   std::vector<uint32_t> row_end_;
+  std::vector<uint32_t> cursor_;  // BeginRows: each new row's next cell
 };
 
 }  // namespace billpipe::sink

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -172,25 +173,34 @@ int Decimal::Compare(const Decimal& a, const Decimal& b) {
   return 0;
 }
 
-std::string Decimal::ToString() const {
+size_t Decimal::ToChars(char* out) const {
   const bool negative = unscaled_ < 0;
-  UInt128 magnitude = negative ? static_cast<UInt128>(-unscaled_)
-                                         : static_cast<UInt128>(unscaled_);
+  UInt128 magnitude = negative ? static_cast<UInt128>(-unscaled_) : static_cast<UInt128>(unscaled_);
   char digits[48];
   int n = 0;
-  do {
+  // Digit by digit in 64 bits once the value fits: a division of 128-bit values is a library call.
+  while (magnitude > UINT64_MAX) {
     digits[n++] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
     magnitude /= 10;
-  } while (magnitude != 0);
-  while (n <= scale_) digits[n++] = '0';  // at least one digit before the point
-  std::string out;
-  out.reserve(static_cast<size_t>(n) + 2);
-  if (negative) out += '-';
-  for (int i = n - 1; i >= 0; --i) {
-    out += digits[i];
-    if (i == scale_ && i != 0) out += '.';
   }
-  return out;
+  uint64_t small = static_cast<uint64_t>(magnitude);
+  do {
+    digits[n++] = static_cast<char>('0' + small % 10);
+    small /= 10;
+  } while (small != 0);
+  while (n <= scale_) digits[n++] = '0';  // at least one digit before the point
+  char* p = out;
+  if (negative) *p++ = '-';
+  for (int i = n - 1; i >= 0; --i) {
+    *p++ = digits[i];
+    if (i == scale_ && i != 0) *p++ = '.';
+  }
+  return static_cast<size_t>(p - out);
+}
+
+std::string Decimal::ToString() const {
+  char buffer[kMaxChars];
+  return std::string(buffer, ToChars(buffer));
 }
 
 double Decimal::ToDouble() const {

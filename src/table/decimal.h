@@ -45,6 +45,9 @@ class Decimal {
 
   // "24.0000000000", "-0.0000001", "2500": digits as scaled, no exponent, no '+'.
   std::string ToString() const;
+  // ToString's text written to `out` (at least kMaxChars bytes); returns its length.
+  static constexpr size_t kMaxChars = 42;  // sign, 39 digits of an Int128, point, leading zero
+  size_t ToChars(char* out) const;
   // The nearest double, correctly rounded (for sinks without an exact decimal type).
   double ToDouble() const;
 
