@@ -81,6 +81,8 @@ async function main() {
   const connection = await instance.connect();
   await connection.run('SET threads = 1');  // deterministic row order and row groups
   await connection.run(TYPES_TABLE.replace('ROWS', '5000'));
+  // Pages of more values than the reader's window of levels and dictionary indices (4096).
+  await connection.run(TYPES_TABLE.replace('CREATE TABLE types', 'CREATE TABLE big').replace('ROWS', '40000'));
   await connection.run(`CREATE TABLE required_cols (id INTEGER NOT NULL, name VARCHAR NOT NULL, amount DECIMAL(18, 8) NOT NULL)`);
   await connection.run(`INSERT INTO required_cols SELECT i, 'n' || (i % 17), i * 0.00000001 FROM range(3000) t(i)`);
   await connection.run(`CREATE TABLE unique_strings AS SELECT i AS id, md5(i::VARCHAR) || repeat('x', i % 50) AS s,
@@ -106,6 +108,8 @@ async function main() {
     await copy(`required_${v}`, 'SELECT * FROM required_cols ORDER BY id', `COMPRESSION snappy, PARQUET_VERSION ${version}`);
     await copy(`unique_strings_${v}`, 'SELECT * FROM unique_strings ORDER BY id',
                `COMPRESSION snappy, PARQUET_VERSION ${version}, DICTIONARY_SIZE_LIMIT 1`);
+    await copy(`big_pages_${v}`, 'SELECT * FROM big ORDER BY id',
+               `COMPRESSION snappy, PARQUET_VERSION ${version}, ROW_GROUP_SIZE 100000`);
     await copy(`many_groups_${v}`, 'SELECT * FROM many ORDER BY id',
                `COMPRESSION zstd, PARQUET_VERSION ${version}, ROW_GROUP_SIZE 2048`);
   }

@@ -56,12 +56,51 @@ Result<bool> ColumnChunkReader::HasLevel() {
     if (at_end_) return false;
     BP_RETURN_IF_ERROR(LoadPage());
   }
+  if (level_ >= window_end_) BP_RETURN_IF_ERROR(FillLevels());
+  if (dictionary_encoded_ && has_value() && value_ >= index_end_) BP_RETURN_IF_ERROR(FillIndices(1));
   return true;
+}
+
+Status ColumnChunkReader::FillLevels() {
+  // Without levels (a required, unrepeated column) the window is the rest of the page.
+  const size_t m = max_def_ == 0 && max_rep_ == 0 ? levels_ - level_ : std::min(kWindow, levels_ - level_);
+  window_begin_ = level_;
+  window_end_ = level_ + m;
+  if (max_def_ > 0) {
+    def_.resize(m);
+    BP_RETURN_IF_ERROR(def_decoder_.Next(def_));
+  }
+  if (max_rep_ > 0) {
+    rep_.resize(m);
+    BP_RETURN_IF_ERROR(rep_decoder_.Next(rep_));
+  }
+  return Ok();
+}
+
+Status ColumnChunkReader::FillIndices(size_t need) {
+  // Keep the indices not used yet, then decode up to a window's worth more.
+  const size_t keep = index_end_ - value_;
+  std::copy(indices_.begin() + static_cast<std::ptrdiff_t>(value_ - index_begin_),
+            indices_.begin() + static_cast<std::ptrdiff_t>(index_end_ - index_begin_), indices_.begin());
+  const size_t total = std::min(std::max(need, kWindow), present_ - value_);
+  if (total < need) return Fail(Bad("the page's levels and dictionary indices disagree"));
+  indices_.resize(total);
+  std::span<uint32_t> fresh = std::span<uint32_t>(indices_).subspan(keep);
+  BP_RETURN_IF_ERROR(index_decoder_.Next(fresh));
+  const size_t size = dictionary_.size();
+  for (uint32_t i : fresh) {
+    if (i >= size) {
+      return Fail(Bad(fmt::format("dictionary index {} is out of range (the dictionary has {} values)", i, size)));
+    }
+  }
+  index_begin_ = value_;
+  index_end_ = value_ + total;
+  return Ok();
 }
 
 void ColumnChunkReader::AppendValue(ColumnValues& out) const {
   if (dictionary_encoded_) {
-    out.AppendFrom(dictionary_, indices_[value_]);
+    out.AppendFrom(dictionary_, indices_[value_ - index_begin_]);
   } else {
     out.AppendFrom(values_, value_);
   }
@@ -72,7 +111,16 @@ Status ColumnChunkReader::ReadFlat(size_t n, ColumnValues& out, size_t* done) {
   while (*done < n) {
     BP_ASSIGN_OR_RETURN(bool more, HasLevel());
     if (!more) break;
-    const size_t k = std::min(n - *done, levels_ - level_);
+    const size_t k = std::min(n - *done, window_end_ - level_);
+    if (dictionary_encoded_) {
+      size_t values = k;
+      if (max_def_ > 0) {
+        const uint32_t* def = def_.data() + (level_ - window_begin_);
+        values = 0;
+        for (size_t i = 0; i < k; ++i) values += def[i] == static_cast<uint32_t>(max_def_);
+      }
+      if (value_ + values > index_end_) BP_RETURN_IF_ERROR(FillIndices(values));
+    }
     AppendRun(k, out);
     *done += k;
   }
@@ -81,8 +129,9 @@ Status ColumnChunkReader::ReadFlat(size_t n, ColumnValues& out, size_t* done) {
 
 void ColumnChunkReader::AppendRun(size_t k, ColumnValues& out) {
   const ColumnValues& src = dictionary_encoded_ ? dictionary_ : values_;
-  const uint32_t* def = max_def_ == 0 ? nullptr : def_.data() + level_;
+  const uint32_t* def = max_def_ == 0 ? nullptr : def_.data() + (level_ - window_begin_);
   const uint32_t* index = dictionary_encoded_ ? indices_.data() : nullptr;
+  const size_t index_begin = index_begin_;
   const auto max_def = static_cast<uint32_t>(max_def_);
   const size_t base = out.null.size();
   out.null.resize(base + k);
@@ -93,7 +142,7 @@ void ColumnChunkReader::AppendRun(size_t k, ColumnValues& out) {
     for (size_t i = 0; i < k; ++i) {
       const bool has = def == nullptr || def[i] == max_def;
       null[i] = !has;
-      append(has, has ? (index ? index[v] : v) : 0);
+      append(has, has ? (index ? index[v - index_begin] : v) : 0);
       v += has;
     }
   };
@@ -149,7 +198,7 @@ void ColumnChunkReader::AppendRun(size_t k, ColumnValues& out) {
 }
 
 std::string_view ColumnChunkReader::CurrentText() const {
-  return dictionary_encoded_ ? dictionary_.text(indices_[value_]) : values_.text(value_);
+  return dictionary_encoded_ ? dictionary_.text(indices_[value_ - index_begin_]) : values_.text(value_);
 }
 
 Status ColumnChunkReader::LoadPage() {
@@ -290,27 +339,41 @@ Status ColumnChunkReader::DecodeDataPage(const PageHeader& header, std::string_v
       values = rest;
     }
   }
-  rep_.resize(max_rep_ > 0 ? count : 0);
-  def_.resize(max_def_ > 0 ? count : 0);
-  if (max_rep_ > 0) BP_RETURN_IF_ERROR(DecodeRleHybrid(rep_data, BitWidthOf(static_cast<uint64_t>(max_rep_)), rep_));
-  if (max_def_ > 0) BP_RETURN_IF_ERROR(DecodeRleHybrid(def_data, BitWidthOf(static_cast<uint64_t>(max_def_)), def_));
+  rep_decoder_ = RleHybridDecoder(rep_data, BitWidthOf(static_cast<uint64_t>(max_rep_)));
+  def_decoder_ = RleHybridDecoder(def_data, BitWidthOf(static_cast<uint64_t>(max_def_)));
+  // Every level is checked, and the values counted, now: a window at a time through copies of the
+  // decoders, which decode the levels again as they are read.
   size_t present = count;
-  if (max_def_ > 0) {
-    present = 0;
-    for (uint32_t d : def_) {
-      if (d > static_cast<uint32_t>(max_def_)) {
-        return Fail(Bad(fmt::format("a definition level {} is above the column's maximum {}", d, max_def_)));
+  if (max_def_ > 0 || max_rep_ > 0) {
+    RleHybridDecoder def_check = def_decoder_, rep_check = rep_decoder_;
+    if (max_def_ > 0) present = 0;
+    for (size_t at = 0; at < count; at += kWindow) {
+      const size_t m = std::min(kWindow, count - at);
+      if (max_def_ > 0) {
+        def_.resize(m);
+        BP_RETURN_IF_ERROR(def_check.Next(def_));
+        for (uint32_t d : def_) {
+          if (d > static_cast<uint32_t>(max_def_)) {
+            return Fail(Bad(fmt::format("a definition level {} is above the column's maximum {}", d, max_def_)));
+          }
+          present += d == static_cast<uint32_t>(max_def_);
+        }
       }
-      present += d == static_cast<uint32_t>(max_def_);
+      if (max_rep_ > 0) {
+        rep_.resize(m);
+        BP_RETURN_IF_ERROR(rep_check.Next(rep_));
+        for (uint32_t r : rep_) {
+          if (r > static_cast<uint32_t>(max_rep_)) {
+            return Fail(Bad(fmt::format("a repetition level {} is above the column's maximum {}", r, max_rep_)));
+          }
+        }
+      }
     }
   }
-  if (max_rep_ > 0) {
-    for (uint32_t r : rep_) {
-      if (r > static_cast<uint32_t>(max_rep_)) {
-        return Fail(Bad(fmt::format("a repetition level {} is above the column's maximum {}", r, max_rep_)));
-      }
-    }
-  }
+  window_begin_ = window_end_ = 0;
+  present_ = present;
+  index_begin_ = index_end_ = 0;
+  indices_.clear();
   values_.Clear();
   dictionary_encoded_ = false;
   BP_RETURN_IF_ERROR(DecodeValues(encoding, values, present, values_));
@@ -333,8 +396,7 @@ Status ColumnChunkReader::DecodeValues(Encoding encoding, std::string_view data,
     case Encoding::kPlainDictionary:
     case Encoding::kRleDictionary: {
       if (!have_dictionary_) return Fail(Bad("a dictionary-encoded page has no dictionary page before it"));
-      indices_.resize(count);
-      dictionary_encoded_ = true;
+      dictionary_encoded_ = true;  // the indices are decoded as they are read (FillIndices)
       if (count == 0) return Ok();
       if (data.empty()) return Fail(Bad("a dictionary-encoded page has no bit width"));
       const int width = static_cast<uint8_t>(data[0]);
@@ -342,13 +404,7 @@ Status ColumnChunkReader::DecodeValues(Encoding encoding, std::string_view data,
         return Fail(Bad(fmt::format("dictionary indices have bit width {}, over the maximum of {}", width,
                                     kMaxRleBitWidth)));
       }
-      BP_RETURN_IF_ERROR(DecodeRleHybrid(data.substr(1), width, indices_));
-      const size_t size = dictionary_.size();
-      for (uint32_t i : indices_) {
-        if (i >= size) {
-          return Fail(Bad(fmt::format("dictionary index {} is out of range (the dictionary has {} values)", i, size)));
-        }
-      }
+      index_decoder_ = RleHybridDecoder(data.substr(1), width);
       return Ok();
     }
     case Encoding::kRle: {
@@ -356,9 +412,9 @@ Status ColumnChunkReader::DecodeValues(Encoding encoding, std::string_view data,
       if (data.size() < 4) return Fail(Bad("RLE boolean data has no length"));
       const uint32_t len = LoadU32(data.data());
       if (len > data.size() - 4) return Fail(Bad("RLE boolean data is shorter than its length"));
-      indices_.resize(count);
-      BP_RETURN_IF_ERROR(DecodeRleHybrid(data.substr(4, len), 1, indices_));
-      for (uint32_t v : indices_) PushInt(out, v);
+      std::vector<uint32_t> bits(count);
+      BP_RETURN_IF_ERROR(DecodeRleHybrid(data.substr(4, len), 1, bits));
+      for (uint32_t v : bits) PushInt(out, v);
       return Ok();
     }
     case Encoding::kDeltaBinaryPacked: {

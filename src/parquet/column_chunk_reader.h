@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "parquet/column_values.h"
+#include "parquet/encodings.h"
 #include "parquet/metadata.h"
 #include "parquet/schema.h"
 #include "util/status.h"
@@ -29,8 +30,8 @@ class ColumnChunkReader {
   // chunk's end.
   Result<bool> HasLevel();
   // For the level HasLevel found: its definition and repetition level and whether it carries a value.
-  int def() const { return max_def_ == 0 ? 0 : static_cast<int>(def_[level_]); }
-  int rep() const { return max_rep_ == 0 ? 0 : static_cast<int>(rep_[level_]); }
+  int def() const { return max_def_ == 0 ? 0 : static_cast<int>(def_[level_ - window_begin_]); }
+  int rep() const { return max_rep_ == 0 ? 0 : static_cast<int>(rep_[level_ - window_begin_]); }
   bool has_value() const { return def() == max_def_; }
   // Appends the current value to out (has_value() must be true).
   void AppendValue(ColumnValues& out) const;
@@ -48,7 +49,9 @@ class ColumnChunkReader {
   Status ReadFlat(size_t n, ColumnValues& out, size_t* done);
 
  private:
-  void AppendRun(size_t k, ColumnValues& out);  // k levels of the current page
+  void AppendRun(size_t k, ColumnValues& out);  // k levels of the current page, within the window
+  Status FillLevels();              // the window of levels from level_ on
+  Status FillIndices(size_t need);  // dictionary indices of values value_ .. value_ + need (at least)
   Status LoadPage();  // the next data page (after any dictionary page); at the end sets at_end_
   Status ReadDictionary(const PageHeader& header, std::string_view body);
   Status DecodeDataPage(const PageHeader& header, std::string_view body);
@@ -72,10 +75,17 @@ class ColumnChunkReader {
   ColumnValues dictionary_;
 
   std::string page_buffer_;
-  std::vector<uint32_t> def_, rep_;
+  // A page's levels and dictionary indices are decoded a window at a time, so that memory stays bounded
+  // by the page's bytes however many values it holds.
+  static constexpr size_t kWindow = 4096;
+  RleHybridDecoder def_decoder_, rep_decoder_, index_decoder_;
+  std::vector<uint32_t> def_, rep_;            // levels [window_begin_, window_end_) of the page
+  size_t window_begin_ = 0, window_end_ = 0;
   size_t levels_ = 0, level_ = 0;  // levels in the page, current level
   bool dictionary_encoded_ = false;
-  std::vector<uint32_t> indices_;
+  size_t present_ = 0;                         // values in the page (levels at the maximum definition)
+  std::vector<uint32_t> indices_;              // dictionary indices of values [index_begin_, index_end_)
+  size_t index_begin_ = 0, index_end_ = 0;
   ColumnValues values_;  // the page's non-null values (when not dictionary encoded)
   size_t value_ = 0;
   std::vector<int64_t> scratch_ints_;

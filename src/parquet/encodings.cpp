@@ -1,5 +1,6 @@
 #include "parquet/encodings.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -64,47 +65,76 @@ void UnpackBits(const uint8_t* data, int width, size_t count, T* out) {
 }  // namespace
 
 Status DecodeRleHybrid(std::string_view data, int bit_width, std::span<uint32_t> out) {
-  if (bit_width < 0 || bit_width > kMaxRleBitWidth) {
-    return Fail(Bad("RLE", fmt::format("bit width {} is over {}", bit_width, kMaxRleBitWidth)));
+  RleHybridDecoder decoder(data, bit_width);
+  return decoder.Next(out);
+}
+
+Status RleHybridDecoder::Next(std::span<uint32_t> out) {
+  if (width_ < 0 || width_ > kMaxRleBitWidth) {
+    return Fail(Bad("RLE", fmt::format("bit width {} is over {}", width_, kMaxRleBitWidth)));
   }
-  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
-  size_t pos = 0;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data_.data());
+  const size_t value_bytes = static_cast<size_t>((width_ + 7) / 8);
   size_t n = 0;
-  const size_t value_bytes = static_cast<size_t>((bit_width + 7) / 8);
   while (n < out.size()) {
+    const size_t want = out.size() - n;
+    if (group_used_ < 8) {
+      const size_t take = std::min<size_t>(8 - group_used_, want);
+      std::copy_n(group_ + group_used_, take, out.data() + n);
+      group_used_ += take;
+      n += take;
+      continue;
+    }
+    if (groups_left_ > 0) {
+      const auto whole = static_cast<size_t>(std::min<uint64_t>(groups_left_, want / 8));
+      if (whole > 0) {
+        UnpackBits(bytes + pos_, width_, whole * 8, out.data() + n);
+        pos_ += whole * static_cast<size_t>(width_);
+        groups_left_ -= whole;
+        n += whole * 8;
+      } else {  // fewer than 8 wanted: the group waits in group_
+        UnpackBits(bytes + pos_, width_, 8, group_);
+        pos_ += static_cast<size_t>(width_);
+        --groups_left_;
+        group_used_ = 0;
+      }
+      continue;
+    }
+    if (rle_left_ > 0) {
+      const auto take = static_cast<size_t>(std::min<uint64_t>(rle_left_, want));
+      std::fill_n(out.data() + n, take, rle_value_);
+      rle_left_ -= take;
+      n += take;
+      continue;
+    }
     uint64_t header;
-    if (!ReadUleb(data, &pos, &header)) {
-      return Fail(Bad("RLE", fmt::format("the data ends after {} of {} values", n, out.size())));
+    if (!ReadUleb(data_, &pos_, &header)) {
+      return Fail(Bad("RLE", fmt::format("the data ends after {} values", decoded_ + n)));
     }
     if (header & 1) {
       const uint64_t groups = header >> 1;
-      if (groups > data.size() - pos) {
+      if (groups > data_.size() - pos_) {
         return Fail(Bad("RLE", fmt::format("a bit-packed run of {} groups runs past the end", groups)));
       }
-      const uint64_t count = groups * 8;
-      const uint64_t run_bytes = groups * static_cast<uint64_t>(bit_width);
-      if (run_bytes > data.size() - pos) {
-        return Fail(Bad("RLE", fmt::format("a bit-packed run of {} values runs past the end", count)));
+      if (groups * static_cast<uint64_t>(width_) > data_.size() - pos_) {
+        return Fail(Bad("RLE", fmt::format("a bit-packed run of {} values runs past the end", groups * 8)));
       }
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(count, out.size() - n));
-      UnpackBits(bytes + pos, bit_width, take, out.data() + n);
-      n += take;
-      pos += static_cast<size_t>(run_bytes);
+      groups_left_ = groups;
     } else {
       const uint64_t count = header >> 1;
-      if (value_bytes > data.size() - pos) return Fail(Bad("RLE", "a run's value runs past the end"));
+      if (value_bytes > data_.size() - pos_) return Fail(Bad("RLE", "a run's value runs past the end"));
       uint32_t value = 0;
-      for (size_t b = 0; b < value_bytes; ++b) value |= static_cast<uint32_t>(bytes[pos + b]) << (8 * b);
-      pos += value_bytes;
-      if (bit_width < 32 && (value >> bit_width) != 0) {
-        return Fail(Bad("RLE", fmt::format("a run's value {} does not fit in {} bits", value, bit_width)));
+      for (size_t b = 0; b < value_bytes; ++b) value |= static_cast<uint32_t>(bytes[pos_ + b]) << (8 * b);
+      pos_ += value_bytes;
+      if (width_ < 32 && (value >> width_) != 0) {
+        return Fail(Bad("RLE", fmt::format("a run's value {} does not fit in {} bits", value, width_)));
       }
       if (count == 0) return Fail(Bad("RLE", "a run of zero values"));
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(count, out.size() - n));
-      std::fill_n(out.data() + n, take, value);
-      n += take;
+      rle_left_ = count;
+      rle_value_ = value;
     }
   }
+  decoded_ += n;
   return Ok();
 }
 

@@ -22,6 +22,28 @@ int BitWidthOf(uint64_t max_value);
 // kBadData when the data ends first or a bit width is out of range.
 Status DecodeRleHybrid(std::string_view data, int bit_width, std::span<uint32_t> out);
 
+// The same, a part at a time: a page's levels and dictionary indices are read in windows of a few
+// thousand, so that memory does not grow with the number of values in a page. Copyable (a copy resumes
+// from the same place).
+class RleHybridDecoder {
+ public:
+  RleHybridDecoder() = default;
+  RleHybridDecoder(std::string_view data, int bit_width) : data_(data), width_(bit_width) {}
+  // The next out.size() values.
+  Status Next(std::span<uint32_t> out);
+
+ private:
+  std::string_view data_;
+  int width_ = 0;
+  size_t pos_ = 0;
+  uint64_t decoded_ = 0;        // values handed out so far
+  uint64_t rle_left_ = 0;       // values left in the current RLE run
+  uint32_t rle_value_ = 0;
+  uint64_t groups_left_ = 0;    // groups of 8 left in the current bit-packed run
+  uint32_t group_[8] = {};      // a group of which only some values were handed out
+  size_t group_used_ = 8;
+};
+
 // DELTA_BINARY_PACKED: decodes the whole stream at the start of data into out (int32 values are
 // decoded as int64 and narrowed by the caller). *consumed is the stream's length in bytes (the
 // DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY data follows it). `max_values` bounds the header's

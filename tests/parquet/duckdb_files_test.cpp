@@ -115,13 +115,14 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, DuckDbFile,
     ::testing::Values("types_uncompressed_v1", "types_uncompressed_v2", "types_snappy_v1", "types_snappy_v2",
                       "types_gzip_v1", "types_gzip_v2", "types_zstd_v1", "types_zstd_v2", "required_v1", "required_v2",
-                      "unique_strings_v1", "unique_strings_v2", "many_groups_v1", "many_groups_v2",
+                      "unique_strings_v1", "unique_strings_v2", "big_pages_v1", "big_pages_v2", "many_groups_v1",
+                      "many_groups_v2",
                       "one_row_per_group", "empty"),
     [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(DuckDbFiles, GeneratorWroteEveryCase) {
   const nlohmann::json cases = ReadJson(CasesDir() / "cases.json");
-  EXPECT_EQ(cases.size(), 16u);
+  EXPECT_EQ(cases.size(), 18u);
 }
 
 // Batches that end inside pages and row groups, of one row and of odd sizes, give the same values.
@@ -129,6 +130,9 @@ TEST(DuckDbFiles, BatchSizesDoNotChangeValues) {
   ExpectSameAsDuckDb("types_snappy_v1", 1);
   ExpectSameAsDuckDb("types_zstd_v2", 7);
   ExpectSameAsDuckDb("unique_strings_v2", 4999);
+  // Batches that end inside the reader's windows of levels and indices, and cross them.
+  ExpectSameAsDuckDb("big_pages_v1", 4095);
+  ExpectSameAsDuckDb("big_pages_v2", 5000);
 }
 
 TEST(DuckDbFiles, CodecsAndPageVersionsAreThoseAsked) {
