@@ -341,34 +341,19 @@ Status ColumnChunkReader::DecodeDataPage(const PageHeader& header, std::string_v
   }
   rep_decoder_ = RleHybridDecoder(rep_data, BitWidthOf(static_cast<uint64_t>(max_rep_)));
   def_decoder_ = RleHybridDecoder(def_data, BitWidthOf(static_cast<uint64_t>(max_def_)));
-  // Every level is checked, and the values counted, now: a window at a time through copies of the
-  // decoders, which decode the levels again as they are read.
+  // Every level is checked, and the values counted, now, through copies of the decoders (which decode the
+  // levels again as they are read).
   size_t present = count;
-  if (max_def_ > 0 || max_rep_ > 0) {
-    RleHybridDecoder def_check = def_decoder_, rep_check = rep_decoder_;
-    if (max_def_ > 0) present = 0;
-    for (size_t at = 0; at < count; at += kWindow) {
-      const size_t m = std::min(kWindow, count - at);
-      if (max_def_ > 0) {
-        def_.resize(m);
-        BP_RETURN_IF_ERROR(def_check.Next(def_));
-        for (uint32_t d : def_) {
-          if (d > static_cast<uint32_t>(max_def_)) {
-            return Fail(Bad(fmt::format("a definition level {} is above the column's maximum {}", d, max_def_)));
-          }
-          present += d == static_cast<uint32_t>(max_def_);
-        }
-      }
-      if (max_rep_ > 0) {
-        rep_.resize(m);
-        BP_RETURN_IF_ERROR(rep_check.Next(rep_));
-        for (uint32_t r : rep_) {
-          if (r > static_cast<uint32_t>(max_rep_)) {
-            return Fail(Bad(fmt::format("a repetition level {} is above the column's maximum {}", r, max_rep_)));
-          }
-        }
-      }
-    }
+  if (max_def_ > 0) {
+    RleHybridDecoder check = def_decoder_;
+    Status s = check.Skim(count, static_cast<uint32_t>(max_def_), &present);
+    if (!s) return Fail(Bad(fmt::format("definition levels: {}", s.error().message)));
+  }
+  if (max_rep_ > 0) {
+    RleHybridDecoder check = rep_decoder_;
+    size_t ignored = 0;
+    Status s = check.Skim(count, static_cast<uint32_t>(max_rep_), &ignored);
+    if (!s) return Fail(Bad(fmt::format("repetition levels: {}", s.error().message)));
   }
   window_begin_ = window_end_ = 0;
   present_ = present;

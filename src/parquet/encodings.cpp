@@ -1,6 +1,8 @@
 #include "parquet/encodings.h"
 
 #include <algorithm>
+#include <bit>
+#include <iterator>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -62,6 +64,29 @@ void UnpackBits(const uint8_t* data, int width, size_t count, T* out) {
   }
 }
 
+// UnpackBits for widths up to 32 into uint32_t, reading 8 bytes at a time (little-endian, as Parquet
+// stores them) while `available` bytes allow. The caller has checked that data holds count * width bits.
+void UnpackBits32(const uint8_t* data, size_t available, int width, size_t count, uint32_t* out) {
+  static_assert(std::endian::native == std::endian::little);
+  if (width == 0) {
+    std::fill_n(out, count, 0u);
+    return;
+  }
+  const uint64_t mask = (uint64_t{1} << width) - 1;
+  size_t bit = 0, i = 0;
+  for (; i < count && (bit >> 3) + 8 <= available; ++i, bit += static_cast<size_t>(width)) {
+    uint64_t word;
+    std::memcpy(&word, data + (bit >> 3), 8);
+    out[i] = static_cast<uint32_t>((word >> (bit & 7)) & mask);
+  }
+  for (; i < count; ++i, bit += static_cast<size_t>(width)) {
+    uint64_t word = 0;
+    const size_t byte = bit >> 3;
+    std::memcpy(&word, data + byte, std::min<size_t>(8, available - byte));
+    out[i] = static_cast<uint32_t>((word >> (bit & 7)) & mask);
+  }
+}
+
 }  // namespace
 
 Status DecodeRleHybrid(std::string_view data, int bit_width, std::span<uint32_t> out) {
@@ -69,12 +94,43 @@ Status DecodeRleHybrid(std::string_view data, int bit_width, std::span<uint32_t>
   return decoder.Next(out);
 }
 
-Status RleHybridDecoder::Next(std::span<uint32_t> out) {
+Status RleHybridDecoder::ReadHeader() {
   if (width_ < 0 || width_ > kMaxRleBitWidth) {
     return Fail(Bad("RLE", fmt::format("bit width {} is over {}", width_, kMaxRleBitWidth)));
   }
   const auto* bytes = reinterpret_cast<const uint8_t*>(data_.data());
+  uint64_t header;
+  if (!ReadUleb(data_, &pos_, &header)) {
+    return Fail(Bad("RLE", fmt::format("the data ends after {} values", decoded_)));
+  }
+  if (header & 1) {
+    const uint64_t groups = header >> 1;
+    if (groups > data_.size() - pos_) {
+      return Fail(Bad("RLE", fmt::format("a bit-packed run of {} groups runs past the end", groups)));
+    }
+    if (groups * static_cast<uint64_t>(width_) > data_.size() - pos_) {
+      return Fail(Bad("RLE", fmt::format("a bit-packed run of {} values runs past the end", groups * 8)));
+    }
+    groups_left_ = groups;
+    return Ok();
+  }
+  const uint64_t count = header >> 1;
   const size_t value_bytes = static_cast<size_t>((width_ + 7) / 8);
+  if (value_bytes > data_.size() - pos_) return Fail(Bad("RLE", "a run's value runs past the end"));
+  uint32_t value = 0;
+  for (size_t b = 0; b < value_bytes; ++b) value |= static_cast<uint32_t>(bytes[pos_ + b]) << (8 * b);
+  pos_ += value_bytes;
+  if (width_ < 32 && (value >> width_) != 0) {
+    return Fail(Bad("RLE", fmt::format("a run's value {} does not fit in {} bits", value, width_)));
+  }
+  if (count == 0) return Fail(Bad("RLE", "a run of zero values"));
+  rle_left_ = count;
+  rle_value_ = value;
+  return Ok();
+}
+
+Status RleHybridDecoder::Next(std::span<uint32_t> out) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data_.data());
   size_t n = 0;
   while (n < out.size()) {
     const size_t want = out.size() - n;
@@ -83,58 +139,63 @@ Status RleHybridDecoder::Next(std::span<uint32_t> out) {
       std::copy_n(group_ + group_used_, take, out.data() + n);
       group_used_ += take;
       n += take;
-      continue;
-    }
-    if (groups_left_ > 0) {
+    } else if (groups_left_ > 0) {
       const auto whole = static_cast<size_t>(std::min<uint64_t>(groups_left_, want / 8));
       if (whole > 0) {
-        UnpackBits(bytes + pos_, width_, whole * 8, out.data() + n);
+        UnpackBits32(bytes + pos_, data_.size() - pos_, width_, whole * 8, out.data() + n);
         pos_ += whole * static_cast<size_t>(width_);
         groups_left_ -= whole;
         n += whole * 8;
       } else {  // fewer than 8 wanted: the group waits in group_
-        UnpackBits(bytes + pos_, width_, 8, group_);
+        UnpackBits32(bytes + pos_, data_.size() - pos_, width_, 8, group_);
         pos_ += static_cast<size_t>(width_);
         --groups_left_;
         group_used_ = 0;
       }
-      continue;
-    }
-    if (rle_left_ > 0) {
+    } else if (rle_left_ > 0) {
       const auto take = static_cast<size_t>(std::min<uint64_t>(rle_left_, want));
       std::fill_n(out.data() + n, take, rle_value_);
       rle_left_ -= take;
       n += take;
-      continue;
-    }
-    uint64_t header;
-    if (!ReadUleb(data_, &pos_, &header)) {
-      return Fail(Bad("RLE", fmt::format("the data ends after {} values", decoded_ + n)));
-    }
-    if (header & 1) {
-      const uint64_t groups = header >> 1;
-      if (groups > data_.size() - pos_) {
-        return Fail(Bad("RLE", fmt::format("a bit-packed run of {} groups runs past the end", groups)));
-      }
-      if (groups * static_cast<uint64_t>(width_) > data_.size() - pos_) {
-        return Fail(Bad("RLE", fmt::format("a bit-packed run of {} values runs past the end", groups * 8)));
-      }
-      groups_left_ = groups;
     } else {
-      const uint64_t count = header >> 1;
-      if (value_bytes > data_.size() - pos_) return Fail(Bad("RLE", "a run's value runs past the end"));
-      uint32_t value = 0;
-      for (size_t b = 0; b < value_bytes; ++b) value |= static_cast<uint32_t>(bytes[pos_ + b]) << (8 * b);
-      pos_ += value_bytes;
-      if (width_ < 32 && (value >> width_) != 0) {
-        return Fail(Bad("RLE", fmt::format("a run's value {} does not fit in {} bits", value, width_)));
-      }
-      if (count == 0) return Fail(Bad("RLE", "a run of zero values"));
-      rle_left_ = count;
-      rle_value_ = value;
+      decoded_ += n;
+      out = out.subspan(n);
+      n = 0;
+      BP_RETURN_IF_ERROR(ReadHeader());
     }
   }
   decoded_ += n;
+  return Ok();
+}
+
+Status RleHybridDecoder::Skim(size_t count, uint32_t max_value, size_t* equal) {
+  *equal = 0;
+  uint32_t buffer[256];
+  while (count > 0) {
+    if (group_used_ == 8 && groups_left_ == 0 && rle_left_ > 0) {
+      const auto take = static_cast<size_t>(std::min<uint64_t>(rle_left_, count));
+      if (rle_value_ > max_value) {
+        return Fail(Bad("RLE", fmt::format("a value {} is above the maximum {}", rle_value_, max_value)));
+      }
+      if (rle_value_ == max_value) *equal += take;
+      rle_left_ -= take;
+      decoded_ += take;
+      count -= take;
+    } else if (group_used_ == 8 && groups_left_ == 0) {
+      BP_RETURN_IF_ERROR(ReadHeader());
+    } else {  // bit-packed values: decoded through the buffer
+      const uint64_t packed = (group_used_ < 8 ? 8 - group_used_ : 0) + groups_left_ * 8;
+      const auto take = static_cast<size_t>(std::min<uint64_t>({packed, count, std::size(buffer)}));
+      BP_RETURN_IF_ERROR(Next(std::span<uint32_t>(buffer, take)));
+      for (size_t i = 0; i < take; ++i) {
+        if (buffer[i] > max_value) {
+          return Fail(Bad("RLE", fmt::format("a value {} is above the maximum {}", buffer[i], max_value)));
+        }
+        *equal += buffer[i] == max_value;
+      }
+      count -= take;
+    }
+  }
   return Ok();
 }
 

@@ -31,8 +31,12 @@ class RleHybridDecoder {
   RleHybridDecoder(std::string_view data, int bit_width) : data_(data), width_(bit_width) {}
   // The next out.size() values.
   Status Next(std::span<uint32_t> out);
+  // Passes over the next `count` values, checking that each is at most max_value; *equal is how many
+  // equal it. Runs of one value are counted, not written out.
+  Status Skim(size_t count, uint32_t max_value, size_t* equal);
 
  private:
+  Status ReadHeader();  // the next run, when the current one is used up
   std::string_view data_;
   int width_ = 0;
   size_t pos_ = 0;
