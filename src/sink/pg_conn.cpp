@@ -195,4 +195,9 @@ Status PgConn::CopyEnd() {
   return status;
 }
 
+void PgConn::CopyAbort() {
+  if (PQputCopyEnd(conn_, "billpipe abandoned the load") != 1) return;
+  while (PGresult* raw = PQgetResult(conn_)) PQclear(raw);
+}
+
 }  // namespace billpipe::sink
