@@ -254,15 +254,23 @@ class DestinationServers:
             if kind == "postgresql":
                 with open(os.path.join(self.pg["dir"], "data", "postmaster.pid")) as f:
                     master = int(f.readline())
-                total += sum(stat(master)[0])
-                for pid in os.listdir("/proc"):
-                    if pid.isdigit():
-                        try:
-                            times, ppid = stat(pid)
-                        except (OSError, ValueError):
-                            continue
-                        if ppid == master:
-                            total += times[0] + times[1]
+                # A backend that has exited but is not reaped yet (a zombie) shows no times, and its times move
+                # to the postmaster's cutime only when reaped: wait for that (the postmaster reaps at once).
+                for _ in range(100):
+                    children = []
+                    for pid in os.listdir("/proc"):
+                        if pid.isdigit():
+                            try:
+                                with open(f"/proc/{pid}/stat") as f:
+                                    rest = f.read().rsplit(")", 1)[1].split()
+                            except OSError:
+                                continue
+                            if int(rest[1]) == master:
+                                children.append((rest[0], [int(x) for x in rest[11:13]]))
+                    if all(state != "Z" for state, _ in children):
+                        break
+                    time.sleep(0.02)
+                total += sum(stat(master)[0]) + sum(t[0] + t[1] for _, t in children)
             else:
                 for n in (1, 2):
                     with open(os.path.join(self.ch["dir"], f"shard{n}", "pid")) as f:

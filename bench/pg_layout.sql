@@ -2,6 +2,7 @@
 -- (what billpipe does) against declarative partitions attached in the publishing transaction. 12 periods of
 -- 100,000 rows; then a run replaces one period: the publishing transaction is timed in both layouts, and the
 -- same queries are timed on both. Run with: psql -X -v ON_ERROR_STOP=1 "$CONNINFO" -f bench/pg_layout.sql
+SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS layout_bench CASCADE;
 CREATE SCHEMA layout_bench;
 SET search_path = layout_bench;
@@ -17,6 +18,7 @@ BEGIN
     -- The same rows with the period in every row, for partitions.
     EXECUTE format('CREATE TABLE part_%s AS SELECT %L::date AS billing_period, * FROM seg_%s', m,
                    make_date(2019, CASE WHEN m = 13 THEN 6 ELSE m END, 1), m);
+    EXECUTE format('ALTER TABLE part_%s ALTER billing_period SET NOT NULL', m);
     EXECUTE format('CREATE INDEX ON part_%s(usage_start)', m);
   END LOOP;
 END $$;
@@ -35,7 +37,7 @@ BEGIN
   END LOOP;
 END $$;
 \timing on
-\echo == publish a new June: view (CREATE OR REPLACE VIEW with the new segment table in June's arm)
+\echo == publish a new June: view (CREATE OR REPLACE VIEW with the new segment table in the June arm)
 BEGIN;
 DO $$ BEGIN EXECUTE 'CREATE OR REPLACE VIEW costs AS ' || view_sql(13); END $$;
 COMMIT;
