@@ -50,7 +50,7 @@ class ClickHouseInsertStream {
   Status Finish();
   const std::string& base_url() const { return base_url_; }
 
-  static constexpr size_t kMaxQueuedBytes = 8 << 20;
+  static constexpr size_t kMaxQueuedBytes = 4 << 20;
 
  private:
   friend class ClickHouseServer;
