@@ -21,8 +21,8 @@ namespace {
 // rows (or fewer when they hold kBlockBytes): billpipe's memory stays bounded while the server squashes the
 // blocks into parts of up to min_insert_block_size_rows (a million rows by default): few large parts, which
 // MergeTree needs (it refuses inserts when a partition has too many unmerged parts, and merges cost).
-constexpr size_t kBlockRows = 4096;
-constexpr size_t kBlockBytes = 6 << 20;
+constexpr size_t kBlockRows = 2048;
+constexpr size_t kBlockBytes = 4 << 20;
 
 using Json = nlohmann::json;
 
