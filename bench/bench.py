@@ -244,6 +244,46 @@ class DestinationServers:
     def ch_servers(self):
         return [self.ch["url"], self.ch["shard2"]]
 
+    def server_cpu(self, kind):
+        """CPU seconds (user + system) the servers of kind have used so far, from /proc: PostgreSQL's
+        postmaster with its finished backends (reaped: its cutime/cstime) and its live ones; both ClickHouse
+        servers (all their threads). Deltas around a load are the server's share of it."""
+        def stat(pid):
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return [int(x) for x in fields[11:15]], int(fields[1])  # utime stime cutime cstime; ppid
+
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        try:
+            if kind == "postgresql":
+                with open(os.path.join(self.pg["dir"], "data", "postmaster.pid")) as f:
+                    master = int(f.readline())
+                # A backend that has exited but is not reaped yet (a zombie) shows no times, and its times move
+                # to the postmaster's cutime only when reaped: wait for that (the postmaster reaps at once).
+                for _ in range(100):
+                    children = []
+                    for pid in os.listdir("/proc"):
+                        if pid.isdigit():
+                            try:
+                                with open(f"/proc/{pid}/stat") as f:
+                                    rest = f.read().rsplit(")", 1)[1].split()
+                            except OSError:
+                                continue
+                            if int(rest[1]) == master:
+                                children.append((rest[0], [int(x) for x in rest[11:13]]))
+                    if all(state != "Z" for state, _ in children):
+                        break
+                    time.sleep(0.02)
+                total += sum(stat(master)[0]) + sum(t[0] + t[1] for _, t in children)
+            else:
+                for n in (1, 2):
+                    with open(os.path.join(self.ch["dir"], f"shard{n}", "pid")) as f:
+                        total += sum(stat(int(f.read().strip()))[0][:2])
+        except OSError:
+            return None
+        return total / tick
+
 
 def csv_header(inp):
     """The input's header row, as the by-hand loads see it."""
@@ -302,9 +342,19 @@ class Tools:
                 r["rows"] = json.load(f)["line_items_loaded"]
         return r
 
+    def _with_server_cpu(self, kind, load):
+        """Runs load() and adds the servers' CPU seconds during it (server_cpu_s)."""
+        before = self.dest.server_cpu(kind)
+        r = load()
+        after = self.dest.server_cpu(kind)
+        if before is not None and after is not None:
+            r["server_cpu_s"] = round(after - before, 2)
+        return r
+
     def billpipe_pg(self, inp):
         self.dest.psql("DROP SCHEMA IF EXISTS bench_bp CASCADE; CREATE SCHEMA bench_bp")
-        r = self._billpipe_to(inp, f"postgresql:{self.dest.pg['conninfo']} options='-csearch_path=bench_bp'")
+        r = self._with_server_cpu("postgresql", lambda: self._billpipe_to(
+            inp, f"postgresql:{self.dest.pg['conninfo']} options='-csearch_path=bench_bp'"))
         if r["exit"] == 0:
             r["rows"] = int(self.dest.psql(f"SELECT count(*) FROM {inp['name']}", schema="bench_bp"))
         return r
@@ -319,7 +369,7 @@ class Tools:
         conninfo = self.dest.pg["conninfo"].replace("'", "'\\''")
         pipeline = (f"gunzip -c '{inp['file']}' | psql -X -q -v ON_ERROR_STOP=1 '{conninfo}' -c "
                     "'\\copy bench_copy.line_items FROM STDIN WITH (FORMAT csv, HEADER true)'")
-        r = timed(["bash", "-o", "pipefail", "-c", pipeline], self.work)
+        r = self._with_server_cpu("postgresql", lambda: timed(["bash", "-o", "pipefail", "-c", pipeline], self.work))
         if r["exit"] == 0:
             r["rows"] = int(self.dest.psql("SELECT count(*) FROM bench_copy.line_items"))
         return r
@@ -328,7 +378,8 @@ class Tools:
         for url in self.dest.ch_servers():
             self.dest.ch_query("DROP DATABASE IF EXISTS bench_bp", url)
         ch = self.dest.ch
-        r = self._billpipe_to(inp, f"clickhouse://{ch['host']}:{ch['http_port']}/bench_bp?cluster={ch['cluster']}")
+        r = self._with_server_cpu("clickhouse", lambda: self._billpipe_to(
+            inp, f"clickhouse://{ch['host']}:{ch['http_port']}/bench_bp?cluster={ch['cluster']}"))
         if r["exit"] == 0:
             r["rows"] = int(self.dest.ch_query(f"SELECT count() FROM bench_bp.{inp['name']}"))
         return r
@@ -350,7 +401,7 @@ class Tools:
                                "bench_csv, line_items_local, rand())", url)
         pipeline = (f"gunzip -c '{inp['file']}' | clickhouse-client --host {ch['host']} --port {ch['tcp_port']} "
                     "--insert_distributed_sync=1 --query 'INSERT INTO bench_csv.line_items FORMAT CSVWithNames'")
-        r = timed(["bash", "-o", "pipefail", "-c", pipeline], self.work)
+        r = self._with_server_cpu("clickhouse", lambda: timed(["bash", "-o", "pipefail", "-c", pipeline], self.work))
         if r["exit"] == 0:
             r["rows"] = int(self.dest.ch_query("SELECT count() FROM bench_csv.line_items"))
         return r
@@ -459,7 +510,8 @@ def measure(tools, inp, pairs, peers, results, checkpoint):
                     r["error"] = f"loaded {r['rows']} line items, expected {inp['lines']}"
                     log(f"  WRONG: {r['error']}")
                 else:
-                    log(f"  {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU, {r['peak_mb']:.0f} MB peak")
+                    log(f"  {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU, {r['peak_mb']:.0f} MB peak"
+                        + (f", servers {r['server_cpu_s']:.2f} s CPU" if "server_cpu_s" in r else ""))
                 last[tool] = r
                 if tool == peer:
                     partner = TOOLS[peer][1]
@@ -498,6 +550,9 @@ def summarise(results, inputs):
                          us_per_line_item=round(wall / inp["lines"] * 1e6, 3))
                 ratios = [r["ratio_wall"] for r in rs if "ratio_wall" in r]
                 cratios = [r["ratio_cpu"] for r in rs if r.get("ratio_cpu")]
+                scpu = [r["server_cpu_s"] for r in rs if "server_cpu_s" in r]
+                if scpu:
+                    s["server_cpu_s"] = round(statistics.median(scpu), 2)
                 if ratios:
                     s["paired_with"] = rs[0]["paired_with"]
                     s["pair_ratios_wall"] = ratios
@@ -585,6 +640,8 @@ def markdown(doc):
                 ratio = (f"{s['median_ratio_wall']:.2f}x, {s.get('median_ratio_cpu', 0):.2f}x vs {s['paired_with']} "
                          f"(pairs: {', '.join(f'{x:.2f}' for x in s['pair_ratios_wall'])})")
             fails = f" ({s['failed']} failed)" if s["failed"] else ""
+            if "server_cpu_s" in s:  # the destination servers' CPU during the load
+                ratio += f" (servers: {s['server_cpu_s']:.2f} s CPU)"
             lines.append(f"| {s['tool']} | {s['runs']}{fails} | {s['wall_s']:.2f} | {s['cpu_s']:.2f} | "
                          f"{s['line_items_per_s']:,} | {s['compressed_mb_per_s']:.1f} | "
                          f"{s['uncompressed_mb_per_s']:.1f} | {s['peak_mb']:.0f} | {ratio} |")
@@ -753,8 +810,9 @@ def main():
                 doc["versions"]["postgresql"] = destinations.psql("SHOW server_version")
             notes.append("PostgreSQL and ClickHouse are the throwaway servers of the tests (testing/postgres.sh with "
                          "fsync=off; testing/clickhouse.sh: two clickhouse-server processes on this machine), "
-                         "whose CPU is not counted for anyone; billpipe reads the S3 double, the by-hand loads "
-                         "the local .csv.gz.")
+                         "whose CPU is not in the CPU column but shown beside the ratio (servers: CPU seconds of the "
+                         "server processes during the load, from /proc); billpipe reads the S3 double, the by-hand "
+                         "loads the local .csv.gz.")
         tools = Tools(a, server, a.work, destinations)
         for inp, peers, n in plan:
             measure(tools, inp, n, peers, results,

@@ -2,6 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace billpipe::sink {
@@ -118,15 +121,19 @@ Result<std::unique_ptr<ClickHouseServer>> ClickHouseServer::Make(std::string bas
       new ClickHouseServer(curl, std::move(base_url), std::move(database), std::move(login)));
 }
 
-Result<std::string> ClickHouseServer::Post(const std::string& url, std::string_view body, std::string_view what) {
-  CURL* curl = static_cast<CURL*>(curl_);
+namespace {
+
+// One POST to url on curl (reset first); body sets how the body is sent. The answer's body, or the error:
+// kRetryable when the server did not answer, else what the server said.
+template <typename SetBody>
+Result<std::string> Perform(CURL* curl, const std::string& url, const ClickHouseLogin& login,
+                            const std::string& base_url, std::string_view what, SetBody&& set_body) {
   curl_easy_reset(curl);
   std::string response;
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_slist* headers = set_body(curl);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
@@ -134,15 +141,16 @@ Result<std::string> ClickHouseServer::Post(const std::string& url, std::string_v
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kLowSpeedSeconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (!login_.user.empty()) {
+  if (!login.user.empty()) {
     // Basic authentication (the HTTP interface's since long before 18.16): never the URL, which servers log.
     curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    curl_easy_setopt(curl, CURLOPT_USERNAME, login_.user.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, login_.password.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERNAME, login.user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, login.password.c_str());
   }
   CURLcode rc = curl_easy_perform(curl);
+  if (headers) curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
-    return Fail(ErrorCode::kRetryable, fmt::format("ClickHouse at {} did not answer while {}: {}", base_url_, what,
+    return Fail(ErrorCode::kRetryable, fmt::format("ClickHouse at {} did not answer while {}: {}", base_url, what,
                                                    error[0] ? error : curl_easy_strerror(rc)));
   }
   long status = 0;
@@ -153,9 +161,19 @@ Result<std::string> ClickHouseServer::Post(const std::string& url, std::string_v
         response.find("Code: 193") == 0 || response.find("Code: 194") == 0) {  // unknown user, wrong / no password
       code = ErrorCode::kAuth;
     }
-    return Fail(code, fmt::format("ClickHouse at {} refused {}: {}", base_url_, what, ServerMessage(response)));
+    return Fail(code, fmt::format("ClickHouse at {} refused {}: {}", base_url, what, ServerMessage(response)));
   }
   return response;
+}
+
+}  // namespace
+
+Result<std::string> ClickHouseServer::Post(const std::string& url, std::string_view body, std::string_view what) {
+  return Perform(static_cast<CURL*>(curl_), url, login_, base_url_, what, [&](CURL* curl) -> curl_slist* {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    return nullptr;
+  });
 }
 
 Result<std::string> ClickHouseServer::Run(std::string_view sql) {
@@ -169,8 +187,7 @@ Result<std::string> ClickHouseServer::Run(std::string_view sql) {
   return Post(url, sql, fmt::format("'{}{}'", what, sql.size() > 60 ? "..." : ""));
 }
 
-Status ClickHouseServer::Insert(std::string_view insert_sql, std::string_view data,
-                                const std::vector<std::string>& settings) {
+std::string ClickHouseServer::InsertUrl(std::string_view insert_sql, const std::vector<std::string>& settings) const {
   CURL* curl = static_cast<CURL*>(curl_);
   char* q = curl_easy_escape(curl, insert_sql.data(), static_cast<int>(insert_sql.size()));
   char* db = curl_easy_escape(curl, database_.c_str(), static_cast<int>(database_.size()));
@@ -178,7 +195,103 @@ Status ClickHouseServer::Insert(std::string_view insert_sql, std::string_view da
   curl_free(q);
   curl_free(db);
   for (const auto& s : settings) url += "&" + s;
-  BP_RETURN_IF_ERROR(Post(url, data, "an INSERT of rows"));
+  return url;
+}
+
+Status ClickHouseServer::Insert(std::string_view insert_sql, std::string_view data,
+                                const std::vector<std::string>& settings) {
+  BP_RETURN_IF_ERROR(Post(InsertUrl(insert_sql, settings), data, "an INSERT of rows"));
+  return Ok();
+}
+
+std::unique_ptr<ClickHouseInsertStream> ClickHouseServer::StartInsert(std::string_view insert_sql,
+                                                                      const std::vector<std::string>& settings) {
+  auto stream = std::unique_ptr<ClickHouseInsertStream>(
+      new ClickHouseInsertStream(base_url_, InsertUrl(insert_sql, settings), login_));
+  stream->thread_ = std::thread([s = stream.get()] { s->Send(); });
+  return stream;
+}
+
+ClickHouseInsertStream::ClickHouseInsertStream(std::string base_url, std::string url, ClickHouseLogin login)
+    : base_url_(std::move(base_url)), url_(std::move(url)), login_(std::move(login)) {}
+
+ClickHouseInsertStream::~ClickHouseInsertStream() {
+  {
+    std::lock_guard lock(mu_);
+    if (!closed_) aborted_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+size_t ClickHouseInsertStream::ReadBody(char* buffer, size_t size, size_t count, void* self) {
+  auto* s = static_cast<ClickHouseInsertStream*>(self);
+  std::unique_lock lock(s->mu_);
+  s->cv_.wait(lock, [&] { return s->aborted_ || s->closed_ || !s->queue_.empty(); });
+  if (s->aborted_) return CURL_READFUNC_ABORT;
+  if (s->queue_.empty()) return 0;  // closed: the end of the body
+  std::string& front = s->queue_.front();
+  const size_t n = std::min(size * count, front.size() - s->offset_);
+  std::memcpy(buffer, front.data() + s->offset_, n);
+  s->offset_ += n;
+  if (s->offset_ == front.size()) {
+    s->queued_ -= front.size();
+    s->queue_.pop_front();
+    s->offset_ = 0;
+    lock.unlock();
+    s->cv_.notify_all();
+  }
+  return n;
+}
+
+void ClickHouseInsertStream::Send() {
+  CURL* curl = curl_easy_init();
+  Result<std::string> out = Fail(ErrorCode::kIo, "cannot create an HTTP handle (libcurl)");
+  if (curl) {
+    out = Perform(curl, url_, login_, base_url_, "an INSERT of rows", [&](CURL* c) -> curl_slist* {
+      curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadBody);
+      curl_easy_setopt(c, CURLOPT_READDATA, this);
+      // The size is not known: chunked; and no "Expect: 100-continue" round trip before the body.
+      curl_slist* headers = curl_slist_append(nullptr, "Transfer-Encoding: chunked");
+      headers = curl_slist_append(headers, "Expect:");
+      curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+      return headers;
+    });
+    curl_easy_cleanup(curl);
+  }
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+    if (!out) error_ = std::move(out.error());
+    queue_.clear();
+    queued_ = 0;
+  }
+  cv_.notify_all();
+}
+
+Status ClickHouseInsertStream::Write(std::string data) {
+  if (data.empty()) return Ok();
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return done_ || queued_ < kMaxQueuedBytes; });
+  if (done_) {
+    if (error_) return Fail(*error_);
+    return Fail(ErrorCode::kIo, fmt::format("ClickHouse at {} ended an INSERT before its rows were sent", base_url_));
+  }
+  queued_ += data.size();
+  queue_.push_back(std::move(data));
+  lock.unlock();
+  cv_.notify_all();
+  return Ok();
+}
+
+Status ClickHouseInsertStream::Finish() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (error_) return Fail(*error_);
   return Ok();
 }
 

@@ -10,15 +10,19 @@
 #include <nlohmann/json.hpp>
 
 #include "sink/clickhouse_http.h"
+#include "sink/clickhouse_native.h"
+#include "sink/clickhouse_shard.h"
 #include "util/date.h"
 
 namespace billpipe::sink {
 namespace {
 
-constexpr int kDecimalScale = 10;  // Decimal(38, 10): 28 integer digits, 10 after the point
-// Rows of a segment are sent when this much TabSeparated text has gathered: large inserts make few parts
-// (MergeTree refuses inserts when a partition has too many unmerged parts), and memory stays bounded.
-constexpr size_t kInsertBytes = 16 << 20;
+// Rows go to each shard in one INSERT per run (per set of columns), streamed in Native blocks of this many
+// rows (or fewer when they hold kBlockBytes): billpipe's memory stays bounded while the server squashes the
+// blocks into parts of up to min_insert_block_size_rows (a million rows by default): few large parts, which
+// MergeTree needs (it refuses inserts when a partition has too many unmerged parts, and merges cost).
+constexpr size_t kBlockRows = 2048;
+constexpr size_t kBlockBytes = 4 << 20;
 
 using Json = nlohmann::json;
 
@@ -154,28 +158,6 @@ std::string ViewSelect(const ClickHouseSink::Place& place, std::string_view data
                      ChIdent(place.database), ChLiteral(dataset));
 }
 
-// Appends a decimal as Decimal(38, 10) reads it; more than 10 places are refused unless they are zeros.
-Status AppendDecimal(std::string& out, std::string_view text, std::string_view column) {
-  auto point = text.find('.');
-  bool exponent = text.find_first_of("eE") != std::string_view::npos;
-  if (!exponent && (point == std::string_view::npos || text.size() - point - 1 <= kDecimalScale)) {
-    out.append(text);
-    return Ok();
-  }
-  std::string_view t = text;
-  if (!exponent) {
-    while (t.size() > point + 1 + kDecimalScale && t.back() == '0') t.remove_suffix(1);
-    if (t.size() - point - 1 <= kDecimalScale) {
-      out.append(t);
-      return Ok();
-    }
-  }
-  return Fail(ErrorCode::kBadData,
-              fmt::format("The value '{}' of column {} has more than {} decimal places, which ClickHouse's "
-                          "Decimal(38, {}) cannot hold exactly.", text.substr(0, 60), column, kDecimalScale,
-                          kDecimalScale));
-}
-
 // "(201912,5)" → 5.
 std::optional<int64_t> SegmentOfPartition(const std::string& partition) {
   auto comma = partition.rfind(',');
@@ -276,12 +258,13 @@ std::string DescribePlace(const Place& place) {
 class ClickHouseTransaction final : public LoadTransaction {
  public:
   ClickHouseTransaction(const Place& place, ClickHouseServer& coordinator,
-                        std::vector<std::unique_ptr<ClickHouseServer>>& shards, std::string dataset, ColumnRoles roles,
-                        std::string now)
-      : place_(place), coordinator_(coordinator), shards_(shards), dataset_(std::move(dataset)),
-        roles_(std::move(roles)), now_(std::move(now)) {}
+                        std::vector<std::unique_ptr<ClickHouseServer>>& shards, const std::vector<uint32_t>& weights,
+                        std::string dataset, ColumnRoles roles, std::string now)
+      : place_(place), coordinator_(coordinator), shards_(shards), slots_(weights), dataset_(std::move(dataset)),
+        roles_(std::move(roles)), now_(std::move(now)), blocks_(shards.size()), streams_(shards.size()) {}
 
   ~ClickHouseTransaction() override {
+    streams_.clear();  // unfinished INSERTs are cut off (the servers fail them) before their partitions go
     if (done_) return;
     // Best effort: what this run wrote goes; what a lost server keeps, the next run drops.
     for (const auto& [id, seg] : segments_) (void)DropSegment(id, seg.key.billing_period);
@@ -358,59 +341,52 @@ class ClickHouseTransaction final : public LoadTransaction {
     }
     if (batch.rows() == 0) return Ok();
     BP_RETURN_IF_ERROR(EnsureTables());
-    std::vector<std::string> names(column_names.begin(), column_names.end());
-    if (names != seg->names) {
-      BP_RETURN_IF_ERROR(Flush(segment, *seg));
-      for (const auto& n : names) {
+    if (!std::equal(column_names.begin(), column_names.end(), stream_names_.begin(), stream_names_.end())) {
+      // Other columns: the INSERTs so far end (their rows are in), new ones name these columns.
+      BP_RETURN_IF_ERROR(FinishStreams(segment));
+      for (const auto& n : column_names) {
         if (!kinds_.count(n)) return Fail(ErrorCode::kInternal, fmt::format("column {} is not in dataset {}", n, dataset_));
       }
-      seg->names = std::move(names);
+      stream_names_.assign(column_names.begin(), column_names.end());
+      stream_kinds_.clear();
+      for (const auto& n : stream_names_) stream_kinds_.push_back(kinds_.at(n));
+      for (auto& block : blocks_) block.Reset(stream_names_, stream_kinds_);
+      key_index_ = -1;
+      for (size_t c = 0; c < stream_names_.size(); ++c) {
+        if (routing_ == Routing::kHash && stream_names_[c] == key_column_) key_index_ = static_cast<int>(c);
+      }
     }
-    std::string prefix = fmt::format("{}\t", seg->key.billing_period);
-    AppendTsvText(prefix, seg->key.version_key);
-    prefix += fmt::format("\t{}", segment);
-    std::string& out = seg->data;
+    const auto period = Date::Parse(seg->key.billing_period);
+    if (!period) return Fail(ErrorCode::kInternal, fmt::format("billing period '{}' is not a date", seg->key.billing_period));
+    const auto days = static_cast<uint16_t>(period->Days());
     for (size_t r = 0; r < batch.rows(); ++r) {
       batch.NonNull(r, cells_);
-      out += prefix;
-      auto cell = cells_.begin();
-      for (size_t c = 0; c < batch.columns(); ++c) {
-        out += '\t';
-        if (cell == cells_.end() || cell->first != c) {
-          out += "\\N";
-          continue;
-        }
-        const Cell& v = cell->second;
-        switch (v.kind) {
-          case Cell::Kind::kNull: out += "\\N"; break;
-          case Cell::Kind::kText: AppendTsvText(out, v.text); break;
-          case Cell::Kind::kDecimal: BP_RETURN_IF_ERROR(AppendDecimal(out, v.text, seg->names[c])); break;
-          case Cell::Kind::kTimestamp: {
-            // DateTime reads a number as seconds since the epoch; it holds whole seconds.
-            int64_t s = v.millis >= 0 ? v.millis / 1000 : -((-v.millis + 999) / 1000);
-            out += std::to_string(s);
-            break;
-          }
-        }
-        ++cell;
+      NativeBlock& block = blocks_[ShardOfRow()];
+      block.StartRow(days, seg->key.version_key, static_cast<uint64_t>(segment));
+      for (const auto& [c, v] : cells_) {
+        if (v.kind != Cell::Kind::kNull) BP_RETURN_IF_ERROR(SetCell(block, c, v));
       }
-      out += '\n';
+      block.EndRow();
     }
     seg->rows += static_cast<int64_t>(batch.rows());
-    if (out.size() >= kInsertBytes) BP_RETURN_IF_ERROR(Flush(segment, *seg));
+    for (size_t shard = 0; shard < blocks_.size(); ++shard) {
+      if (blocks_[shard].rows() >= kBlockRows || blocks_[shard].bytes() >= kBlockBytes) {
+        BP_RETURN_IF_ERROR(Send(shard, segment));
+      }
+    }
     return Ok();
   }
 
   Status FinishSegment(int64_t segment, const SegmentTotals& totals) override {
     BP_ASSIGN_OR_RETURN(SegmentWriter * seg, Find(segment));
-    BP_RETURN_IF_ERROR(Flush(segment, *seg));
+    BP_RETURN_IF_ERROR(FinishStreams(segment));
     seg->finished = totals;
     return Ok();
   }
 
   // Prepares the new state and the view; nothing a reader sees changes until Commit.
   Result<int64_t> Publish(const std::vector<int64_t>& segments, std::string_view note, int retention) override {
-    for (auto& [id, seg] : segments_) BP_RETURN_IF_ERROR(Flush(id, seg));
+    BP_RETURN_IF_ERROR(FinishStreams(segments_.empty() ? 0 : segments_.rbegin()->first));
     BP_RETURN_IF_ERROR(EnsureTables());
     State next = state_;
     next.exists = true;
@@ -497,8 +473,6 @@ class ClickHouseTransaction final : public LoadTransaction {
  private:
   struct SegmentWriter {
     SegmentKey key;
-    std::vector<std::string> names;  // the columns of the rows in data
-    std::string data;                // TabSeparated rows not sent yet
     int64_t rows = 0;
     std::optional<SegmentTotals> finished;
   };
@@ -511,23 +485,132 @@ class ClickHouseTransaction final : public LoadTransaction {
     return &found->second;
   }
 
-  std::string DataTable() const { return state_.sharded ? All(dataset_) : Local(dataset_); }
+  // How rows find their shard: the one the Distributed table's sharding key gives (ClickHouse's own
+  // sipHash64 of the key column, recomputed here), in turn when it shards at random, or through the
+  // Distributed table when its key is not one billpipe knows (a table changed by hand).
+  enum class Routing : uint8_t { kOneServer, kHash, kInTurn, kDistributed };
 
-  Status Flush(int64_t id, SegmentWriter& seg) {
-    if (seg.data.empty()) return Ok();
-    std::string columns = "billing_period, version_key, _segment";
-    for (const auto& n : seg.names) columns += ", " + ChIdent(n);
-    // Through the Distributed table, synchronously: the insert returns once every shard has its rows.
-    Status st = coordinator_.Insert(fmt::format("INSERT INTO {} ({}) FORMAT TabSeparated", DataTable(), columns),
-                                    seg.data, {"insert_distributed_sync=1"});
-    if (!st) return Fail(std::move(st.error()).Context(fmt::format("loading segment {} of dataset '{}'", id, dataset_)));
-    seg.data.clear();
+  // A cell as its column's type in the tables holds it.
+  Status SetCell(NativeBlock& block, uint32_t c, const Cell& v) {
+    switch (stream_kinds_[c]) {
+      case ColumnKind::kDecimal:
+        if (v.kind == Cell::Kind::kDecimal || v.kind == Cell::Kind::kText) return block.SetDecimal(c, v.text, stream_names_[c]);
+        break;
+      case ColumnKind::kTimestamp:
+        if (v.kind == Cell::Kind::kTimestamp) return block.SetTimestamp(c, v.millis, stream_names_[c]);
+        break;
+      case ColumnKind::kText:
+        if (v.kind == Cell::Kind::kTimestamp) {
+          char stamp[kTimestampTextMax];
+          block.SetText(c, std::string_view(stamp, FormatTimestampTo(v.millis, stamp)));
+        } else {
+          block.SetText(c, v.text);
+        }
+        return Ok();
+    }
+    return Fail(ErrorCode::kBadData,
+                fmt::format("The value '{}' of column {} cannot be stored in dataset '{}', where that column holds {}.",
+                            v.kind == Cell::Kind::kTimestamp ? std::to_string(v.millis) : std::string(v.text.substr(0, 60)),
+                            stream_names_[c], dataset_, ChType(stream_kinds_[c])));
+  }
+
+  size_t ShardOfRow() {
+    switch (routing_) {
+      case Routing::kOneServer:
+      case Routing::kDistributed: return 0;
+      case Routing::kInTurn: return in_turn_++ % shards_.size();
+      case Routing::kHash: {
+        std::string_view key;  // NULL hashes as '' (ifNull)
+        if (key_index_ >= 0) {
+          auto at = std::lower_bound(cells_.begin(), cells_.end(), static_cast<uint32_t>(key_index_),
+                                     [](const auto& cell, uint32_t c) { return cell.first < c; });
+          if (at != cells_.end() && at->first == static_cast<uint32_t>(key_index_)) key = at->second.text;
+        }
+        return slots_.ShardOf(SipHash64(key));
+      }
+    }
+    return 0;
+  }
+
+  // Hands a shard's gathered rows to its INSERT, started on first use.
+  Status Send(size_t shard, int64_t segment) {
+    if (blocks_[shard].rows() == 0) return Ok();
+    if (!streams_[shard]) {
+      std::string columns = "billing_period, version_key, _segment";
+      for (const auto& n : stream_names_) columns += ", " + ChIdent(n);
+      if (routing_ == Routing::kDistributed) {
+        streams_[shard] = coordinator_.StartInsert(
+            fmt::format("INSERT INTO {} ({}) FORMAT Native", All(dataset_), columns), {"insert_distributed_sync=1"});
+      } else {
+        streams_[shard] = shards_[shard]->StartInsert(
+            fmt::format("INSERT INTO {} ({}) FORMAT Native", Local(dataset_), columns));
+      }
+    }
+    std::string data;
+    blocks_[shard].AppendTo(data);
+    Status st = streams_[shard]->Write(std::move(data));
+    if (!st) return Fail(std::move(st.error()).Context(fmt::format("loading segment {} of dataset '{}'", segment, dataset_)));
     return Ok();
   }
 
-  // Creates the dataset's tables on every shard, or adds the columns this run brought.
+  // Sends what is gathered and ends every shard's INSERT: once it returns, the shards have the rows. The
+  // shards receive at once; the first failure is the answer.
+  Status FinishStreams(int64_t segment) {
+    Status out = Ok();
+    for (size_t shard = 0; shard < blocks_.size(); ++shard) {
+      Status st = Send(shard, segment);
+      if (!st && out) out = std::move(st);
+    }
+    for (auto& stream : streams_) {
+      if (!stream) continue;
+      Status st = out ? stream->Finish() : Ok();
+      if (!st && out) {
+        out = Fail(std::move(st.error()).Context(fmt::format("loading segment {} of dataset '{}'", segment, dataset_)));
+      }
+      stream.reset();
+    }
+    for (auto& block : blocks_) block.Reset({}, {});
+    stream_names_.clear();
+    return out;
+  }
+
+  // How the Distributed table places rows (it may be older than this run, or left by a failed first one).
+  Status FindRouting() {
+    if (!state_.sharded) {
+      routing_ = Routing::kOneServer;
+      return Ok();
+    }
+    BP_ASSIGN_OR_RETURN(auto out, coordinator_.Run(fmt::format(
+        "SELECT engine_full FROM system.tables WHERE database = {} AND name = {}", ChLiteral(place_.database),
+        ChLiteral(dataset_ + "__all"))));
+    auto rows = ParseTsv(out);
+    std::string engine = rows.empty() || rows[0].empty() ? "" : rows[0][0];
+    key_column_ = SipHashKeyColumn(engine);
+    auto kind = kinds_.find(key_column_);
+    if (!key_column_.empty() && kind != kinds_.end() && kind->second == ColumnKind::kText) {
+      routing_ = Routing::kHash;
+    } else if (engine.ends_with(", rand())")) {
+      routing_ = Routing::kInTurn;
+    } else {
+      routing_ = Routing::kDistributed;
+    }
+    return Ok();
+  }
+
+  // Creates the dataset's tables on every shard, or adds the columns this run brought; then knows where rows go.
   Status EnsureTables() {
+    BP_RETURN_IF_ERROR(EnsureTablesAndColumns());
+    if (!routing_known_) {
+      BP_RETURN_IF_ERROR(FindRouting());
+      routing_known_ = true;
+    }
+    return Ok();
+  }
+
+  Status EnsureTablesAndColumns() {
     if (known_columns_ == columns_.size() && tables_exist_) return Ok();
+    // An ALTER waits for the INSERTs into its table to end: they end first.
+    BP_RETURN_IF_ERROR(FinishStreams(segments_.empty() ? 0 : segments_.rbegin()->first));
     std::vector<ColumnDef> added(columns_.begin() + static_cast<std::ptrdiff_t>(known_columns_), columns_.end());
     if (!tables_exist_) {
       state_.sharded = !place_.cluster.empty();
@@ -590,6 +673,7 @@ class ClickHouseTransaction final : public LoadTransaction {
   const Place& place_;
   ClickHouseServer& coordinator_;
   std::vector<std::unique_ptr<ClickHouseServer>>& shards_;
+  ShardSlots slots_;
   std::string dataset_;
   ColumnRoles roles_;  // key_column: the shard hash of a new dataset's tables
   std::string now_;
@@ -601,7 +685,16 @@ class ClickHouseTransaction final : public LoadTransaction {
   std::unordered_map<std::string, ColumnKind> kinds_;
   std::map<int64_t, SegmentWriter> segments_;
   std::vector<std::pair<int64_t, std::string>> dropped_;  // segments to drop after the switch
-  std::vector<std::pair<uint32_t, Cell>> cells_;
+  std::vector<std::pair<uint32_t, Cell>> cells_;  // one row's non-null cells
+  std::vector<NativeBlock> blocks_;                                  // per shard: rows not handed over yet
+  std::vector<std::unique_ptr<ClickHouseInsertStream>> streams_;     // per shard: its INSERT, when started
+  std::vector<std::string> stream_names_;  // the batch columns the INSERTs name
+  std::vector<ColumnKind> stream_kinds_;   // and their types in the tables
+  bool routing_known_ = false;
+  Routing routing_ = Routing::kOneServer;
+  std::string key_column_;  // kHash: the column whose sipHash64 places a row
+  int key_index_ = -1;      // its index in stream_names_ (-1: not there, every row hashes '')
+  size_t in_turn_ = 0;
   int64_t next_id_ = 1;
   bool published_ = false;
   bool done_ = false;
@@ -610,8 +703,10 @@ class ClickHouseTransaction final : public LoadTransaction {
 }  // namespace
 
 ClickHouseSink::ClickHouseSink(Place place, std::unique_ptr<ClickHouseServer> coordinator,
-                               std::vector<std::unique_ptr<ClickHouseServer>> shards, Clock& clock)
-    : place_(std::move(place)), coordinator_(std::move(coordinator)), shards_(std::move(shards)), clock_(clock) {}
+                               std::vector<std::unique_ptr<ClickHouseServer>> shards, std::vector<uint32_t> weights,
+                               Clock& clock)
+    : place_(std::move(place)), coordinator_(std::move(coordinator)), shards_(std::move(shards)),
+      weights_(std::move(weights)), clock_(clock) {}
 ClickHouseSink::~ClickHouseSink() = default;
 
 Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& destination, Clock& clock,
@@ -625,13 +720,14 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& 
   BP_ASSIGN_OR_RETURN(auto coordinator, ClickHouseServer::Make(base, "default", login));
   BP_RETURN_IF_ERROR(coordinator->Run(fmt::format("CREATE DATABASE IF NOT EXISTS {}", ChIdent(place.database))));
   std::vector<std::unique_ptr<ClickHouseServer>> shards;
+  std::vector<uint32_t> weights;  // per shard, as system.clusters says: how the Distributed table spreads rows
   if (place.cluster.empty()) {
     BP_ASSIGN_OR_RETURN(auto one, ClickHouseServer::Make(base, place.database, login));
     shards.push_back(std::move(one));
   } else {
     BP_ASSIGN_OR_RETURN(auto out, coordinator->Run(fmt::format(
-        "SELECT shard_num, replica_num, host_address FROM system.clusters WHERE cluster = {} ORDER BY shard_num, "
-        "replica_num", ChLiteral(place.cluster))));
+        "SELECT shard_num, replica_num, host_address, shard_weight FROM system.clusters WHERE cluster = {} ORDER BY "
+        "shard_num, replica_num", ChLiteral(place.cluster))));
     auto rows = ParseTsv(out);
     if (rows.empty()) {
       BP_ASSIGN_OR_RETURN(auto names, coordinator->Run("SELECT DISTINCT cluster FROM system.clusters ORDER BY cluster"));
@@ -654,6 +750,7 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& 
       BP_RETURN_IF_ERROR(bare->Run(fmt::format("CREATE DATABASE IF NOT EXISTS {}", ChIdent(place.database))));
       BP_ASSIGN_OR_RETURN(auto shard, ClickHouseServer::Make(shard_url, place.database, login));
       shards.push_back(std::move(shard));
+      weights.push_back(static_cast<uint32_t>(std::stoul(r.at(3))));
     }
   }
   BP_ASSIGN_OR_RETURN(coordinator, ClickHouseServer::Make(base, place.database, login));
@@ -663,7 +760,7 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(const std::string& 
   BP_RETURN_IF_ERROR(coordinator->Run(kStateTable));
   for (auto& shard : shards) BP_RETURN_IF_ERROR(shard->Run(kStateTable));
   return std::unique_ptr<ClickHouseSink>(new ClickHouseSink(std::move(place), std::move(coordinator),
-                                                            std::move(shards), clock));
+                                                            std::move(shards), std::move(weights), clock));
 }
 
 std::string ClickHouseSink::Describe() const { return DescribePlace(place_); }
@@ -693,7 +790,7 @@ Result<DatasetState> ClickHouseSink::ReadState(std::string_view dataset) {
 }
 
 Result<std::unique_ptr<LoadTransaction>> ClickHouseSink::Begin(std::string_view dataset, const ColumnRoles& roles) {
-  auto txn = std::make_unique<ClickHouseTransaction>(place_, *coordinator_, shards_, std::string(dataset), roles,
+  auto txn = std::make_unique<ClickHouseTransaction>(place_, *coordinator_, shards_, weights_, std::string(dataset), roles,
                                                      FormatTimestamp(clock_.Now()));
   BP_RETURN_IF_ERROR(txn->Start());
   return std::unique_ptr<LoadTransaction>(std::move(txn));

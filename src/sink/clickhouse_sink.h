@@ -16,11 +16,14 @@
 //                 _segment GLOBAL IN the current version's segments, read from _billpipe_state on the
 //                 server the query is sent to, once per query.
 //   _billpipe_state  one row per change of a dataset (revision, current segments, the whole state as JSON).
-// A run inserts its rows (nothing points at their segments yet), then publishes by inserting one new
+// A run inserts its rows straight into each shard's NAME__local, placed as NAME__all would place them (the
+// same sipHash64, computed by billpipe: sink/clickhouse_shard.h), one streamed INSERT per shard at a time,
+// all shards at once. Nothing points at their segments yet; the run then publishes by inserting one new
 // _billpipe_state row on every server: a query sees one version or the other, never a mix. A killed or
 // failed run's partitions are dropped by the next run. See docs/destinations.md for what is guaranteed.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,10 +68,11 @@ class ClickHouseSink final : public Sink {
 
  private:
   ClickHouseSink(Place place, std::unique_ptr<ClickHouseServer> coordinator,
-                 std::vector<std::unique_ptr<ClickHouseServer>> shards, Clock& clock);
+                 std::vector<std::unique_ptr<ClickHouseServer>> shards, std::vector<uint32_t> weights, Clock& clock);
   Place place_;
   std::unique_ptr<ClickHouseServer> coordinator_;       // the destination's server: state is read here
   std::vector<std::unique_ptr<ClickHouseServer>> shards_;  // every shard's server (the coordinator's too)
+  std::vector<uint32_t> weights_;                          // their shard_weight (cluster only)
   Clock& clock_;
 };
 

@@ -114,7 +114,11 @@ int PgConn::backend_pid() const { return PQbackendPID(conn_); }
 Error PgConn::MakeError(std::string_view doing, const pg_result* result) const {
   std::string why = OneLine(result ? PQresultErrorMessage(result) : nullptr);
   if (why.empty()) why = OneLine(PQerrorMessage(conn_));
-  if (PQstatus(conn_) == CONNECTION_BAD) {
+  // A FATAL error ends the session (pg_terminate_backend, a server shutting down): the connection is lost
+  // even when libpq has not seen the socket close yet (the error came first, e.g. at the end of a COPY).
+  const char* severity = result ? PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED) : nullptr;
+  const bool fatal = severity && (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC");
+  if (PQstatus(conn_) == CONNECTION_BAD || fatal) {
     return Error(ErrorCode::kRetryable,
                  fmt::format("Lost the connection to PostgreSQL ({}) while {}: {}. Nothing of this run is "
                              "visible; run it again.", describe_, doing, why));
@@ -193,6 +197,11 @@ Status PgConn::CopyEnd() {
     if (status && PQresultStatus(raw) != PGRES_COMMAND_OK) status = Fail(MakeError("loading rows with COPY", raw));
   }
   return status;
+}
+
+void PgConn::CopyAbort() {
+  if (PQputCopyEnd(conn_, "billpipe abandoned the load") != 1) return;
+  while (PGresult* raw = PQgetResult(conn_)) PQclear(raw);
 }
 
 }  // namespace billpipe::sink

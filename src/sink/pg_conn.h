@@ -55,6 +55,8 @@ class PgConn {
   Status CopyBegin(std::string_view copy_sql);
   Status CopyData(std::string_view data);
   Status CopyEnd();
+  // Abandons a COPY in progress (its rows are not loaded; the transaction fails), e.g. before a rollback.
+  void CopyAbort();
 
  private:
   explicit PgConn(pg_conn* conn);

@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "sink/pg_binary.h"
 #include "sink/pg_conn.h"
+#include "sink/sparse_batch.h"
 #include "util/date.h"
 
 namespace billpipe::sink {
@@ -203,27 +205,7 @@ Status CheckNameIsFree(PgConn& db, std::string_view dataset) {
                           dataset, db.describe(), rows.At(0, 0)));
 }
 
-// Appends a COPY text-format field: backslash, tab, newline and carriage return escaped.
-void AppendCopyText(std::string& out, std::string_view text) {
-  size_t start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i], esc = 0;
-    switch (c) {
-      case '\\': esc = '\\'; break;
-      case '\t': esc = 't'; break;
-      case '\n': esc = 'n'; break;
-      case '\r': esc = 'r'; break;
-      default: continue;
-    }
-    out.append(text.substr(start, i - start));
-    out += '\\';
-    out += esc;
-    start = i + 1;
-  }
-  out.append(text.substr(start));
-}
-
-// A run's writes. The rows go into new segment tables with COPY, committed in chunks as they come: no
+// A run's writes. The rows go into new segment tables with binary COPY, committed in chunks as they come: no
 // reader sees them, because the view and the bookkeeping only point at a segment once Publish + Commit make
 // it part of the dataset, in one short final transaction. Chunks keep a long load from holding one
 // transaction open for its whole length (which would hold back vacuum in the whole database). Segments
@@ -234,6 +216,7 @@ class PostgresTransaction final : public LoadTransaction {
       : db_(db), dataset_(std::move(dataset)), roles_(std::move(roles)), now_(std::move(now)) {}
 
   ~PostgresTransaction() override {
+    if (copy_open_) db_.CopyAbort();
     if (open_) (void)db_.Exec("ROLLBACK");
     if (!done_ && !segments_.empty()) {
       // Best effort: on a lost connection the next Publish collects them.
@@ -279,6 +262,7 @@ class PostgresTransaction final : public LoadTransaction {
   }
 
   Result<int64_t> BeginSegment(const SegmentKey& key) override {
+    BP_RETURN_IF_ERROR(EndCopy());
     BP_RETURN_IF_ERROR(OpenChunk());
     BP_ASSIGN_OR_RETURN(auto rows, db_.Query(
         "INSERT INTO _billpipe_segments(dataset, billing_period, version_key, window_start, window_end, filter, "
@@ -289,6 +273,7 @@ class PostgresTransaction final : public LoadTransaction {
     seg.table = SegmentTable(dataset_, id);
     // A table without columns to begin with (PostgreSQL allows it): columns join as they get values.
     BP_RETURN_IF_ERROR(db_.Exec(fmt::format("CREATE TABLE {}()", seg.table)));
+    seg.fresh = true;
     return id;
   }
 
@@ -300,11 +285,10 @@ class PostgresTransaction final : public LoadTransaction {
     }
     if (batch.rows() == 0) return Ok();
     BP_RETURN_IF_ERROR(OpenChunk());
-    // Only the columns with something in this batch are copied (the others read NULL); the segment's table
-    // gets the ones it does not have yet. CUR rows leave most of their columns empty.
+    // The segment's table has the columns that had a value or empty text in a batch so far (the others
+    // read NULL through the view); this batch's new ones are added. CUR rows leave most columns empty.
     batch.ColumnContents(contents_);
-    std::string add, list;
-    copied_.assign(column_names.size(), false);
+    std::string add;
     for (size_t c = 0; c < column_names.size(); ++c) {
       if (!(contents_[c] & (RowBatch::kHasValue | RowBatch::kHasEmpty))) continue;
       const std::string& name = column_names[c];
@@ -312,31 +296,32 @@ class PostgresTransaction final : public LoadTransaction {
       if (kind == kinds_.end()) {
         return Fail(ErrorCode::kInternal, fmt::format("column {} is not in dataset {}", name, dataset_));
       }
-      copied_[c] = true;
-      list += (list.empty() ? "" : ", ") + PgIdent(name);
       if (seg->columns.insert(name).second) {
         add += fmt::format("{}ADD COLUMN {} {}", add.empty() ? "" : ", ", PgIdent(name), PgType(kind->second));
       }
     }
-    if (!add.empty()) BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} {}", seg->table, add)));
-    if (list.empty()) {  // rows with nothing in them: still rows
-      BP_RETURN_IF_ERROR(db_.Exec(fmt::format("INSERT INTO {} SELECT FROM generate_series(1, {})", seg->table,
-                                              batch.rows())));
-    } else {
-      BP_RETURN_IF_ERROR(db_.CopyBegin(fmt::format("COPY {}({}) FROM STDIN", seg->table, list)));
-      Status sent = SendRows(batch);
-      Status ended = db_.CopyEnd();
-      BP_RETURN_IF_ERROR(sent);
-      BP_RETURN_IF_ERROR(ended);
+    // One binary COPY stays open across the batches of a segment while their columns fit it: the server
+    // parses rows while billpipe encodes the next ones, with no round trip per batch.
+    const bool same_columns = copy_names_.size() == column_names.size() &&
+                              std::equal(copy_names_.begin(), copy_names_.end(), column_names.begin());
+    if (!copy_open_ || copy_segment_ != segment || !add.empty() || !same_columns) {
+      BP_RETURN_IF_ERROR(EndCopy());
+      if (!add.empty()) BP_RETURN_IF_ERROR(db_.Exec(fmt::format("ALTER TABLE {} {}", seg->table, add)));
+      if (seg->columns.empty()) {  // rows with nothing in them, in a table without columns: still rows
+        BP_RETURN_IF_ERROR(db_.Exec(fmt::format("INSERT INTO {} SELECT FROM generate_series(1, {})", seg->table,
+                                                batch.rows())));
+        return Counted(batch.rows());
+      }
+      BP_RETURN_IF_ERROR(BeginCopy(segment, *seg, column_names));
     }
+    BP_RETURN_IF_ERROR(SendRows(batch));
     seg->rows += static_cast<int64_t>(batch.rows());
-    rows_in_chunk_ += batch.rows();
-    if (rows_in_chunk_ >= kChunkRows) BP_RETURN_IF_ERROR(CommitChunk());
-    return Ok();
+    return Counted(batch.rows());
   }
 
   Status FinishSegment(int64_t segment, const SegmentTotals& totals) override {
     BP_ASSIGN_OR_RETURN(SegmentWriter * seg, Find(segment));
+    BP_RETURN_IF_ERROR(EndCopy());
     if (!roles_.date_column.empty() && seg->columns.count(roles_.date_column)) {
       BP_RETURN_IF_ERROR(OpenChunk());
       // Built once after the rows: far cheaper than keeping an index up to date per row.
@@ -382,6 +367,7 @@ class PostgresTransaction final : public LoadTransaction {
 
   struct SegmentWriter {
     std::string table;  // quoted
+    bool fresh = false;  // created in the open chunk transaction: COPY may FREEZE its rows
     std::set<std::string> columns;
     int64_t rows = 0;
     std::optional<SegmentTotals> finished;
@@ -404,49 +390,123 @@ class PostgresTransaction final : public LoadTransaction {
   }
 
   Status CommitChunk() {
+    BP_RETURN_IF_ERROR(EndCopy());
     if (!open_) return Ok();
+    for (auto& entry : segments_) entry.second.fresh = false;
     BP_RETURN_IF_ERROR(db_.Exec("COMMIT"));
     open_ = false;
     rows_in_chunk_ = 0;
     return Ok();
   }
 
-  // The batch's rows in COPY text format, the copied_ columns in order.
-  Status SendRows(const RowBatch& batch) {
+  Status Counted(size_t rows) {
+    rows_in_chunk_ += rows;
+    if (rows_in_chunk_ >= kChunkRows) BP_RETURN_IF_ERROR(CommitChunk());
+    return Ok();
+  }
+
+  // Starts a binary COPY into the segment's table of the batch columns it has, in batch order.
+  Status BeginCopy(int64_t segment, const SegmentWriter& seg, std::span<const std::string> column_names) {
+    copy_names_.assign(column_names.begin(), column_names.end());
+    fields_.clear();
+    field_kinds_.clear();
+    std::string list;
+    for (size_t c = 0; c < column_names.size(); ++c) {
+      if (!seg.columns.count(column_names[c])) continue;
+      fields_.push_back(static_cast<uint32_t>(c));
+      field_kinds_.push_back(kinds_.at(column_names[c]));
+      list += (list.empty() ? "" : ", ") + PgIdent(column_names[c]);
+    }
+    // FREEZE (rows written frozen, so that the first reads and vacuum need not rewrite every page) needs a
+    // table created in the same transaction; it is safe here because nothing reads a segment's table before
+    // the final transaction publishes it.
+    BP_RETURN_IF_ERROR(db_.CopyBegin(fmt::format("COPY {}({}) FROM STDIN (FORMAT binary{})", seg.table, list,
+                                                 seg.fresh ? ", FREEZE" : "")));
+    copy_open_ = true;
+    copy_segment_ = segment;
     buffer_.clear();
-    char stamp[kTimestampTextMax];
+    AppendPgCopyHeader(buffer_);
+    return Ok();
+  }
+
+  // Ends the open COPY, if any: the server has the rows once it returns.
+  Status EndCopy() {
+    if (!copy_open_) return Ok();
+    copy_open_ = false;
+    copy_names_.clear();
+    AppendPgCopyTrailer(buffer_);
+    Status sent = db_.CopyData(buffer_);
+    buffer_.clear();
+    if (!sent) {
+      db_.CopyAbort();
+      return sent;
+    }
+    return db_.CopyEnd();
+  }
+
+  // One field of the COPY: the cell as its column's type reads it in binary.
+  Status AppendField(const Cell& v, ColumnKind kind, uint32_t column) {
+    switch (kind) {
+      case ColumnKind::kDecimal:
+        if ((v.kind == Cell::Kind::kDecimal || v.kind == Cell::Kind::kText) && AppendPgNumeric(buffer_, v.text)) {
+          return Ok();
+        }
+        break;
+      case ColumnKind::kTimestamp:
+        if (v.kind == Cell::Kind::kTimestamp) {
+          AppendPgTimestamp(buffer_, v.millis);
+          return Ok();
+        }
+        break;
+      case ColumnKind::kText:
+        if (v.kind == Cell::Kind::kTimestamp) {
+          char stamp[kTimestampTextMax];
+          AppendPgBytes(buffer_, std::string_view(stamp, FormatTimestampTo(v.millis, stamp)));
+        } else {
+          AppendPgBytes(buffer_, v.text);
+        }
+        return Ok();
+    }
+    const std::string& name = copy_names_[column];
+    return Fail(ErrorCode::kBadData,
+                fmt::format("The value '{}' of column {} cannot be stored in dataset '{}', where that column holds {}.",
+                            v.kind == Cell::Kind::kTimestamp ? std::to_string(v.millis) : std::string(v.text.substr(0, 60)),
+                            name, dataset_, PgType(kind)));
+  }
+
+  // The batch's rows in binary COPY format, the fields_ columns in order.
+  Status SendRows(const RowBatch& batch) {
+    const uint16_t nfields = static_cast<uint16_t>(fields_.size());
+    const SparseBatch* sparse = batch.AsSparse();
     for (size_t r = 0; r < batch.rows(); ++r) {
-      batch.NonNull(r, cells_);
-      auto cell = cells_.begin();
-      bool first = true;
-      for (size_t c = 0; c < copied_.size(); ++c) {
-        bool has = cell != cells_.end() && cell->first == c;
-        if (!copied_[c]) {
-          if (has) ++cell;  // empty text in a column whose every cell here is NULL or empty: cannot be
-          continue;
+      AppendPgRowStart(buffer_, nfields);
+      size_t f = 0;
+      auto cell = [&](uint32_t column, const Cell& v) -> Status {
+        while (f < fields_.size() && fields_[f] < column) {
+          AppendPgNull(buffer_);
+          ++f;
         }
-        if (!first) buffer_ += '\t';
-        first = false;
-        if (!has) {
-          buffer_ += "\\N";
-          continue;
+        if (f == fields_.size() || fields_[f] != column) return Ok();  // a column not copied: NULL or empty here
+        ++f;
+        if (v.kind == Cell::Kind::kNull) {
+          AppendPgNull(buffer_);
+          return Ok();
         }
-        const Cell& v = cell->second;
-        switch (v.kind) {
-          case Cell::Kind::kNull: buffer_ += "\\N"; break;
-          case Cell::Kind::kText: AppendCopyText(buffer_, v.text); break;
-          case Cell::Kind::kDecimal: buffer_ += v.text; break;
-          case Cell::Kind::kTimestamp: buffer_.append(stamp, FormatTimestampTo(v.millis, stamp)); break;
-        }
-        ++cell;
+        return AppendField(v, field_kinds_[f - 1], column);
+      };
+      if (sparse) {
+        for (const auto& s : sparse->Row(r)) BP_RETURN_IF_ERROR(cell(s.column, sparse->ToCell(s)));
+      } else {
+        batch.NonNull(r, cells_);
+        for (const auto& [column, v] : cells_) BP_RETURN_IF_ERROR(cell(column, v));
       }
-      buffer_ += '\n';
+      for (; f < fields_.size(); ++f) AppendPgNull(buffer_);
       if (buffer_.size() >= kCopyBufferBytes) {
         BP_RETURN_IF_ERROR(db_.CopyData(buffer_));
         buffer_.clear();
       }
     }
-    return db_.CopyData(buffer_);
+    return Ok();
   }
 
   // _billpipe_columns gets the columns this run added.
@@ -471,9 +531,13 @@ class PostgresTransaction final : public LoadTransaction {
   std::unordered_map<std::string, ColumnKind> kinds_;
   std::map<int64_t, SegmentWriter> segments_;
   std::vector<uint8_t> contents_;                  // of the batch being inserted
-  std::vector<bool> copied_;                       // batch column -> in the COPY
+  bool copy_open_ = false;                         // a COPY is in progress on the connection
+  int64_t copy_segment_ = 0;                       // into this segment's table
+  std::vector<std::string> copy_names_;            // the batch columns it was begun for
+  std::vector<uint32_t> fields_;                   // its fields: batch column indexes, ascending
+  std::vector<ColumnKind> field_kinds_;            // and their types
   std::vector<std::pair<uint32_t, Cell>> cells_;   // one row's non-null cells
-  std::string buffer_;                             // COPY data
+  std::string buffer_;                             // COPY data not sent yet
   size_t rows_in_chunk_ = 0;
   bool locked_ = false;     // holds the dataset's advisory lock
   bool open_ = false;       // a transaction is open on the connection

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "sink/clickhouse_shard.h"
 #include "sink/open_sink.h"
 #include "clickhouse_query.h"
 #include "test_support.h"
@@ -287,10 +288,12 @@ TEST_F(ClickHouseSinkTest, AShardStoppedMidLoadFailsTheRunAndTheNextRunFinishesT
     shard("stop");
     auto lost = (*txn)->FinishSegment(*seg2, SegmentTotals{100, "300", Finality::kEstimated});
     ASSERT_FALSE(lost);
-    EXPECT_EQ(lost.error().message.rfind(fmt::format("loading segment {} of dataset 'cur': ClickHouse at {} "
-                                                     "refused an INSERT of rows: ", *seg2, url_), 0),
+    // The rows go to each shard directly: the stopped one is named.
+    EXPECT_EQ(lost.error().message.rfind(fmt::format("loading segment {} of dataset 'cur': ClickHouse at {} did not "
+                                                     "answer while an INSERT of rows: ", *seg2, shard2_), 0),
               0u)
         << lost.error().message;
+    EXPECT_EQ(lost.error().code, ErrorCode::kRetryable);
   }
   shard("start");
   EXPECT_EQ(Read(InDb("SELECT count(), sum(line_item_unblended_cost) FROM {db}.cur")), "100\t100.0000000000");
@@ -402,6 +405,116 @@ TEST_F(ClickHouseSinkTest, TheRolesNameTheShardKeyAndTheTotalledColumn) {
   ASSERT_TRUE(no_total) << no_total.error().message;
   EXPECT_EQ(no_total->rows, 10);
   EXPECT_DOUBLE_EQ(no_total->total, 0);
+}
+
+// billpipe's sipHash64 is ClickHouse's: strings of every length around SipHash's 8-byte words, bytes
+// above 0x7f, the empty string.
+TEST_F(ClickHouseSinkTest, SipHash64IsClickHousesOwn) {
+  std::vector<std::string> values = {"", "a", "abc", "1234567", "12345678", "123456789", "123456789012345",
+                                     "1234567890123456", "12345678901234567", "\xc3\xa9t\xc3\xa9\xff",
+                                     "2sl3ibgjqkxmrhnb5ay2z5kt6yzdgjzdv7hz3h4wewyglnu2l4xq"};
+  for (int n = 0; n < 40; ++n) values.push_back(std::string(static_cast<size_t>(n), static_cast<char>('A' + n % 26)));
+  for (const auto& v : values) {
+    std::string literal = "'";
+    for (unsigned char c : v) literal += fmt::format("\\x{:02X}", c);
+    literal += "'";
+    EXPECT_EQ(Read("SELECT toString(sipHash64(" + literal + "))"), std::to_string(SipHash64(v))) << v;
+  }
+}
+
+// Rows are sent to each shard's local table by billpipe, not through the Distributed table: each is on the
+// shard ClickHouse's own sharding expression names (sipHash64(key) % 2 → shard 1 or 2), once, and a reader
+// of the Distributed table sees every row once. A NULL key hashes as '' (ifNull), as in ClickHouse.
+TEST_F(ClickHouseSinkTest, EachRowIsOnTheShardTheDistributedTablesShardingKeyNames) {
+  auto sink = Open();
+  ASSERT_TRUE(sink);
+  Rows rows(3000, "0.0100000000", "line-");
+  rows.cells.push_back({Null(), Ts(1575158400000), Dec("1.0000000000"), Text("null key")});
+  rows.cells.push_back({Text(""), Ts(1575158400000), Dec("2.0000000000"), Text("empty key")});
+  int64_t seg = Load(*sink, Key("2019-12-01", "a1"), rows.Batch());
+  for (bool second : {false, true}) {
+    EXPECT_EQ(Read(InDb("SELECT count() FROM {db}.cur__local WHERE sipHash64(ifNull(identity_line_item_id, '')) % 2 "
+                        "!= ") + (second ? "1" : "0"), second),
+              "0");
+  }
+  std::string one = Read(InDb("SELECT count() FROM {db}.cur__local"));
+  std::string two = Read(InDb("SELECT count() FROM {db}.cur__local"), true);
+  EXPECT_GT(std::stoi(one), 1300);
+  EXPECT_GT(std::stoi(two), 1300);
+  EXPECT_EQ(std::stoi(one) + std::stoi(two), 3002);
+  // The '' and NULL keys are on the same shard: the one sipHash64('') names.
+  std::string empty_shard = std::to_string(SipHash64("") % 2 + 1);
+  EXPECT_EQ(Read(InDb("SELECT count() FROM {db}.cur__local WHERE ifNull(identity_line_item_id, '') = ''"),
+                 empty_shard == "2"),
+            "2");
+  // The Distributed table reads every row once (18.16 has no _shard_num: the shards' own counts are above).
+  EXPECT_EQ(Read(InDb("SELECT count(), uniqExact(identity_line_item_id), sum(line_item_unblended_cost) FROM "
+                      "{db}.cur__all WHERE _segment = ") + std::to_string(seg)),
+            "3002\t3001\t33.0000000000");
+  for (bool second : {false, true}) {
+    EXPECT_EQ(Read(InDb("SELECT count(), uniqExact(identity_line_item_id), sum(line_item_unblended_cost) FROM {db}.cur"),
+                   second),
+              "3002\t3001\t33.0000000000");
+  }
+}
+
+// Rows travel in ClickHouse's Native format (sink/clickhouse_native.h): every decimal shape arrives exact,
+// times at both ends of DateTime's range, and what Decimal(38, 10) or DateTime cannot hold fails clearly.
+TEST_F(ClickHouseSinkTest, DecimalsAndTimesArriveExactlyInNativeBlocks) {
+  auto sink = Open();
+  ASSERT_TRUE(sink);
+  const std::vector<std::string> decimals = {"0", "-0.0000000001", "9999999999999999999999999999.9999999999",
+                                             "-12.5", "7.", ".5", "+3", "1.23000000000000", "-0", "100"};
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < decimals.size(); ++i) ids.push_back(fmt::format("d{}", i));
+  std::vector<std::vector<Cell>> cells;
+  for (size_t i = 0; i < decimals.size(); ++i) {
+    cells.push_back({Text(ids[i]), Ts(i == 0 ? 0 : i == 1 ? 4294967295000 : 1575158400000 + static_cast<int64_t>(i)),
+                     Dec(decimals[i]), Text(i % 2 ? "" : "x")});
+  }
+  Load(*sink, Key("2019-12-01", "a1"), TestBatch(cells));
+  // 18.16 prints Decimal128 values past 64 bits wrongly (toString(toDecimal128('9999...', 10)) too): those are
+  // compared with the server's own reading of their text instead.
+  EXPECT_EQ(Read(InDb("SELECT arrayStringConcat(groupArray(if(abs(line_item_unblended_cost) < 1000000, "
+                      "toString(line_item_unblended_cost), toString(line_item_unblended_cost = "
+                      "toDecimal128('9999999999999999999999999999.9999999999', 10)))), ' ') FROM (SELECT "
+                      "line_item_unblended_cost FROM {db}.cur ORDER BY identity_line_item_id)")),
+            "0.0000000000 -0.0000000001 1 -12.5000000000 7.0000000000 "
+            "0.5000000000 3.0000000000 1.2300000000 0.0000000000 100.0000000000");
+  // DateTime's ends as seconds (18.16 prints 0 as 0000-00-00 and has no calendar past 2038).
+  EXPECT_EQ(Read(InDb("SELECT toUInt32(line_item_usage_start_date), line_item_product_code FROM {db}.cur WHERE "
+                      "identity_line_item_id IN ('d0', 'd1') ORDER BY identity_line_item_id")),
+            "0\tx\n4294967295\t");
+  auto txn = sink->Begin("cur", kRoles);
+  ASSERT_TRUE(txn);
+  auto seg = (*txn)->BeginSegment(Key("2019-12-01", "a2"));
+  ASSERT_TRUE(seg);
+  auto big = (*txn)->Insert(*seg, kNames, TestBatch({{Text("a"), Null(), Dec("12345678901234567890123456789"), Null()}}));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().message, "The value '12345678901234567890123456789' of column line_item_unblended_cost has "
+                                 "more than 28 integer digits, which ClickHouse's Decimal(38, 10) cannot hold.");
+  auto early = (*txn)->Insert(*seg, kNames, TestBatch({{Text("a"), Ts(-1000), Null(), Null()}}));
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().message, "The time -1 s since 1970 of column line_item_usage_start_date is outside "
+                                   "ClickHouse's DateTime (1970 to 2106).");
+  auto exponent = (*txn)->Insert(*seg, kNames, TestBatch({{Text("a"), Null(), Dec("1E-7"), Null()}}));
+  ASSERT_FALSE(exponent);
+  EXPECT_EQ(exponent.error().code, ErrorCode::kBadData);
+}
+
+TEST(ClickHouseShardTest, SlotsFollowTheShardWeights) {
+  ShardSlots even({1, 1});
+  EXPECT_EQ(even.ShardOf(0), 0u);
+  EXPECT_EQ(even.ShardOf(1), 1u);
+  EXPECT_EQ(even.ShardOf(7), 1u);
+  ShardSlots weighted({1, 3});  // slots: shard 0, then shard 1 three times
+  EXPECT_EQ(weighted.ShardOf(4), 0u);
+  EXPECT_EQ(weighted.ShardOf(5), 1u);
+  EXPECT_EQ(weighted.ShardOf(7), 1u);
+  EXPECT_EQ(SipHashKeyColumn("Distributed(billpipe_test, db, cur__local, sipHash64(ifNull(identity_line_item_id, '')))"),
+            "identity_line_item_id");
+  EXPECT_EQ(SipHashKeyColumn("Distributed(c, db, t, sipHash64(ifNull(`odd name`, '')))"), "odd name");
+  EXPECT_EQ(SipHashKeyColumn("Distributed(c, db, t, rand())"), "");
 }
 
 TEST_F(ClickHouseSinkTest, AnUnknownClusterIsRefusedNamingTheKnownOnes) {
