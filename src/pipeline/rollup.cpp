@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <climits>
 #include <tuple>
 
@@ -170,6 +171,43 @@ std::vector<sink::RollupRow> RollupAccumulator::Rows() const {
   std::sort(out.begin(), out.end(), [](const sink::RollupRow& a, const sink::RollupRow& b) {
     return std::tie(a.day, a.dimensions) < std::tie(b.day, b.dimensions);
   });
+  return out;
+}
+
+Result<sink::SegmentRollup> RollupAccumulator::Finish() const {
+  sink::SegmentRollup out;
+  out.rows = Rows();
+  for (size_t d = 0; d < sink::kRollupDimensions; ++d) {
+    std::map<std::pair<std::string, std::string>, Totals> by;  // (day, value) -> totals
+    for (const auto& [key, totals] : groups_) {
+      size_t p = 0;
+      auto next = [&] {
+        uint32_t n = 0;
+        std::memcpy(&n, key.data() + p, sizeof n);
+        p += sizeof n;
+        std::string_view part(key.data() + p, n);
+        p += n;
+        return part;
+      };
+      std::string_view day = next(), value;
+      for (size_t i = 0; i <= d; ++i) value = next();
+      Totals& t = by[{std::string(day), std::string(value)}];
+      t.line_items += totals.line_items;
+      BP_ASSIGN_OR_RETURN(t.cost, table::Decimal::Add(t.cost, totals.cost));
+      BP_ASSIGN_OR_RETURN(t.usage, table::Decimal::Add(t.usage, totals.usage));
+    }
+    auto& rows = out.by_dimension[d];
+    rows.reserve(by.size());
+    for (const auto& [day_value, totals] : by) {
+      sink::RollupRow row;
+      row.day = day_value.first;
+      row.dimensions[d] = day_value.second;
+      row.line_items = totals.line_items;
+      row.cost = totals.cost.ToString();
+      row.usage = totals.usage.ToString();
+      rows.push_back(std::move(row));
+    }
+  }
   return out;
 }
 

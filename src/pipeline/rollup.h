@@ -54,6 +54,9 @@ class RollupAccumulator {
 
   // The groups, ordered by day, then by the dimensions.
   std::vector<sink::RollupRow> Rows() const;
+  // Rows() and its totals by day and each single dimension (sink::SegmentRollup). kBadData when a sum
+  // needs more than 38 digits.
+  Result<sink::SegmentRollup> Finish() const;
   size_t groups() const { return groups_.size(); }
 
  private:

@@ -289,8 +289,9 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
       if (previous && previous->key.version_key == v.version_key) previous.reset();
       finality = PeriodStatus(stats[i].saw_invoice, previous);
     }
+    BP_ASSIGN_OR_RETURN(sink::SegmentRollup rollup, rollups[i].Finish());
     BP_RETURN_IF_ERROR(txn->FinishSegment(
-        segment_ids[i], sink::SegmentTotals{stats[i].loaded, stats[i].cost, finality, rollups[i].Rows()}));
+        segment_ids[i], sink::SegmentTotals{stats[i].loaded, stats[i].cost, finality, std::move(rollup)}));
     version_segments.push_back(segment_ids[i]);
     int64_t bytes = 0;
     for (const auto& f : v.files) bytes += f.size;

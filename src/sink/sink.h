@@ -133,6 +133,15 @@ struct RollupRow {
   std::string usage = "0";  // exact decimal text: the sum of the usage amount ("0" where there is none)
 };
 
+// A segment's rollup as the loader hands it over: the rows by all five dimensions, and the same totals by
+// day and one dimension (what a chart grouped by that dimension reads: a few rows per day instead of
+// thousands).
+struct SegmentRollup {
+  std::vector<RollupRow> rows;
+  // by_dimension[d]: rows with only dimensions[d] set (the others ""), one per day and value of d.
+  std::array<std::vector<RollupRow>, kRollupDimensions> by_dimension;
+};
+
 // What the loader counted for a segment, recorded with it by FinishSegment.
 struct SegmentTotals {
   int64_t line_items = 0;
@@ -140,7 +149,7 @@ struct SegmentTotals {
   Finality finality = Finality::kEstimated;
   // The segment's rollup; nullopt: not computed (the sink then records that the segment has none, and
   // readers of the rollup fall back to the rows). A sink that keeps no rollups ignores it.
-  std::optional<std::vector<RollupRow>> rollup = std::nullopt;
+  std::optional<SegmentRollup> rollup = std::nullopt;
 };
 
 struct Segment {

@@ -4,6 +4,10 @@
 //   _billpipe_rollups(segment_id, dataset, day, account, service, region, usage_type, line_item_type,
 //                     line_items, cost, usage_amount)     one row per sink::RollupRow; cost and usage_amount
 //                                                         exact decimal text; index (segment_id, day)
+//   _billpipe_rollup_totals(segment_id, dataset, dimension, day, value, line_items, cost, usage_amount)
+//                                                         the same by day and one dimension (dimension is
+//                                                         "service", ...): what the costs endpoint reads;
+//                                                         index (segment_id, dimension, day)
 //   _billpipe_rollup_segments(segment_id, dataset)         the segments that have a rollup (perhaps of no
 //                                                         rows); a segment loaded before rollups has none
 //
@@ -28,8 +32,8 @@ namespace billpipe::sink {
 // Creates the rollup tables when missing (run by SqliteSink::Open).
 extern const char* const kSqliteRollupTables;
 
-// Records a segment's rollup rows and that it has a rollup. Runs in the caller's transaction.
-Status WriteSqliteRollup(SqliteDb& db, std::string_view dataset, int64_t segment, const std::vector<RollupRow>& rows);
+// Records a segment's rollup (both tables) and that it has one. Runs in the caller's transaction.
+Status WriteSqliteRollup(SqliteDb& db, std::string_view dataset, int64_t segment, const SegmentRollup& rollup);
 
 // SQL that deletes the rollup of segment `id` (or of every segment of a dataset), for the caller's Exec.
 std::string DeleteSqliteRollupSql(int64_t segment);
@@ -46,7 +50,8 @@ struct RollupCostQuery {
 // One rollup row as a chart reads it; views valid only during the callback.
 using RollupCostVisitor = std::function<Status(std::string_view date, std::string_view key, std::string_view cost)>;
 
-// Visits every rollup row of the dataset's current version in the query's days, in one read transaction.
+// Visits every row of _billpipe_rollup_totals for the query's dimension of the dataset's current version in
+// the query's days (several per date and key when the version has several segments), in one read transaction.
 // Returns false, visiting nothing, when the file has no rollup tables or a segment of the current version
 // has no rollup (a dataset loaded before rollups existed): the caller then reads the rows.
 Result<bool> ScanSqliteRollup(SqliteDb& db, std::string_view dataset, const RollupCostQuery& query,

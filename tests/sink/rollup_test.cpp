@@ -174,6 +174,14 @@ TEST_F(RollupRunTest, ReplaceWritesOneRowPerDayAndGroupWithExactSums) {
   EXPECT_EQ(QueryOne(db_, "SELECT count(*) FROM _billpipe_rollups WHERE segment_id NOT IN "
                           "(SELECT id FROM _billpipe_segments)"),
             "0");
+  EXPECT_EQ(QueryOne(db_, "SELECT count(*) FROM _billpipe_rollup_totals WHERE segment_id NOT IN "
+                          "(SELECT id FROM _billpipe_segments)"),
+            "0");
+  // The totals by one dimension: November's by service, one row per day.
+  EXPECT_EQ(QueryOne(db_, "SELECT group_concat(day || ' ' || value || ' ' || line_items || ' ' || cost, '; ') FROM "
+                          "(SELECT * FROM _billpipe_rollup_totals WHERE dimension = 'service' AND day < '2019-12-01' "
+                          "AND segment_id = (SELECT max(segment_id) FROM _billpipe_rollup_totals) ORDER BY day)"),
+            "2019-11-01 AmazonRDS 1 7.0000000000");
 
   // Restore brings back version 2's rollup with its rows.
   ASSERT_TRUE(sink_->Restore("costs", 2));
@@ -183,6 +191,7 @@ TEST_F(RollupRunTest, ReplaceWritesOneRowPerDayAndGroupWithExactSums) {
   // Dropping the dataset drops its rollup.
   ASSERT_TRUE(sink_->DropDataset("costs"));
   EXPECT_EQ(RollupSize(), "0|0");
+  EXPECT_EQ(QueryOne(db_, "SELECT count(*) FROM _billpipe_rollup_totals"), "0");
 }
 
 TEST_F(RollupRunTest, AppendAddsTheNewVersionsRollup) {
@@ -232,7 +241,8 @@ TEST_F(RollupRunTest, SegmentsLoadedBeforeRollupsAreReadFromTheRows) {
   sink_.reset();
   {
     auto db = *sink::SqliteDb::Open(db_);
-    ASSERT_TRUE(db->Exec("DROP TABLE _billpipe_rollups; DROP TABLE _billpipe_rollup_segments;"));
+    ASSERT_TRUE(db->Exec("DROP TABLE _billpipe_rollups; DROP TABLE _billpipe_rollup_totals; "
+                         "DROP TABLE _billpipe_rollup_segments;"));
   }
   EXPECT_EQ(Costs(), "rows: AmazonEC2 2019-11-01 30.0; AmazonEC2 2019-12-01 38.0;");
   sink_ = *sink::SqliteSink::Open(db_, clock_);  // creates the tables, empty
