@@ -140,38 +140,81 @@ async function viewDatasets() {
 
 // ---- Accounts --------------------------------------------------------------------------------------
 
-function accountForm({ onSaved, idPrefix = 'acct' }) {
+// An account: access keys, or a role assumed with another account's (or the machine's) credentials.
+// accounts: the existing ones, for a role's source account.
+function accountForm({ onSaved, idPrefix = 'acct', accounts = [] }) {
   const name = h('input', { type: 'text', autocomplete: 'off', required: true })
+  const kind = radios(idPrefix + '-kind', [['keys', 'Access keys'], ['role', 'Role (assume a role)']], 'keys')
   const key = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', required: true })
   const secret = h('input', { type: 'password', autocomplete: 'new-password', required: true })
+  const roleArn = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'arn:aws:iam::123456789012:role/billing-reader' })
+  const externalId = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false' })
+  const source = h('select', {}, h('option', { value: '' }, "(none: the machine's own AWS credentials)"),
+    accounts.filter(a => a.source !== 'role').map(a => h('option', { value: a.name }, a.name)))
   const region = h('input', { type: 'text', value: 'us-east-1' })
   const endpoint = h('input', { type: 'text', placeholder: 'https://s3.example.com (S3-compatible storage only)' })
   const err = errorBox(idPrefix + '-error')
   const ok = h('p', { class: 'ok', role: 'status' })
   const save = h('button', { type: 'submit' }, 'Save and test')
+  const keysBox = h('div', { class: 'row', id: idPrefix + '-keys' },
+    field(idPrefix + '-key', 'Access key ID', key),
+    field(idPrefix + '-secret', 'Secret access key', secret, 'Stored encrypted; never shown again.'))
+  const roleBox = h('div', { class: 'row', id: idPrefix + '-role' },
+    field(idPrefix + '-role-arn', 'Role ARN', roleArn),
+    field(idPrefix + '-external-id', 'External ID (optional)', externalId, 'Stored encrypted; shown masked after saving.'),
+    field(idPrefix + '-source', 'Source account (optional)', source, 'Whose credentials assume the role.'))
+  const isRole = () => radioValue(form, idPrefix + '-kind') === 'role'
   const form = h('form', { class: 'card', id: idPrefix + '-form', onsubmit: async ev => {
     ev.preventDefault()
     setText(err, ''); setText(ok, '')
     save.disabled = true
     try {
-      const body = { name: name.value, access_key_id: key.value.trim(), secret_access_key: secret.value, region: region.value.trim() }
+      const body = { name: name.value, region: region.value.trim() }
+      if (isRole()) {
+        body.role_arn = roleArn.value.trim()
+        if (externalId.value) body.external_id = externalId.value
+        if (source.value) body.source_account = source.value
+      } else {
+        body.access_key_id = key.value.trim()
+        body.secret_access_key = secret.value
+      }
       if (endpoint.value.trim()) body.endpoint = endpoint.value.trim()
       const a = await api('POST', '/api/accounts', body)
       secret.value = ''
-      setText(ok, `Saved ${a.name} (${a.access_key_id}): ${a.check || 'tested'}.`)
+      externalId.value = ''
+      const what = a.source === 'role' ? `role ${a.role_arn}, external id ${a.external_id || 'none'}` : a.access_key_id
+      setText(ok, `Saved ${a.name} (${what}): ${a.check || 'tested'}.`)
       onSaved && onSaved(a)
     } catch (e) { setText(err, e.message) }
     save.disabled = false
   } },
-  h('div', { class: 'row' },
-    field(idPrefix + '-name', 'Account name', name),
-    field(idPrefix + '-key', 'Access key ID', key),
-    field(idPrefix + '-secret', 'Secret access key', secret, 'Stored encrypted; never shown again.')),
+  h('div', { class: 'row' }, field(idPrefix + '-name', 'Account name', name)),
+  h('div', {}, h('strong', {}, 'Kind'), kind),
+  keysBox, roleBox,
   h('div', { class: 'row' },
     field(idPrefix + '-region', 'Region', region),
     field(idPrefix + '-endpoint', 'Endpoint URL (optional)', endpoint)),
   err, ok, h('div', { class: 'actions' }, save))
+  const sync = () => {
+    const role = isRole()
+    keysBox.hidden = role
+    roleBox.hidden = !role
+    key.required = !role
+    secret.required = !role
+    roleArn.required = role
+  }
+  kind.addEventListener('change', sync)
+  sync()
   return form
+}
+
+// What identifies an account's credentials, masked as the API sends them.
+function credentialsText(a) {
+  if (a.source === 'profile') return `profile ${a.profile}`
+  if (a.source === 'role') {
+    return `${a.role_arn} · external id ${a.external_id || 'none'} · via ${a.source_account || 'the machine credentials'}`
+  }
+  return a.access_key_id
 }
 
 async function viewAccounts() {
@@ -201,15 +244,16 @@ async function viewAccounts() {
       try { await api('DELETE', `/api/accounts/${encodeURIComponent(a.name)}`); viewAccounts() }
       catch (e) { setText(msg, e.message) }
     } }, 'Delete')
-    return { attrs: { 'data-account': a.name }, cells: [nameCell, a.source === 'profile' ? `profile ${a.profile}` : a.access_key_id,
+    const kindName = { keys: 'access keys', role: 'role', profile: 'profile' }[a.source] || a.source
+    return { attrs: { 'data-account': a.name, 'data-kind': a.source }, cells: [nameCell, kindName, credentialsText(a),
       a.region, a.endpoint || 'AWS', String(a.datasets), h('span', { class: 'actions' }, test, rename, del)] }
   })
   page('Accounts',
-    accounts.length ? table([['Name'], ['Access key'], ['Region'], ['Endpoint'], ['Datasets', 'num'], ['', '']], rows, { id: 'accounts' })
+    accounts.length ? table([['Name'], ['Kind'], ['Credentials'], ['Region'], ['Endpoint'], ['Datasets', 'num'], ['', '']], rows, { id: 'accounts' })
       : h('p', { class: 'muted' }, 'No accounts yet.'),
     msg, okMsg,
     h('h2', {}, 'Add an account'),
-    accountForm({ onSaved: () => setTimeout(viewAccounts, 600) }))
+    accountForm({ accounts, onSaved: () => setTimeout(viewAccounts, 600) }))
 }
 
 // ---- New / edit dataset: the connector's panes -------------------------------------------------------
@@ -249,14 +293,15 @@ async function viewEditor(name) {
     scheduling: { schedule: 'every day at 06:00', start_at: null, retry: 'never', update_method: 'replace' } }
 
   // Credentials
-  const account = h('select', {}, accounts.map(a => h('option', { value: a.name, selected: a.name === d.account }, `${a.name} (${a.access_key_id || a.profile})`)))
+  const accountLabel = a => `${a.name} (${a.source === 'role' ? 'role ' + a.role_arn : a.access_key_id || a.profile})`
+  const account = h('select', {}, accounts.map(a => h('option', { value: a.name, selected: a.name === d.account }, accountLabel(a))))
   const inlineBox = h('div', { hidden: true })
   const addInline = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', onclick: () => {
     inlineBox.hidden = !inlineBox.hidden
     addInline.setAttribute('aria-expanded', String(!inlineBox.hidden))
   } }, 'Add an account')
-  inlineBox.appendChild(accountForm({ idPrefix: 'inline-acct', onSaved: a => {
-    account.appendChild(h('option', { value: a.name, selected: true }, `${a.name} (${a.access_key_id})`))
+  inlineBox.appendChild(accountForm({ idPrefix: 'inline-acct', accounts, onSaved: a => {
+    account.appendChild(h('option', { value: a.name, selected: true }, accountLabel(a)))
     account.value = a.name
     inlineBox.hidden = true
     addInline.setAttribute('aria-expanded', 'false')
@@ -277,6 +322,28 @@ async function viewEditor(name) {
   const reportName = h('select', {}, d.details.report_name ? h('option', { value: d.details.report_name }, d.details.report_name) : h('option', { value: '' }, '(load the reports)'))
   const reportsError = errorBox('reports-error')
   const loadReports = h('button', { type: 'button', class: 'secondary', onclick: () => fillReports() }, 'Load report names')
+  // Destination: the data directory's SQLite file, another SQLite file, PostgreSQL or ClickHouse. A
+  // password is sent once, when typed, and never shown back (the API says only whether one is stored).
+  const destKindOf = dest => !dest ? 'default' : dest.startsWith('postgres') ? 'postgresql' : dest.startsWith('clickhouse') ? 'clickhouse' : 'sqlite'
+  const destKind = h('select', {}, [['default', "SQLite: the data directory's file (default)"], ['sqlite', 'SQLite: another file'],
+    ['postgresql', 'PostgreSQL'], ['clickhouse', 'ClickHouse']].map(([v, t]) => h('option', { value: v, selected: v === destKindOf(d.destination) }, t)))
+  const destUrl = h('input', { type: 'text', value: d.destination || '', spellcheck: 'false', autocomplete: 'off' })
+  const destPassword = h('input', { type: 'password', autocomplete: 'new-password' })
+  const destPasswordState = h('p', { class: 'hint', id: 'ds-dest-password-state' },
+    d.destination_password ? 'Password: set (never shown; type a new one to replace it).' : 'Password: not set.')
+  const destination = h('div', { id: 'ds-destination' },
+    field('ds-dest-kind', 'Destination', destKind),
+    field('ds-dest-url', 'Destination URL', destUrl),
+    h('div', { id: 'ds-dest-password-box' }, field('ds-dest-password', 'Destination password', destPassword), destPasswordState))
+  const syncDestination = () => {
+    const k = destKind.value
+    destUrl.closest('div').hidden = k === 'default'
+    destUrl.placeholder = { sqlite: 'sqlite:/path/to/file.db', postgresql: 'postgresql://user@host:5432/database',
+      clickhouse: 'clickhouse://user@host:8123/database?cluster=NAME' }[k] || ''
+    destination.querySelector('#ds-dest-password-box').hidden = k !== 'postgresql' && k !== 'clickhouse'
+  }
+  destKind.addEventListener('change', syncDestination)
+  syncDestination()
   const durationKind = radios('ds-duration', [['single', 'Specific Date'], ['range', 'Date Range']], d.details.end ? 'range' : 'single')
   const startEnd = dateEnd('ds-start', 'Start (or the date)', d.details.start)
   const endEnd = dateEnd('ds-end', 'End', d.details.end || '0d')
@@ -286,7 +353,7 @@ async function viewEditor(name) {
     field('ds-bucket', 'Bucket Name', bucket, 'Letters, digits, dots, dashes and underscores; no slashes.'), bucketError,
     field('ds-prefix', 'Report Prefix', prefix, 'The path before the report name, e.g. cur.'),
     field('ds-report-name', 'Report Name', reportName), h('div', { class: 'actions' }, loadReports), reportsError,
-    h('div', {}, h('strong', {}, 'Duration'), durationKind), startEnd, endEnd)
+    h('div', {}, h('strong', {}, 'Duration'), durationKind), startEnd, endEnd, destination)
   filter.setAttribute('aria-labelledby', 'filter-label')
   const syncDetails = () => {
     filterHint.hidden = radioValue(details, 'ds-filter') !== 'estimated'
@@ -360,11 +427,14 @@ async function viewEditor(name) {
       const f = frequency.value
       schedule = f === 'manual' ? 'manual' : f === 'hour' ? 'every hour' : `every ${f} at ${at.value || '06:00'}`
     }
-    return { name: dsName.value.trim(), description: description.value, account: account.value,
+    const doc = { name: dsName.value.trim(), description: description.value, account: account.value,
+      destination: destKind.value === 'default' ? null : destUrl.value.trim(),
       details: { report_type: reportType.value, filter: radioValue(details, 'ds-filter'), bucket: bucket.value, prefix: prefix.value,
         report_name: reportName.value, start: startEnd.spec(), end: range ? endEnd.spec() : '' },
       scheduling: { schedule, start_at: startLater.checked && startAt.value ? startAt.value + ':00Z' : null,
         retry: retry.value.trim(), update_method: update.value } }
+    if (destPassword.value && (destKind.value === 'postgresql' || destKind.value === 'clickhouse')) doc.destination_password = destPassword.value
+    return doc
   }
 
   const formError = errorBox('dataset-error')
@@ -373,7 +443,9 @@ async function viewEditor(name) {
     setText(formError, '')
     previewBox.replaceChildren(h('p', { class: 'muted' }, 'Loading the preview…'))
     try {
-      const p = await api('POST', '/api/preview?rows=10', collect())
+      const draft = collect()
+      delete draft.destination_password  // a preview reads S3 only
+      const p = await api('POST', '/api/preview?rows=10', draft)
       const cols = p.columns.filter(c => p.rows.some(r => r[c.name] !== undefined && r[c.name] !== ''))
       previewBox.replaceChildren(h('h2', {}, `Preview: ${p.period}, ${p.rows.length} rows (${p.columns.length} columns)`),
         h('div', { class: 'table-wrap' }, h('table', { class: 'preview', id: 'preview-table' },
@@ -454,6 +526,20 @@ async function viewDataset(name) {
       runs.map(r => ({ attrs: { 'data-run': String(r.id) }, cells: [String(r.id), when(r.started_at), r.trigger,
         h('span', { class: 'status-' + r.state }, r.state), String(r.periods), r.line_items.toLocaleString('en-US'), r.error] })),
       { id: 'runs' }) : h('p', { class: 'muted' }, 'No runs yet.'))
+    // A run of another process (the CLI, another serve) has only its record here: say so, and look
+    // again until it ends.
+    const other = !stream && runs.find(r => r.state === 'running')
+    if (other) {
+      setText(state, `Run ${other.id} (${other.trigger}) is running in another process: its progress is not shown live; this page refreshes until it ends.`)
+      state.className = 'status-running'
+      state.dataset.state = 'elsewhere'
+      clearTimeout(refresh.timer)
+      refresh.timer = setTimeout(() => { if (document.body.contains(periodsBox)) refresh() }, 3000)
+    } else if (state.dataset.state === 'elsewhere') {
+      setText(state, 'The run of the other process ended: see the run history.')
+      state.className = ''
+      delete state.dataset.state
+    }
     if (!periods.periods.length) { chartsBox.replaceChildren(); return }
     try {
       const [byMonth, byDay] = await Promise.all([
@@ -519,4 +605,8 @@ async function route() {
 }
 
 window.addEventListener('hashchange', route)
+// The charts are drawn for the screen's width class (charts.js): draw the dataset page again when it changes.
+window.matchMedia('(max-width: 640px)').addEventListener('change', () => {
+  if (/^#\/datasets\/[^/]+$/.test(location.hash)) route()
+})
 route()

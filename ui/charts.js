@@ -45,11 +45,16 @@ export function stackedBars(title, series, { label = d => d } = {}) {
     }
   }
   const max = Math.max(0, ...[...totals.values()].map(Number)) || 1
-  const W = 800, H = 260, left = 64, bottom = 28, top = 10
+  // The SVG scales to its box: drawn 800 wide, its 11-unit labels would be 5 px on a phone. A narrow
+  // screen gets a drawing about as wide as the screen, so labels stay readable, and fewer day labels.
+  const narrow = typeof window !== 'undefined' && window.matchMedia && window.matchMedia('(max-width: 640px)').matches
+  const W = narrow ? 360 : 800, H = narrow ? 240 : 260, left = narrow ? 54 : 64, bottom = 28, top = 10
+  const maxLabels = narrow ? 6 : 12
   const bw = dates.length ? (W - left - 10) / dates.length : 0
   const ns = 'http://www.w3.org/2000/svg'
   const svg = document.createElementNS(ns, 'svg')
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`)
+  if (narrow) svg.dataset.layout = 'narrow'
   svg.setAttribute('role', 'img')
   svg.setAttribute('aria-label', title)
   const el = (tag, attrs, text) => {
@@ -62,7 +67,8 @@ export function stackedBars(title, series, { label = d => d } = {}) {
   for (let i = 0; i <= 4; i++) {
     const y = top + (H - top - bottom) * (1 - i / 4)
     el('line', { x1: left, x2: W - 5, y1: y, y2: y, stroke: '#e3e7ef' })
-    el('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#5b6478' }, money(max * i / 4))
+    const tick = narrow ? (max * i / 4).toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 }) : money(max * i / 4)
+    el('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#5b6478' }, tick)
   }
   dates.forEach((d, i) => {
     let y = H - bottom
@@ -77,7 +83,7 @@ export function stackedBars(title, series, { label = d => d } = {}) {
       t.textContent = `${label(d)} ${s.key || '(none)'}: ${c}`
       r.appendChild(t)
     })
-    if (dates.length <= 16 || i % Math.ceil(dates.length / 12) === 0) {
+    if (dates.length <= (narrow ? 7 : 16) || i % Math.ceil(dates.length / maxLabels) === 0) {
       el('text', { x: left + i * bw + bw / 2, y: H - 10, 'text-anchor': 'middle', 'font-size': 11, fill: '#5b6478' }, label(d))
     }
   })

@@ -2,19 +2,18 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "sink/sink.h"
 #include "sink/sqlite_db.h"
+#include "sink/sqlite_rollup.h"
 #include "table/decimal.h"
 #include "util/date.h"
 
 namespace billpipe::app {
 namespace {
-
-constexpr const char* kDateColumn = "line_item_usage_start_date";
-constexpr const char* kCostColumn = "line_item_unblended_cost";
 
 Status ValidateDay(const std::string& day, std::string_view which) {
   if (day.empty()) return Ok();
@@ -35,34 +34,131 @@ Result<std::string> SqlitePath(const std::string& destination) {
   if (destination.find("://") != std::string::npos || destination.starts_with("postgresql:") ||
       destination.starts_with("clickhouse:")) {
     return Fail(ErrorCode::kUnsupported,
-                "Cost charts are served for SQLite destinations only, for now (docs/datacenter.md).");
+                "Cost charts are served for SQLite destinations only, for now (docs/datacenter.md): this dataset "
+                "loads into " + destination.substr(0, destination.find(':')) + ".");
   }
   return destination;
 }
 
-}  // namespace
-
-Result<std::string> CostGroupColumn(const std::string& group_by) {
-  static const std::map<std::string, std::string> kColumns = {
-      {"service", "line_item_product_code"},   {"account", "line_item_usage_account_id"},
-      {"region", "product_region"},            {"usage_type", "line_item_usage_type"},
-      {"line_item_type", "line_item_line_item_type"}};
-  auto it = kColumns.find(group_by);
-  if (it == kColumns.end()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("Unknown group_by '{}': give service, account, region, usage_type or line_item_type.",
-                            group_by.substr(0, 40)));
+// Sums per key and date, exactly.
+class CostSums {
+ public:
+  Status Add(std::string_view key, std::string_view date, std::string_view cost) {
+    // A line without a cost (NULL) still makes its point, as it makes a rollup row: 0.
+    table::Decimal value;
+    if (!cost.empty() && !table::Decimal::TryParse(cost, &value)) {
+      return Fail(ErrorCode::kBadData, fmt::format("a stored cost '{}' is not a decimal number", cost.substr(0, 40)));
+    }
+    auto outer = sums_.find(key);
+    if (outer == sums_.end()) outer = sums_.emplace(std::string(key), ByDate()).first;
+    auto& by_date = outer->second;
+    auto it = by_date.find(date);
+    if (it == by_date.end()) it = by_date.emplace(std::string(date), table::Decimal()).first;
+    BP_ASSIGN_OR_RETURN(it->second, table::Decimal::Add(it->second, value));
+    return Ok();
   }
-  return it->second;
+  std::vector<CostSeries> Series() const {
+    std::vector<CostSeries> out;
+    for (const auto& [key, points] : sums_) {
+      CostSeries s;
+      s.key = key;
+      for (const auto& [date, sum] : points) s.points.push_back({date, sum.ToString()});
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+ private:
+  using ByDate = std::map<std::string, table::Decimal, std::less<>>;
+  std::map<std::string, ByDate, std::less<>> sums_;  // key -> date -> sum
+};
+
+// The first of the names the view has; "" when none.
+std::string FirstPresent(const std::set<std::string>& have, std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    if (have.count(n)) return n;
+  }
+  return "";
 }
 
-Result<std::vector<CostSeries>> DatasetCosts(const std::string& destination, const std::string& dataset,
-                                             const CostQuery& q) {
+// The rows of a dataset whose current version is not all rolled up: the columns each report kind names
+// for the roles (legacy CUR and CUR 2.0 as loaded, then FOCUS).
+Status SumRows(sink::SqliteDb& db, const std::string& dataset, const std::set<std::string>& have,
+               sink::RollupDimension group, const CostQuery& q, CostSums& sums) {
+  const std::string date_column = FirstPresent(have, {"line_item_usage_start_date", "ChargePeriodStart"});
+  const std::string cost_column = FirstPresent(have, {"line_item_unblended_cost", "BilledCost"});
+  if (date_column.empty() || cost_column.empty()) {
+    return Fail(ErrorCode::kUnsupported,
+                fmt::format("Dataset '{}' has no usage start and cost columns (line_item_usage_start_date and "
+                            "line_item_unblended_cost, or ChargePeriodStart and BilledCost): cost charts need a Cost "
+                            "and Usage Report or a FOCUS export.",
+                            dataset));
+  }
+  std::string group_sql;
+  switch (group) {
+    case sink::RollupDimension::kService:
+      group_sql = FirstPresent(have, {"line_item_product_code", "x_ServiceCode"});
+      break;
+    case sink::RollupDimension::kAccount:
+      group_sql = FirstPresent(have, {"line_item_usage_account_id", "SubAccountId"});
+      break;
+    case sink::RollupDimension::kRegion:
+      group_sql = FirstPresent(have, {"product_region", "RegionId"});
+      break;
+    case sink::RollupDimension::kUsageType:
+      group_sql = FirstPresent(have, {"line_item_usage_type", "x_UsageType"});
+      break;
+    case sink::RollupDimension::kLineItemType:
+      group_sql = FirstPresent(have, {"line_item_line_item_type", "ChargeCategory"});
+      break;
+  }
+  if (!group_sql.empty()) {
+    group_sql = sink::QuoteIdent(group_sql);
+  } else if (group == sink::RollupDimension::kRegion && have.count("product")) {
+    group_sql = "json_extract(\"product\", '$.region')";  // CUR 2.0 keeps it in the product map
+  } else {
+    group_sql = "''";
+  }
+  const std::string date = sink::QuoteIdent(date_column), cost = sink::QuoteIdent(cost_column);
+  const int date_len = q.granularity == "day" ? 10 : 7;
+  // Costs are stored as REAL: read back as SQLite's 15-significant-digit text, which gives back the
+  // decimal text the report wrote (CUR costs have fewer digits), then summed exactly.
+  std::string sql = fmt::format(
+      "SELECT substr({0}, 1, {1}), {2}, CAST({3} AS TEXT) FROM {4} WHERE {0} IS NOT NULL{5}{6}",
+      date, date_len, group_sql, cost, sink::QuoteIdent(dataset),
+      q.start.empty() ? "" : fmt::format(" AND substr({}, 1, 10) >= ?1", date),
+      q.end.empty() ? "" : fmt::format(" AND substr({}, 1, 10) <= ?2", date));
+  BP_ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
+  if (!q.start.empty()) stmt->BindText(1, q.start);
+  if (!q.end.empty()) stmt->BindText(2, q.end);
+  std::string day;
+  for (;;) {
+    BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) break;
+    day.assign(stmt->ColumnView(0));
+    if (date_len == 7) day += "-01";
+    BP_RETURN_IF_ERROR(sums.Add(stmt->ColumnView(1), day, stmt->ColumnView(2)));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Costs> DatasetCosts(const std::string& destination, const std::string& dataset, const CostQuery& q) {
   BP_RETURN_IF_ERROR(sink::ValidateDatasetName(dataset));
-  BP_ASSIGN_OR_RETURN(std::string group_column, CostGroupColumn(q.group_by));
+  auto group = sink::ParseRollupDimension(q.group_by);
+  if (!group) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("Unknown group_by '{}': give service, account, region, usage_type or line_item_type.",
+                            q.group_by.substr(0, 40)));
+  }
   if (q.granularity != "day" && q.granularity != "month") {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("Unknown granularity '{}': give day or month.", q.granularity.substr(0, 40)));
+  }
+  if (q.source != "auto" && q.source != "rows") {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("Unknown source '{}': give auto or rows.", q.source.substr(0, 40)));
   }
   BP_RETURN_IF_ERROR(ValidateDay(q.start, "start"));
   BP_RETURN_IF_ERROR(ValidateDay(q.end, "end"));
@@ -73,62 +169,38 @@ Result<std::vector<CostSeries>> DatasetCosts(const std::string& destination, con
   };
   if (!std::filesystem::exists(path, ec)) return not_loaded();
   BP_ASSIGN_OR_RETURN(auto db, sink::SqliteDb::Open(path));
-  // The view's columns: a dataset whose report lacks the grouping column has one group, "".
   BP_ASSIGN_OR_RETURN(auto cols, db->Prepare("SELECT name FROM pragma_table_info(?)"));
   cols->BindText(1, dataset);
-  bool has_group = false, has_date = false, has_cost = false, any = false;
+  std::set<std::string> have;
   for (;;) {
     BP_ASSIGN_OR_RETURN(bool row, cols->Step());
     if (!row) break;
-    any = true;
-    std::string name = cols->ColumnText(0);
-    has_group |= name == group_column;
-    has_date |= name == kDateColumn;
-    has_cost |= name == kCostColumn;
+    have.insert(cols->ColumnText(0));
   }
-  if (!any) return not_loaded();
-  if (!has_date || !has_cost) {
-    return Fail(ErrorCode::kUnsupported,
-                fmt::format("Dataset '{}' has no {} or {} column: cost charts need a Cost and Usage Report.", dataset,
-                            kDateColumn, kCostColumn));
+  cols.reset();
+  if (have.empty()) return not_loaded();
+  Costs out;
+  CostSums sums;
+  if (q.source == "auto") {
+    sink::RollupCostQuery rq{*group, q.granularity == "month", q.start, q.end};
+    BP_ASSIGN_OR_RETURN(bool rolled, sink::ScanSqliteRollup(*db, dataset, rq,
+                                                            [&](std::string_view date, std::string_view key,
+                                                                std::string_view cost) { return sums.Add(key, date, cost); }));
+    if (rolled) {
+      out.series = sums.Series();
+      out.source = "rollup";
+      return out;
+    }
   }
-  const int date_len = q.granularity == "day" ? 10 : 7;
-  // Costs are stored as REAL: read back as SQLite's 15-significant-digit text, which gives back the
-  // decimal text the report wrote (CUR costs have fewer digits), then summed exactly.
-  std::string sql = fmt::format(
-      "SELECT substr({0}, 1, {1}) AS d, {2} AS k, CAST({3} AS TEXT) FROM {4} WHERE {3} IS NOT NULL AND {0} IS NOT NULL"
-      "{5}{6}",
-      sink::QuoteIdent(kDateColumn), date_len, has_group ? sink::QuoteIdent(group_column) : std::string("''"),
-      sink::QuoteIdent(kCostColumn), sink::QuoteIdent(dataset),
-      q.start.empty() ? "" : fmt::format(" AND substr({}, 1, 10) >= ?1", sink::QuoteIdent(kDateColumn)),
-      q.end.empty() ? "" : fmt::format(" AND substr({}, 1, 10) <= ?2", sink::QuoteIdent(kDateColumn)));
-  BP_ASSIGN_OR_RETURN(auto stmt, db->Prepare(sql));
-  if (!q.start.empty()) stmt->BindText(1, q.start);
-  if (!q.end.empty()) stmt->BindText(2, q.end);
-  std::map<std::string, std::map<std::string, table::Decimal>> sums;  // key -> date -> sum
-  for (;;) {
-    BP_ASSIGN_OR_RETURN(bool row, stmt->Step());
-    if (!row) break;
-    std::string date = stmt->ColumnText(0);
-    if (date_len == 7) date += "-01";
-    std::string key = stmt->ColumnIsNull(1) ? std::string() : stmt->ColumnText(1);
-    BP_ASSIGN_OR_RETURN(table::Decimal cost, table::Decimal::Parse(stmt->ColumnText(2)));
-    auto& sum = sums[key][date];
-    BP_ASSIGN_OR_RETURN(sum, table::Decimal::Add(sum, cost));
-  }
-  std::vector<CostSeries> out;
-  for (auto& [key, points] : sums) {
-    CostSeries s;
-    s.key = key;
-    for (auto& [date, sum] : points) s.points.push_back({date, sum.ToString()});
-    out.push_back(std::move(s));
-  }
+  BP_RETURN_IF_ERROR(SumRows(*db, dataset, have, *group, q, sums));
+  out.series = sums.Series();
+  out.source = "rows";
   return out;
 }
 
-nlohmann::json CostsJson(const std::vector<CostSeries>& series) {
+nlohmann::json CostsJson(const Costs& costs) {
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& s : series) {
+  for (const auto& s : costs.series) {
     nlohmann::json points = nlohmann::json::array();
     for (const auto& p : s.points) points.push_back({{"date", p.date}, {"cost", p.cost}});
     arr.push_back({{"key", s.key}, {"points", std::move(points)}});

@@ -1,10 +1,11 @@
 // Cost series for charts (docs/datacenter.md "Costs"): a loaded dataset's unblended cost per day or per
 // month, one series per value of a grouping column (service, account, region, usage type, line item
-// type). Costs are exact decimal sums of the stored values.
+// type). Costs are exact decimal sums.
 //
-// For now computed from the dataset's rows (one scan of the window); the rollup tables of the issue's
-// "Fast charts" step, written by a run beside its rows, are not built yet. Only SQLite destinations:
-// others answer kUnsupported.
+// Read from the rollups a run writes with its rows (sink/sqlite_rollup.h, "Fast charts"): exact decimal
+// text, a few rows per day. A dataset whose current version has a segment loaded before rollups existed
+// is read from its rows instead (one scan of the window; the costs stored as REAL read back as their
+// 15-digit text), until a run replaces that segment. Only SQLite destinations: others answer kUnsupported.
 #pragma once
 
 #include <string>
@@ -21,6 +22,7 @@ struct CostQuery {
   std::string granularity = "month";  // day | month
   std::string start;  // YYYY-MM-DD, inclusive; empty: from the first day loaded
   std::string end;    // YYYY-MM-DD, inclusive; empty: to the last
+  std::string source = "auto";  // auto (the rollup when the whole current version has one) | rows
 };
 
 struct CostPoint {
@@ -32,15 +34,17 @@ struct CostSeries {
   std::vector<CostPoint> points;  // by date
 };
 
-// The dataset column each group_by names (legacy CUR's, as loaded: docs/loading.md).
-Result<std::string> CostGroupColumn(const std::string& group_by);
+struct Costs {
+  std::vector<CostSeries> series;  // by key
+  std::string source;              // what answered: "rollup" or "rows"
+};
 
-// kInvalidArgument for an unknown group_by or granularity or a malformed date (naming the choices);
-// kNotFound when the dataset was never loaded into the destination.
-Result<std::vector<CostSeries>> DatasetCosts(const std::string& destination, const std::string& dataset,
-                                             const CostQuery& query);
+// kInvalidArgument for an unknown group_by, granularity or source or a malformed date (naming the
+// choices); kNotFound when the dataset was never loaded into the destination.
+Result<Costs> DatasetCosts(const std::string& destination, const std::string& dataset, const CostQuery& query);
 
-// {"series": [{"key": "AmazonEC2", "points": [{"date": "2018-10-01", "cost": "123.45"}]}]}
-nlohmann::json CostsJson(const std::vector<CostSeries>& series);
+// {"series": [{"key": "AmazonEC2", "points": [{"date": "2018-10-01", "cost": "123.45"}]}] (the source is
+// not in the body: the API sends it as the header X-Billpipe-Costs-Source)
+nlohmann::json CostsJson(const Costs& costs);
 
 }  // namespace billpipe::app

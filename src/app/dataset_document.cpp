@@ -93,9 +93,13 @@ Result<DatasetDocument> DatasetDocumentFromJson(const nlohmann::json& doc) {
   out.name = name.value_or("");
   BP_RETURN_IF_ERROR(text(doc, "", "description", &out.fields.description));
   BP_RETURN_IF_ERROR(text(doc, "", "account", &out.fields.account));
-  // As `dataset create --to` takes it (never with a password: that is stored with the CLI's
-  // --to-password-* flags; docs/destinations.md). "destination_password" is shown only, and ignored.
+  // As `dataset create --to` takes it (never with a password in it; docs/destinations.md).
   BP_RETURN_IF_ERROR(text(doc, "", "destination", &out.fields.destination));
+  // The destination's password, sent once (the Data Center's password field) and stored sealed, as the
+  // CLI's --to-password-* flags do; the view shows "********" for it, which sent back changes nothing.
+  std::optional<std::string> password;
+  BP_RETURN_IF_ERROR(text(doc, "", "destination_password", &password));
+  if (password && !password->empty() && *password != "********") out.fields.destination_password = password;
   if (auto it = doc.find("paused"); it != doc.end() && !it->is_null()) {
     if (!it->is_boolean()) return Fail(ErrorCode::kInvalidArgument, "paused must be true or false");
     out.paused = it->get<bool>();

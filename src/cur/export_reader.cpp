@@ -20,6 +20,16 @@ table::ColumnType ExportColumnType(std::string_view type) {
   return table::ColumnType::kString;
 }
 
+// The columns a run's rollup groups by: CUR 2.0 keeps the region in its product map; FOCUS has no line
+// item type, its ChargeCategory (Usage, Tax, Credit, Purchase) stands in.
+RollupDimensions ExportDimensions(ExportKind kind) {
+  if (kind == ExportKind::kCur2) {
+    return {"line_item_usage_account_id", "line_item_product_code", "product.region", "line_item_usage_type",
+            "line_item_line_item_type"};
+  }
+  return {"SubAccountId", "x_ServiceCode", "RegionId", "x_UsageType", "ChargeCategory"};
+}
+
 }  // namespace
 
 PeriodVersion DescribeExportVersion(const ExportLocation& location, const ExportPeriodVersion& delivery) {
@@ -54,6 +64,7 @@ PeriodVersion DescribeExportVersion(const ExportLocation& location, const Export
   v.roles.cost = roles.cost;
   v.roles.usage_amount = roles.usage_amount;
   v.roles.line_item_id = "";  // exports have no line item id column
+  v.dimensions = ExportDimensions(delivery.kind);
   v.keep_column_names = true;
   return v;
 }

@@ -32,6 +32,13 @@ uint64_t HashFiles(const std::vector<s3::ObjectInfo>& files) {
   return h;
 }
 
+// The rollup's dimensions in a legacy report: its headers, or (Parquet) their Athena names.
+RollupDimensions LegacyDimensions(bool athena) {
+  auto name = [athena](std::string_view header) { return athena ? AthenaColumnName(header) : std::string(header); };
+  return {name("lineItem/UsageAccountId"), name("lineItem/ProductCode"), name("product/region"),
+          name("lineItem/UsageType"), name("lineItem/LineItemType")};
+}
+
 ColumnRoles AthenaRoles() {
   return ColumnRoles{AthenaColumnName(kLegacyUsageStart), AthenaColumnName(kLegacyInvoiceId),
                      AthenaColumnName(kLegacyCost), AthenaColumnName(kLegacyUsageAmount),
@@ -112,6 +119,7 @@ Result<PeriodVersion> DescribeLegacyVersion(const LegacyManifest& manifest, cons
   // missing when it needs it).
   v.roles = ColumnRoles{std::string(kLegacyUsageStart), std::string(kLegacyInvoiceId), std::string(kLegacyCost),
                         std::string(kLegacyUsageAmount), std::string(kLegacyLineItemId), {}};
+  v.dimensions = LegacyDimensions(false);
   if (v.format == table::DataFormat::kParquet) {
     // The files name columns as Athena does; two headers with one Athena name are one column there.
     std::set<std::string> seen;
@@ -123,6 +131,7 @@ Result<PeriodVersion> DescribeLegacyVersion(const LegacyManifest& manifest, cons
     }
     v.columns = std::move(named);
     v.roles = AthenaRoles();
+    v.dimensions = LegacyDimensions(true);
   }
   return v;
 }

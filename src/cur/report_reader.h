@@ -73,6 +73,13 @@ struct ColumnRoles {
   std::vector<std::string> json_objects;
 };
 
+// What a run's rollup groups by (docs/datacenter.md "Fast charts"): one column per dimension, by
+// ReportColumn::name; "" where the kind has none. "COLUMN.KEY" names the KEY of a map column (CUR 2.0
+// keeps the region in its product map: "product.region").
+struct RollupDimensions {
+  std::string account, service, region, usage_type, line_item_type;
+};
+
 // One version of one billing period, as the loader needs it.
 struct PeriodVersion {
   BillingPeriod period;
@@ -85,6 +92,7 @@ struct PeriodVersion {
   std::vector<DataFile> files;    // in order
   std::vector<ReportColumn> columns;  // every column the files may have, in the report's order
   ColumnRoles roles;
+  RollupDimensions dimensions;
   // What the version is, for messages and `reports`: "legacy CUR", "CUR 2.0", "FOCUS 1.0", "FOCUS 1.2".
   std::string kind_name = "legacy CUR";
   // The dataset columns keep the files' own names (exports: they already fit SQL) instead of the Athena

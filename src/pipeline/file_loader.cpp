@@ -243,6 +243,7 @@ PeriodShape ShapeOf(const cur::PeriodVersion& version, Filter filter, const Date
   shape.format = version.format;
   shape.compression = version.compression;
   shape.roles = version.roles;
+  shape.dimensions = version.dimensions;
   shape.filter = filter;
   shape.share = share;
   shape.dataset_name = std::move(dataset_names);
@@ -293,6 +294,7 @@ Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const 
   if (schema.empty()) return Ok();  // AWS writes empty trailing files
   const std::string source_name = source.Describe();
   const RoleColumns roles = FindRoles(schema, shape.roles);
+  const RollupColumns rollup_columns = FindRollupColumns(schema, shape.roles, shape.dimensions);
   if (roles.usage_start < 0) {
     return Fail(ErrorCode::kBadData,
                 fmt::format("s3://{}/{} has no {} column, so the date window cannot be applied. Is this a Cost and "
@@ -333,6 +335,15 @@ Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const 
     if (target.progress) target.progress->line_items += static_cast<int64_t>(batch.num_rows());
     BP_RETURN_IF_ERROR(MarkKeptRows(batch, roles, shape, source_name, target.bad_rows, keep, stats));
     BP_RETURN_IF_ERROR(AddCost(batch, roles.cost, keep, source_name, cost));
+    // The rollup is summed here, on the decoding thread, not by the writer (docs/datacenter.md).
+    if (target.out != nullptr) {
+      Status rolled = stats.rollup.Add(batch, rollup_columns, keep);
+      if (!rolled) {
+        Error e = std::move(rolled).error();
+        e.Context(source_name);
+        return Fail(std::move(e));
+      }
+    }
     kept.clear();
     for (size_t r = 0; r < batch.num_rows(); ++r) {
       if (keep[r]) kept.push_back(static_cast<uint32_t>(r));

@@ -16,6 +16,7 @@
 #include "pipeline/dataset_spec.h"
 #include "pipeline/owned_batch.h"
 #include "pipeline/progress.h"
+#include "pipeline/rollup.h"
 #include "pipeline/run.h"
 #include "s3/object_store.h"
 #include "table/batch_source.h"
@@ -30,6 +31,7 @@ struct PeriodShape {
   std::vector<table::ColumnSchema> columns;  // the version's columns, typed
   std::unordered_map<std::string, std::string> dataset_name;  // file column -> dataset column
   cur::ColumnRoles roles;
+  cur::RollupDimensions dimensions;  // what the rollup groups by (pipeline/rollup.h)
   Filter filter = Filter::kAll;
   DateWindow share;  // the window's share of the period
 };
@@ -55,6 +57,7 @@ struct FileStats {
   int64_t rejected = 0;  // malformed lines skipped
   bool saw_invoice = false;  // some line (filtered or not) had an invoice id
   std::string cost = "0";    // exact sum of the cost column over loaded lines
+  RollupAccumulator rollup;  // of the loaded lines, when the file was loaded (LoadTarget::out); not added by Add
 
   void Add(const FileStats& other);
 };

@@ -222,6 +222,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
   std::mutex mu;
   std::optional<Error> first_error;
   std::vector<FileStats> stats(loading.size());
+  std::vector<RollupAccumulator> rollups(loading.size());  // per segment, merged from the files'
   std::atomic<size_t> running{workers};
   const LoadTarget target{req.bad_rows, &queue, &cancel, env.progress};
   std::vector<std::thread> pool;
@@ -233,6 +234,7 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
         FileStats fs;
         Status st = LoadFile(tasks[t], shapes[tasks[t].period], env.store, target, fs);
         std::lock_guard lock(mu);
+        if (st) st = rollups[tasks[t].period].Merge(fs.rollup);
         if (!st) {
           if (!first_error && st.error().code != ErrorCode::kCancelled) first_error = std::move(st).error();
           cancel = true;
@@ -287,7 +289,9 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
       if (previous && previous->key.version_key == v.version_key) previous.reset();
       finality = PeriodStatus(stats[i].saw_invoice, previous);
     }
-    BP_RETURN_IF_ERROR(txn->FinishSegment(segment_ids[i], sink::SegmentTotals{stats[i].loaded, stats[i].cost, finality}));
+    BP_ASSIGN_OR_RETURN(sink::SegmentRollup rollup, rollups[i].Finish());
+    BP_RETURN_IF_ERROR(txn->FinishSegment(
+        segment_ids[i], sink::SegmentTotals{stats[i].loaded, stats[i].cost, finality, std::move(rollup)}));
     version_segments.push_back(segment_ids[i]);
     int64_t bytes = 0;
     for (const auto& f : v.files) bytes += f.size;

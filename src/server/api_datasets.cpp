@@ -209,8 +209,10 @@ void AddDatasetRoutes(httplib::Server& http, Context& ctx) {
     if (req.has_param("granularity")) q.granularity = req.get_param_value("granularity");
     q.start = req.get_param_value("start");
     q.end = req.get_param_value("end");
+    if (req.has_param("source")) q.source = req.get_param_value("source");
     auto series = app::DatasetCosts(where->destination, name, q);
     if (!series) return SendError(res, series.error());
+    res.set_header("X-Billpipe-Costs-Source", series->source);  // rollup | rows (docs/datacenter.md)
     SendJson(res, 200, app::CostsJson(*series));
   });
 }

@@ -53,6 +53,25 @@ std::string_view FinalityName(Finality finality) {
   return "estimated";
 }
 
+std::string_view RollupDimensionName(RollupDimension dimension) {
+  switch (dimension) {
+    case RollupDimension::kAccount: return "account";
+    case RollupDimension::kService: return "service";
+    case RollupDimension::kRegion: return "region";
+    case RollupDimension::kUsageType: return "usage_type";
+    case RollupDimension::kLineItemType: return "line_item_type";
+  }
+  return "service";
+}
+
+std::optional<RollupDimension> ParseRollupDimension(std::string_view name) {
+  for (size_t i = 0; i < kRollupDimensions; ++i) {
+    auto d = static_cast<RollupDimension>(i);
+    if (RollupDimensionName(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
 std::string FoldDatasetName(std::string_view name) {
   std::string out(name);
   for (char& c : out) {

@@ -15,6 +15,7 @@
 // it wrote (at once when it can, else on the next Publish). docs/loading.md has the SQLite details.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -112,11 +113,43 @@ struct SegmentKey {
   bool operator==(const SegmentKey&) const = default;
 };
 
+// The dimensions of a segment's rollup, in RollupRow::dimensions' order.
+enum class RollupDimension : uint8_t { kAccount, kService, kRegion, kUsageType, kLineItemType };
+inline constexpr size_t kRollupDimensions = 5;
+// "account", "service", "region", "usage_type", "line_item_type": the costs API's group_by names.
+std::string_view RollupDimensionName(RollupDimension dimension);
+std::optional<RollupDimension> ParseRollupDimension(std::string_view name);
+
+// One row of a segment's rollup (docs/datacenter.md "Fast charts"): the segment's rows of one day that
+// share all five dimensions, totalled. The loader computes it on its decoding threads (pipeline/rollup.h)
+// and hands it to the sink with the segment's totals; the sink stores it with the segment, so a version's
+// rollup is the rollups of its segments, and it changes exactly when the version's rows change.
+struct RollupRow {
+  std::string day;  // "2019-12-01": the UTC day of the date column (ColumnRoles::date_column)
+  std::array<std::string, kRollupDimensions> dimensions;  // by RollupDimension; "" for an empty value or
+                                                          // a report without that column
+  int64_t line_items = 0;
+  std::string cost = "0";   // exact decimal text: the sum of ColumnRoles::total_column, at its largest scale
+  std::string usage = "0";  // exact decimal text: the sum of the usage amount ("0" where there is none)
+};
+
+// A segment's rollup as the loader hands it over: the rows by all five dimensions, and the same totals by
+// day and one dimension (what a chart grouped by that dimension reads: a few rows per day instead of
+// thousands).
+struct SegmentRollup {
+  std::vector<RollupRow> rows;
+  // by_dimension[d]: rows with only dimensions[d] set (the others ""), one per day and value of d.
+  std::array<std::vector<RollupRow>, kRollupDimensions> by_dimension;
+};
+
 // What the loader counted for a segment, recorded with it by FinishSegment.
 struct SegmentTotals {
   int64_t line_items = 0;
   std::string total = "0";  // exact decimal text: the sum of the ColumnRoles::total_column over the rows
   Finality finality = Finality::kEstimated;
+  // The segment's rollup; nullopt: not computed (the sink then records that the segment has none, and
+  // readers of the rollup fall back to the rows). A sink that keeps no rollups ignores it.
+  std::optional<SegmentRollup> rollup = std::nullopt;
 };
 
 struct Segment {

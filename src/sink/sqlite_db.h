@@ -86,6 +86,11 @@ class SqliteStatement {
   double ColumnDouble(int i) const { return sqlite3_column_double(stmt_, i); }
   bool ColumnIsNull(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
   std::string ColumnText(int i) const;
+  // The column's text without copying, valid until the next Step or Reset ("" for NULL).
+  std::string_view ColumnView(int i) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+    return text ? std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, i))) : std::string_view();
+  }
 
  private:
   SqliteDb& db_;

@@ -10,6 +10,7 @@
 
 #include "sink/sparse_batch.h"
 #include "sink/sqlite_db.h"
+#include "sink/sqlite_rollup.h"
 #include "util/date.h"
 
 namespace billpipe::sink {
@@ -205,8 +206,8 @@ Status CollectGarbage(SqliteDb& db, std::string_view dataset, int64_t current, i
   }
   orphans.reset();
   for (int64_t id : dead) {
-    BP_RETURN_IF_ERROR(db.Exec(fmt::format("DROP TABLE IF EXISTS {}; DELETE FROM _billpipe_segments WHERE id = {};",
-                                           SegmentTable(dataset, id), id)));
+    BP_RETURN_IF_ERROR(db.Exec(fmt::format("DROP TABLE IF EXISTS {}; DELETE FROM _billpipe_segments WHERE id = {};{}",
+                                           SegmentTable(dataset, id), id, DeleteSqliteRollupSql(id))));
   }
   return Ok();
 }
@@ -252,7 +253,8 @@ class SqliteTransaction final : public LoadTransaction {
     // Best effort: a killed run leaves its segments to the next Publish.
     std::string drop = "BEGIN IMMEDIATE;";
     for (const auto& [id, seg] : segments_) {
-      drop += fmt::format("DROP TABLE IF EXISTS {}; DELETE FROM _billpipe_segments WHERE id = {};", seg.table, id);
+      drop += fmt::format("DROP TABLE IF EXISTS {}; DELETE FROM _billpipe_segments WHERE id = {};{}", seg.table, id,
+                          DeleteSqliteRollupSql(id));
     }
     if (!db_.Exec(drop + "COMMIT;")) (void)db_.Exec("ROLLBACK");
   }
@@ -449,6 +451,8 @@ class SqliteTransaction final : public LoadTransaction {
       finish->BindText(3, FinalityName(seg.finished->finality));
       finish->BindInt(4, id);
       BP_RETURN_IF_ERROR(finish->Run());
+      // The rollup is published with the rows it sums, in this transaction (sink/sqlite_rollup.h).
+      if (seg.finished->rollup) BP_RETURN_IF_ERROR(WriteSqliteRollup(db_, dataset_, id, *seg.finished->rollup));
     }
     finish.reset();
     BP_ASSIGN_OR_RETURN(int64_t version, RecordVersion(db_, dataset_, segments, note, now_));
@@ -612,6 +616,7 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path, Cl
   // 4 KiB, which cuts the system time of a load by half; queries on billing data are mostly scans.
   BP_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, kPageSize));
   BP_RETURN_IF_ERROR(db->Exec(kBookkeeping));
+  BP_RETURN_IF_ERROR(db->Exec(kSqliteRollupTables));
   return std::unique_ptr<SqliteSink>(new SqliteSink(std::move(db), clock));
 }
 
@@ -749,8 +754,8 @@ Result<bool> SqliteSink::DropDataset(std::string_view dataset) {
     BP_RETURN_IF_ERROR(db_->Exec(drops + fmt::format(
         "DELETE FROM _billpipe_columns WHERE dataset = {0}; DELETE FROM _billpipe_segments WHERE dataset = {0};"
         "DELETE FROM _billpipe_versions WHERE dataset = {0}; DELETE FROM _billpipe_version_segments WHERE dataset = {0};"
-        "DELETE FROM _billpipe_current WHERE dataset = {0};",
-        ds)));
+        "DELETE FROM _billpipe_current WHERE dataset = {0};{1}",
+        ds, DeleteDatasetRollupSql(dataset))));
     return true;
   }();
   if (!dropped) {

@@ -17,6 +17,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "../aws/aws_doubles.h"
 #include "aws/auth_failed.h"
 #include "cur_fixture.h"
 #include "cur_upload.h"
@@ -117,6 +118,7 @@ class DataCenterTest : public ::testing::Test {
     std::vector<std::string> env = {"BILLPIPE_HOME=" + home().string(), "BILLPIPE_MASTER_KEY=" + kMasterKey,
                                     "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE="};
     env.push_back("BILLPIPE_TOKEN=" + token);
+    env.insert(env.end(), extra_env_.begin(), extra_env_.end());
     return env;
   }
 
@@ -193,6 +195,7 @@ class DataCenterTest : public ::testing::Test {
   std::string host_ = "127.0.0.1";
   int port_ = 0;
   bool bearer_ = false;
+  std::vector<std::string> extra_env_;  // for serve
 };
 S3TestServer* DataCenterTest::s3_ = nullptr;
 
@@ -321,6 +324,13 @@ TEST_F(DataCenterTest, TheWholeFlowFromAccountToCostSeries) {
                                         {{"date", "2026-11-01"}, {"cost", "10.625"}}}}},
                            {{"key", "AmazonS3"}, {"points", {{{"date", "2026-10-01"}, {"cost", "5.0"}}}}}}}};
   EXPECT_EQ(by_month.body, expected_month) << by_month.raw;
+  // From the rollup the run wrote with its rows; the same from the rows.
+  ASSERT_TRUE(by_month.headers.count("X-Billpipe-Costs-Source"));
+  EXPECT_EQ(by_month.headers.find("X-Billpipe-Costs-Source")->second, "rollup");
+  auto from_rows = Call("GET", "/api/datasets/costs/costs?group_by=service&granularity=month&source=rows");
+  ASSERT_EQ(from_rows.status, 200) << from_rows.raw;
+  EXPECT_EQ(from_rows.headers.find("X-Billpipe-Costs-Source")->second, "rows");
+  EXPECT_EQ(from_rows.body, expected_month) << from_rows.raw;
   // By day, in a window: 2026-10-30 to 2026-11-02.
   auto by_day = Call("GET", "/api/datasets/costs/costs?group_by=service&granularity=day&start=2026-10-30&end=2026-11-02");
   ASSERT_EQ(by_day.status, 200) << by_day.raw;
@@ -355,6 +365,85 @@ TEST_F(DataCenterTest, TheWholeFlowFromAccountToCostSeries) {
   EXPECT_EQ(Call("GET", "/api/nothing-here").body["code"], "not_found");
   EXPECT_EQ(Call("DELETE", "/api/datasets/costs").status, 200);
   EXPECT_EQ(Call("DELETE", "/api/accounts/main").status, 200);
+}
+
+// A role account through the API (the STS double assumes the role with the base account's keys and
+// the external id; the S3 double takes the keys it issues), and a dataset with a PostgreSQL destination
+// whose password is sent once and never shown back.
+TEST_F(DataCenterTest, RoleAccountAndDestinationPasswordThroughTheApi) {
+  auto& doubles = aws::test::SharedSignInDoubles();
+  extra_env_ = {"AWS_ENDPOINT_URL_STS=" + doubles.aws->endpoint(), "AWS_REGION=us-east-1",
+                "AWS_EC2_METADATA_DISABLED=true"};
+  ASSERT_GT(Serve("127.0.0.1"), 0);
+  json payer = {{"name", "payer"}, {"access_key_id", kTestAccessKey}, {"secret_access_key", kTestSecretKey},
+                {"endpoint", doubles.s3->endpoint()}};
+  ASSERT_EQ(Call("POST", "/api/accounts", payer.dump()).status, 201);
+
+  json role = {{"name", "reader"},
+               {"role_arn", aws::test::kRoleWithExternalId},
+               {"external_id", "bp-not-the-agreed-id"},
+               {"source_account", "payer"},
+               {"endpoint", doubles.s3->endpoint()},
+               {"test_bucket", "billing"}};
+  auto refused = Call("POST", "/api/accounts", role.dump());
+  EXPECT_EQ(refused.status, 422) << refused.raw;
+  EXPECT_NE(refused.body.value("error", "").find(std::string("Could not assume the role ") +
+                                                 aws::test::kRoleWithExternalId),
+            std::string::npos)
+      << refused.raw;
+  EXPECT_EQ(Call("GET", "/api/accounts/reader").status, 404);
+
+  int assumed = doubles.aws->Count("AssumeRole");
+  role["external_id"] = aws::test::kExternalId;
+  auto added = Call("POST", "/api/accounts", role.dump());
+  ASSERT_EQ(added.status, 201) << added.raw;
+  EXPECT_GT(doubles.aws->Count("AssumeRole"), assumed);
+  EXPECT_EQ(doubles.aws->Calls()["lastExternalId"], aws::test::kExternalId);
+  EXPECT_EQ(added.body["source"], "role");
+  EXPECT_EQ(added.body["role_arn"], aws::test::kRoleWithExternalId);
+  EXPECT_EQ(added.body["external_id"], "…7f3a");
+  EXPECT_EQ(added.body["source_account"], "payer");
+  auto listed = Call("GET", "/api/accounts");
+  ASSERT_EQ(listed.body.size(), 2u) << listed.raw;
+  EXPECT_EQ(listed.body[1]["name"], "reader");
+  EXPECT_EQ(listed.body[1]["external_id"], "…7f3a");
+
+  // A dataset on it, into PostgreSQL, with the destination's password sent once.
+  const std::string password = "pg-api-secret-31c7";
+  json dataset = {{"name", "pg_costs"},
+                  {"account", "reader"},
+                  {"destination", "postgresql://billing@127.0.0.1:1/costs"},
+                  {"destination_password", password},
+                  {"details",
+                   {{"bucket", "billing"}, {"prefix", "cur"}, {"report_name", "daily"}, {"start", "2026-10-01"},
+                    {"end", "2026-10-31"}}},
+                  {"scheduling", {{"schedule", "manual"}}}};
+  auto created = Call("POST", "/api/datasets?check=false", dataset.dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  EXPECT_EQ(created.body["destination"], "postgresql://billing@127.0.0.1:1/costs");
+  EXPECT_EQ(created.body["destination_password"], "********");
+  // Sent back as shown, the stored password stays; the costs of a PostgreSQL destination are 501.
+  json shown = Call("GET", "/api/datasets/pg_costs").body;
+  EXPECT_EQ(shown["destination_password"], "********");
+  auto put = Call("PUT", "/api/datasets/pg_costs?check=false", shown.dump());
+  ASSERT_EQ(put.status, 200) << put.raw;
+  EXPECT_EQ(put.body["destination_password"], "********");
+  auto costs = Call("GET", "/api/datasets/pg_costs/costs");
+  EXPECT_EQ(costs.status, 501) << costs.raw;
+  EXPECT_EQ(costs.body["error"],
+            "Cost charts are served for SQLite destinations only, for now (docs/datacenter.md): this dataset loads "
+            "into postgresql.");
+  // Nothing of the secrets in any answer.
+  for (const auto& body : Bodies()) {
+    EXPECT_EQ(body.find(password), std::string::npos) << body;
+    EXPECT_EQ(body.find(aws::test::kExternalId), std::string::npos) << body;
+  }
+  // Stored sealed: the password is in no file of the data directory.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(home())) {
+    if (e.is_regular_file()) {
+      EXPECT_EQ(ReadFile(e.path()).find(password), std::string::npos) << e.path();
+    }
+  }
 }
 
 TEST_F(DataCenterTest, OffLoopbackServeRefusesToStartWithoutAToken) {

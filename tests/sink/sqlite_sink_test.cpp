@@ -440,7 +440,11 @@ TEST_F(SqliteSinkTest, TheLoaderNamesTheDateColumnToIndexAndTheColumnToTotal) {
   ASSERT_TRUE((*txn)->Publish({*seg}, "replace run", 1));
   ASSERT_TRUE((*txn)->Commit());
   EXPECT_EQ(Query(path_, "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
-            std::vector<std::string>{"CREATE INDEX \"cur__s1_usage_start\" ON \"cur__s1\"(\"line_item_product_code\")"});
+            (std::vector<std::string>{
+                // the rollups' (sink/sqlite_rollup.h)
+                "CREATE INDEX _billpipe_rollups_by_segment ON _billpipe_rollups(segment_id, day)",
+                "CREATE INDEX _billpipe_rollup_totals_by_segment ON _billpipe_rollup_totals(segment_id, dimension, day)",
+                "CREATE INDEX \"cur__s1_usage_start\" ON \"cur__s1\"(\"line_item_product_code\")"}));
   auto state = (*sink)->ReadState("cur");
   ASSERT_TRUE(state);
   ASSERT_EQ(state->current_segments.size(), 1u);

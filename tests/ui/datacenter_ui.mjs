@@ -4,7 +4,10 @@
 //   node tests/ui/datacenter_ui.mjs BILLPIPE_BINARY SCREENSHOT_DIR
 // Steps: add an account (wrong secret: the exact message; then right); create a dataset through every
 // pane (a bucket name with a slash shows the rule); Load Preview; Run now and watch the progress bar
-// finish; the periods table shows the generator's exact totals; the charts' data match the periods.
+// finish; the periods table shows the generator's exact totals; the charts' data match the periods; a
+// role account (the STS double issues its keys; external id masked after save, kind shown); a dataset with
+// a PostgreSQL destination and a password sent once (shown as set, never sent back); the charts' narrow
+// layout at phone width keeps axis labels readable.
 // Screenshots of each page (at 1280x800, and the dataset page at phone width) go to SCREENSHOT_DIR.
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -23,6 +26,9 @@ fs.mkdirSync(shots, { recursive: true })
 
 const KEY = 'AKIAIOSFODNN7UITESTK'
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYUITESTSECRET'
+const ROLE = 'arn:aws:iam::444455556666:role/billing-reader'
+const EXTERNAL_ID = 'bp-ui-ext-9c41'
+const PG_PASSWORD = 'pg-ui-secret-5e8d'
 const AUTH = 'Failed to authenticate. Verify the credentials and try again. billpipe is ready, but the credentials you ' +
   'entered are invalid. Verify your account credentials and try again.'
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'billpipe-ui-'))
@@ -70,9 +76,13 @@ async function shot(page, name) {
 }
 
 async function main() {
-  // The S3 double, and a generated report in it: September invoiced, October estimated.
+  // The AWS sign-in double (STS: assumes ROLE with EXTERNAL_ID for KEY) and the S3 double, which accepts
+  // the temporary keys STS issues; a generated report in it: September invoiced, October estimated.
+  const tempKeys = path.join(work, 'temp-keys.jsonl')
+  const sts = await start('node', [path.join(root, 'testing/aws/server.js'), '--parent-pid', String(process.pid), '--key', `${KEY}:${SECRET}`,
+    '--role', `${ROLE}:${EXTERNAL_ID}`, '--temp-keys', tempKeys], {}, /"port":(\d+)/, 'the AWS sign-in double')
   const s3 = await start('node', ['--openssl-legacy-provider', path.join(root, 'testing/s3/server.js'), '--dir', path.join(work, 's3'),
-    '--bucket', 'billing', '--key', `${KEY}:${SECRET}`, '--parent-pid', String(process.pid)], {}, /"port":(\d+)/, 'the S3 double')
+    '--bucket', 'billing', '--key', `${KEY}:${SECRET}`, '--temp-keys', tempKeys, '--parent-pid', String(process.pid)], {}, /"port":(\d+)/, 'the S3 double')
   const endpoint = `http://127.0.0.1:${s3.match[1]}`
   const expectedFile = path.join(work, 'expected.json')
   const gen = spawnSync(billpipe, ['curgen', '--upload', '--endpoint-url', endpoint, '--expected', expectedFile, '--bucket', 'billing',
@@ -84,7 +94,8 @@ async function main() {
 
   const serve = await start(billpipe, ['serve', '--poll', '1s', '--http', '127.0.0.1:0'],
     { BILLPIPE_HOME: path.join(work, 'home'), BILLPIPE_MASTER_KEY: 'c'.repeat(64), BILLPIPE_TOKEN: '', AWS_ACCESS_KEY_ID: '',
-      AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' }, /billpipe Data Center: (http:\/\/[^\s]+)/, 'billpipe serve')
+      AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${sts.match[1]}` }, /billpipe Data Center: (http:\/\/[^\s]+)/, 'billpipe serve')
   const url = serve.match[1]
   const ruleRes = await fetch(`${url}api/check/bucket?name=${encodeURIComponent('bill/ing')}`)
   const rule = (await ruleRes.json()).error
@@ -130,6 +141,23 @@ async function main() {
     await page.getByRole('button', { name: 'Save and test' }).click()
     await page.locator('tr[data-account="main"]').waitFor()
     assert.match(await page.locator('tr[data-account="main"]').textContent(), /AKIA…ESTK/)
+    assert.match(await page.locator('tr[data-account="main"]').textContent(), /access keys/)
+
+    // A role account: assumed with main's keys through the STS double, tested on save; the external id
+    // is masked in the list, and the kind shown.
+    await page.getByLabel('Account name').fill('reader')
+    await page.getByLabel('Role (assume a role)').check()
+    assert.ok(!(await page.getByLabel('Access key ID').isVisible()), 'the keys hide for a role')
+    await page.getByLabel('Role ARN').fill(ROLE)
+    await page.getByLabel('External ID (optional)').fill(EXTERNAL_ID)
+    await page.getByLabel('Source account (optional)').selectOption('main')
+    await page.getByLabel('Endpoint URL (optional)').fill(endpoint)
+    await page.getByRole('button', { name: 'Save and test' }).click()
+    await page.locator('tr[data-account="reader"]').waitFor()
+    const reader = await page.locator('tr[data-account="reader"]').textContent()
+    assert.equal(await page.locator('tr[data-account="reader"]').getAttribute('data-kind'), 'role')
+    assert.ok(reader.includes(ROLE) && reader.includes('…9c41') && reader.includes('via main'), reader)
+    assert.ok(!reader.includes(EXTERNAL_ID), `the external id is shown: ${reader}`)
     await shot(page, 'accounts')
 
     // New dataset through the panes, in the connector's order.
@@ -214,6 +242,36 @@ async function main() {
     assert.match(await page.locator('#datasets tr[data-dataset="costs"]').textContent(), /succeeded/)
     await shot(page, 'datacenter')
 
+    // A dataset on the role account into PostgreSQL: the report menu is read with the role's keys; the
+    // password is sent once and shown as set, never sent back.
+    await page.getByRole('link', { name: 'New dataset' }).first().click()
+    await page.locator('#dataset-form').waitFor()
+    await page.getByLabel('Account', { exact: true }).selectOption('reader')
+    await page.getByLabel('Bucket Name').fill('billing')
+    await page.getByLabel('Report Prefix').fill('cur')
+    await page.getByRole('button', { name: 'Load report names' }).click()
+    await page.locator('#ds-report-name option[value="daily"]').waitFor({ state: 'attached' })
+    await page.getByLabel('Report Name').selectOption('daily')
+    assert.ok(!(await page.getByLabel('Destination URL').isVisible()), 'the default destination needs no URL')
+    await page.getByLabel('Destination', { exact: true }).selectOption('postgresql')
+    await page.getByLabel('Destination URL').fill('postgresql://billing@127.0.0.1:1/costs')
+    await page.getByLabel('Destination password').fill(PG_PASSWORD)
+    assert.equal(await page.locator('#ds-dest-password-state').textContent(), 'Password: not set.')
+    await page.getByLabel('Frequency').selectOption('manual')
+    await page.getByLabel('Dataset name').fill('pg_costs')
+    await shot(page, 'new-dataset-destination')
+    await page.getByRole('button', { name: 'Create dataset' }).click()
+    await page.waitForURL(/#\/datasets\/pg_costs$/)
+    await page.goto(`${url}#/datasets/pg_costs/edit`)
+    await page.locator('#ds-dest-password-state').waitFor()
+    assert.equal(await page.locator('#ds-dest-password-state').textContent(), 'Password: set (never shown; type a new one to replace it).')
+    assert.equal(await page.getByLabel('Destination password').inputValue(), '')
+    assert.equal(await page.getByLabel('Destination', { exact: true }).inputValue(), 'postgresql')
+    assert.equal(await page.getByLabel('Destination URL').inputValue(), 'postgresql://billing@127.0.0.1:1/costs')
+    const pgDoc = await (await fetch(`${url}api/datasets/pg_costs`)).json()
+    assert.equal(pgDoc.account, 'reader')
+    assert.equal(pgDoc.destination_password, '********')
+
     // Phone width: the dataset page still reads (no page-wide horizontal scroll).
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(`${url}#/datasets/costs`)
@@ -221,12 +279,25 @@ async function main() {
     await page.locator('#chart-day svg').waitFor()  // the charts too, before the screenshot
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     assert.ok(overflow <= 1, `horizontal overflow at phone width: ${overflow}px`)
+    // The charts' narrow layout: axis labels at least 10 px high on the screen.
+    for (const id of ['chart-month', 'chart-day']) {
+      const px = await page.locator(`#${id} svg`).evaluate(svg => {
+        const label = svg.querySelector('text')
+        return { layout: svg.dataset.layout, height: label.getBoundingClientRect().height, font: 11 * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width }
+      })
+      assert.equal(px.layout, 'narrow', id)
+      assert.ok(px.font >= 10, `${id}: axis labels ${px.font.toFixed(1)} px at phone width`)
+    }
     await shot(page, 'dataset-phone')
     assert.deepEqual(errors, [], 'no errors in the page')
   } finally {
     await browser.close()
   }
-  for (const b of bodies) assert.ok(!b.includes(SECRET), 'a response held the secret')
+  for (const b of bodies) {
+    assert.ok(!b.includes(SECRET), 'a response held the secret')
+    assert.ok(!b.includes(EXTERNAL_ID), 'a response held the external id')
+    assert.ok(!b.includes(PG_PASSWORD), 'a response held the destination password')
+  }
   console.log(`datacenter UI: all steps passed; screenshots in ${shots}`)
 }
 
