@@ -289,7 +289,7 @@ async function viewEditor(name) {
   const existing = name ? await api('GET', `/api/datasets/${encodeURIComponent(name)}`) : null
   const accounts = await api('GET', '/api/accounts')
   const d = existing || { name: '', description: '', account: accounts[0] ? accounts[0].name : '',
-    details: { report_type: 'cost-and-usage', filter: 'all', bucket: '', prefix: '', report_name: '', start: '30d', end: '0d' },
+    details: { report_type: 'cost-and-usage', filter: 'all', schema: 'cur', bucket: '', prefix: '', report_name: '', start: '30d', end: '0d' },
     scheduling: { schedule: 'every day at 06:00', start_at: null, retry: 'never', update_method: 'replace' } }
 
   // Credentials
@@ -313,6 +313,8 @@ async function viewEditor(name) {
 
   // Details
   const reportType = h('select', {}, h('option', { value: 'cost-and-usage' }, 'Cost and Usage'))
+  const schema = h('select', {}, [['cur', 'The report\'s own columns'], ['focus', 'FOCUS 1.2']].map(([v, t]) =>
+    h('option', { value: v, selected: v === (d.details.schema || 'cur') }, t)))
   const filter = radios('ds-filter', [['all', 'All'], ['invoiced', 'Invoiced'], ['estimated', 'Estimated']], d.details.filter)
   const filterHint = h('p', { class: 'hint warn', id: 'filter-hint' },
     'Estimated data only exists for open months: choose a window within the last two months, with relative dates.')
@@ -349,6 +351,7 @@ async function viewEditor(name) {
   const endEnd = dateEnd('ds-end', 'End', d.details.end || '0d')
   const details = h('fieldset', { id: 'pane-details' }, h('legend', {}, '2. Details'),
     field('ds-report-type', 'Report', reportType),
+    field('ds-schema', 'Schema', schema, 'FOCUS 1.2 loads a legacy CUR or CUR 2.0 report into FOCUS columns.'),
     h('div', {}, h('span', { class: 'label', id: 'filter-label' }, h('strong', {}, 'Filter')), filter, filterHint),
     field('ds-bucket', 'Bucket Name', bucket, 'Letters, digits, dots, dashes and underscores; no slashes.'), bucketError,
     field('ds-prefix', 'Report Prefix', prefix, 'The path before the report name, e.g. cur.'),
@@ -429,7 +432,7 @@ async function viewEditor(name) {
     }
     const doc = { name: dsName.value.trim(), description: description.value, account: account.value,
       destination: destKind.value === 'default' ? null : destUrl.value.trim(),
-      details: { report_type: reportType.value, filter: radioValue(details, 'ds-filter'), bucket: bucket.value, prefix: prefix.value,
+      details: { report_type: reportType.value, schema: schema.value, filter: radioValue(details, 'ds-filter'), bucket: bucket.value, prefix: prefix.value,
         report_name: reportName.value, start: startEnd.spec(), end: range ? endEnd.spec() : '' },
       scheduling: { schedule, start_at: startLater.checked && startAt.value ? startAt.value + ':00Z' : null,
         retry: retry.value.trim(), update_method: update.value } }

@@ -34,6 +34,7 @@ nlohmann::ordered_json DatasetDocumentJson(const catalog::DatasetDefinition& d) 
   nlohmann::ordered_json details;
   details["report_type"] = d.report_type;
   details["filter"] = std::string(pipeline::FilterName(d.filter));
+  details["schema"] = std::string(pipeline::OutputSchemaName(d.schema));
   details["bucket"] = d.bucket;
   details["prefix"] = d.prefix;
   details["report_name"] = d.report_name;
@@ -107,15 +108,16 @@ Result<DatasetDocument> DatasetDocumentFromJson(const nlohmann::json& doc) {
   if (auto it = doc.find("details"); it != doc.end() && !it->is_null()) {
     const auto& d = *it;
     if (!d.is_object()) return Fail(ErrorCode::kInvalidArgument, "details must be an object");
-    static const std::set<std::string> kDetails = {"report_type", "filter", "bucket", "prefix",
-                                                   "report_name", "start",  "end"};
+    static const std::set<std::string> kDetails = {"report_type", "filter", "schema", "bucket",
+                                                   "prefix",      "report_name", "start", "end"};
     for (const auto& [key, value] : d.items()) {
       if (!kDetails.count(key)) {
-        return NotAField("details.", key, "report_type, filter, bucket, prefix, report_name, start, end");
+        return NotAField("details.", key, "report_type, filter, schema, bucket, prefix, report_name, start, end");
       }
     }
     BP_RETURN_IF_ERROR(text(d, "details.", "report_type", &out.fields.report_type));
     BP_RETURN_IF_ERROR(text(d, "details.", "filter", &out.fields.filter));
+    BP_RETURN_IF_ERROR(text(d, "details.", "schema", &out.fields.schema));
     BP_RETURN_IF_ERROR(text(d, "details.", "bucket", &out.fields.bucket));
     BP_RETURN_IF_ERROR(text(d, "details.", "prefix", &out.fields.prefix));
     BP_RETURN_IF_ERROR(text(d, "details.", "report_name", &out.fields.report_name));

@@ -1,6 +1,6 @@
 // A dataset as a JSON document with the TOML export's field names and nesting (catalog/dataset_toml.h):
 //   {"name", "description", "account",
-//    "details": {"report_type", "filter", "bucket", "prefix", "report_name", "start", "end"},
+//    "details": {"report_type", "filter", "schema", "bucket", "prefix", "report_name", "start", "end"},
 //    "scheduling": {"schedule", "start_at", "retry", "update_method", "keep_versions",
 //                   "retention_months", "skip_bad_rows"}}
 // — the form the Data Center's API reads and writes (docs/datacenter.md). Shown datasets also carry

@@ -21,6 +21,9 @@ Status ApplyDatasetFields(const DatasetFields& f, catalog::DatasetDefinition& de
   if (f.filter) {
     BP_ASSIGN_OR_RETURN(def.filter, pipeline::ParseFilter(*f.filter));
   }
+  if (f.schema) {
+    BP_ASSIGN_OR_RETURN(def.schema, pipeline::ParseOutputSchema(*f.schema));
+  }
   if (f.bucket) def.bucket = *f.bucket;
   if (f.prefix) def.prefix = *f.prefix;
   if (f.report_name) def.report_name = *f.report_name;
@@ -121,6 +124,7 @@ Result<catalog::DatasetStore::Saved> EditDataset(catalog::Catalog& catalog, cons
                                                  const DatasetEdit& edit) {
   if (edit.pause && edit.resume) return Fail(ErrorCode::kInvalidArgument, "Give --pause or --resume, not both.");
   BP_ASSIGN_OR_RETURN(auto def, catalog::DatasetStore(catalog).Get(name));
+  const pipeline::OutputSchema schema_before = def.schema;
   BP_RETURN_IF_ERROR(ApplyDatasetFields(edit.fields, def));
   if (!edit.new_name.empty()) def.name = edit.new_name;
   if (edit.pause) {
@@ -131,7 +135,18 @@ Result<catalog::DatasetStore::Saved> EditDataset(catalog::Catalog& catalog, cons
     def.paused = false;
     def.pause_reason.clear();
   }
-  return SaveChecked(catalog, def, name, edit.fields.Locates() && !edit.no_check, edit.fields.destination_password);
+  BP_ASSIGN_OR_RETURN(auto saved, SaveChecked(catalog, def, name, edit.fields.Locates() && !edit.no_check,
+                                               edit.fields.destination_password));
+  if (def.schema != schema_before) {
+    // One table holds one column set: the run refuses to mix them (pipeline/schema_step.h).
+    saved.warnings.push_back(fmt::format(
+        "The schema changed from {} to {}. If '{}' holds data already, its next run is refused until that data is "
+        "gone (billpipe dataset delete {} --yes drops it; create the dataset again), or load schema {} into a "
+        "dataset of another name.",
+        pipeline::OutputSchemaName(schema_before), pipeline::OutputSchemaName(def.schema), def.name, def.name,
+        pipeline::OutputSchemaName(def.schema)));
+  }
+  return saved;
 }
 
 Result<ImportedDataset> ImportDataset(catalog::Catalog& catalog, std::string_view toml, std::string_view source,
@@ -182,6 +197,7 @@ nlohmann::json DatasetJson(const catalog::DatasetDefinition& d) {
       {"account", d.account.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.account)},
       {"report_type", d.report_type},
       {"filter", std::string(pipeline::FilterName(d.filter))},
+      {"schema", std::string(pipeline::OutputSchemaName(d.schema))},
       {"bucket", d.bucket},
       {"prefix", d.prefix},
       {"report_name", d.report_name},
@@ -223,6 +239,7 @@ Result<CatalogJob> LoadCatalogJob(catalog::Catalog& catalog, const catalog::Data
   job.request.report_name = def.report_name;
   BP_ASSIGN_OR_RETURN(job.request.report_kind, cur::ParseReportType(def.report_type));
   job.request.filter = def.filter;
+  job.request.schema = def.schema;
   job.request.duration = def.duration;
   job.request.update = def.update_method;
   job.request.keep_versions = def.keep_versions;

@@ -27,6 +27,7 @@ struct DatasetFields {
   std::optional<std::string> account;
   std::optional<std::string> report_type;
   std::optional<std::string> filter;  // all | invoiced | estimated
+  std::optional<std::string> schema;  // cur | focus
   std::optional<std::string> bucket;
   std::optional<std::string> prefix;
   std::optional<std::string> report_name;

@@ -33,6 +33,8 @@ struct DatasetDefinition {
   std::string account;            // the account's name; empty when detached (its account was deleted)
   std::string report_type = kReportTypeCostAndUsage;
   pipeline::Filter filter = pipeline::Filter::kAll;
+  // The dataset's columns: the report's own, or FOCUS 1.2 from any report (docs/exports.md).
+  pipeline::OutputSchema schema = pipeline::OutputSchema::kCur;
   std::string bucket;
   std::string prefix;             // the report path prefix, without leading or trailing '/'
   std::string report_name;

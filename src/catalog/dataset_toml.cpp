@@ -30,6 +30,7 @@ std::string DatasetToToml(const DatasetDefinition& d) {
   toml::table details{
       {"report_type", d.report_type},
       {"filter", std::string(pipeline::FilterName(d.filter))},
+      {"schema", std::string(pipeline::OutputSchemaName(d.schema))},
       {"bucket", d.bucket},
       {"prefix", d.prefix},
       {"report_name", d.report_name},
@@ -115,6 +116,13 @@ Result<DatasetDefinition> DatasetFromToml(std::string_view text, std::string_vie
     auto f = pipeline::ParseFilter(filter);
     if (!f) return field_error(*details, "details", "filter", f.error());
     d.filter = *f;
+  }
+  std::string schema;
+  BP_ASSIGN_OR_RETURN(schema, string_at(*details, "details", "schema", false));
+  if (!schema.empty()) {
+    auto sc = pipeline::ParseOutputSchema(schema);
+    if (!sc) return field_error(*details, "details", "schema", sc.error());
+    d.schema = *sc;
   }
   BP_ASSIGN_OR_RETURN(d.bucket, string_at(*details, "details", "bucket", true));
   BP_ASSIGN_OR_RETURN(d.prefix, string_at(*details, "details", "prefix", false));

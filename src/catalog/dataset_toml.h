@@ -9,6 +9,7 @@
 //   [details]
 //   report_type = "cost-and-usage"
 //   filter = "all"                 # all | invoiced | estimated
+//   schema = "cur"                 # cur (the report's own columns) | focus (FOCUS 1.2 from any report)
 //   bucket = "billing"
 //   prefix = "cur"
 //   report_name = "daily"

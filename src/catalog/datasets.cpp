@@ -13,7 +13,7 @@ constexpr std::string_view kColumns =
     "d.id, d.name, d.description, coalesce(a.name, ''), d.report_type, d.filter, d.bucket, d.prefix, "
     "d.report_name, d.duration_start, d.duration_end, d.update_method, d.schedule, d.schedule_start, d.retry, "
     "d.paused, d.pause_reason, d.next_run_at, d.created_at, d.updated_at, d.keep_versions, d.retention_months, "
-    "d.skip_bad_rows, d.destination, d.destination_password_sealed <> ''";
+    "d.skip_bad_rows, d.destination, d.destination_password_sealed <> '', d.output_schema";
 constexpr std::string_view kFrom = "FROM datasets d LEFT JOIN accounts a ON a.id = d.account_id";
 constexpr std::string_view kAccountDeletedPrefix = "account '";
 
@@ -66,6 +66,9 @@ Result<DatasetDefinition> ReadDataset(const sink::SqliteStatement& s) {
   d.skip_bad_rows = s.ColumnInt(22) != 0;
   d.destination = s.ColumnText(23);
   d.destination_password_stored = s.ColumnInt(24) != 0;
+  auto schema = pipeline::ParseOutputSchema(s.ColumnText(25));
+  if (!schema) return damaged(schema.error());
+  d.schema = *schema;
   d.schedule.anchor = d.schedule.start_at.value_or(Millis(d.created_at));
   return d;
 }
@@ -116,13 +119,13 @@ Status DatasetStore::Write(DatasetDefinition& d, std::optional<int64_t> account_
   std::string sql =
       insert ? "INSERT INTO datasets(name, description, account_id, report_type, filter, bucket, prefix, report_name, "
                "duration_start, duration_end, update_method, schedule, schedule_start, retry, paused, pause_reason, "
-               "next_run_at, created_at, updated_at, keep_versions, retention_months, skip_bad_rows, destination) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+               "next_run_at, created_at, updated_at, keep_versions, retention_months, skip_bad_rows, destination, "
+               "output_schema) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
              : "UPDATE datasets SET name = ?, description = ?, account_id = ?, report_type = ?, filter = ?, "
                "bucket = ?, prefix = ?, report_name = ?, duration_start = ?, duration_end = ?, update_method = ?, "
                "schedule = ?, schedule_start = ?, retry = ?, paused = ?, pause_reason = ?, next_run_at = ?, "
                "created_at = ?, updated_at = ?, keep_versions = ?, retention_months = ?, skip_bad_rows = ?, "
-               "destination = ? WHERE id = ?";
+               "destination = ?, output_schema = ? WHERE id = ?";
   BP_ASSIGN_OR_RETURN(auto stmt, catalog_.db().Prepare(sql));
   std::string filter(pipeline::FilterName(d.filter)), start = d.duration.start.ToString(),
       end = d.duration.end ? d.duration.end->ToString() : "", method(pipeline::UpdateMethodName(d.update_method)),
@@ -150,7 +153,8 @@ Status DatasetStore::Write(DatasetDefinition& d, std::optional<int64_t> account_
   stmt->BindInt(21, d.retention_months);
   stmt->BindInt(22, d.skip_bad_rows ? 1 : 0);
   stmt->BindText(23, d.destination);
-  if (!insert) stmt->BindInt(24, d.id);
+  stmt->BindText(24, pipeline::OutputSchemaName(d.schema));  // a static text: SQLITE_STATIC is safe
+  if (!insert) stmt->BindInt(25, d.id);
   BP_RETURN_IF_ERROR(stmt->Run());
   if (insert) d.id = catalog_.db().LastInsertRowid();
   return Ok();

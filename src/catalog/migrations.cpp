@@ -122,7 +122,13 @@ ALTER TABLE datasets ADD COLUMN destination TEXT NOT NULL DEFAULT '';
 ALTER TABLE datasets ADD COLUMN destination_password_sealed TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kRoleAccounts, kDestinations};
+// v6, the dataset's schema (issue 12, "FOCUS from any report"): 'cur' loads the report's own columns,
+// 'focus' FOCUS 1.2 columns from any report (pipeline::OutputSchema). Existing datasets keep their columns.
+constexpr std::string_view kOutputSchema = R"sql(
+ALTER TABLE datasets ADD COLUMN output_schema TEXT NOT NULL DEFAULT 'cur';
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kRoleAccounts, kDestinations, kOutputSchema};
 
 }  // namespace
 

@@ -131,6 +131,8 @@ void PrintDataset(const DatasetDefinition& d) {
   std::cout << fmt::format("Report:        s3://{}/{}{}{}\n", d.bucket, d.prefix, d.prefix.empty() ? "" : "/",
                            d.report_name);
   std::cout << fmt::format("Filter:        {}\n", pipeline::FilterName(d.filter));
+  // The schema shows when it is not the default (the report's own columns).
+  if (d.schema == pipeline::OutputSchema::kFocus) std::cout << "Schema:        focus (FOCUS 1.2 columns)\n";
   std::cout << fmt::format("Duration:      {}\n", catalog::DurationToString(d.duration));
   std::cout << fmt::format("Update method: {}\n", pipeline::UpdateMethodName(d.update_method));
   // The destination shows when it is not the data directory's SQLite file; a password never does.
@@ -160,6 +162,9 @@ void AddDefinitionOptions(CLI::App* cmd, DatasetFlags& flags) {
                   "cost-and-usage (a legacy report or a CUR 2.0 / FOCUS export, whichever the name is), "
                   "legacy-cur or data-export");
   cmd->add_option("--filter", f.filter, "all | invoiced | estimated");
+  cmd->add_option("--schema", f.schema,
+                  "cur (the report's own columns, the default) | focus (FOCUS 1.2 columns from a legacy CUR or CUR "
+                  "2.0 report)");
   cmd->add_option("--bucket", f.bucket, "The S3 bucket AWS writes the report to");
   cmd->add_option("--prefix", f.prefix, "The report path prefix in the bucket");
   cmd->add_option("--report", f.report_name, "The report name");

@@ -25,6 +25,7 @@ struct PreviewFlags {
   bool json = false;
   pipeline::RunRequest request;
   std::string filter = "all";
+  std::string schema = "cur";
   std::string date, start, end;
   StoreOptions store;
 };
@@ -58,6 +59,7 @@ Status Preview(PreviewFlags& f) {
   }
   pipeline::RunRequest request = f.request;
   BP_ASSIGN_OR_RETURN(request.filter, pipeline::ParseFilter(f.filter));
+  BP_ASSIGN_OR_RETURN(request.schema, pipeline::ParseOutputSchema(f.schema));
   BP_ASSIGN_OR_RETURN(request.duration, FlagDuration(f));
   std::string shown_name = "s3://" + request.bucket + "/" + (request.prefix.empty() ? "" : request.prefix + "/") +
                            request.report_name;
@@ -80,6 +82,8 @@ void RegisterPreviewCommand(CLI::App& app, CliState& state) {
   cmd->add_option("--prefix", f->request.prefix, "Report path prefix");
   cmd->add_option("--report-name", f->request.report_name, "Report name");
   cmd->add_option("--filter", f->filter, "all | invoiced | estimated")->capture_default_str();
+  cmd->add_option("--schema", f->schema, "cur (the report's own columns) | focus (FOCUS 1.2 columns)")
+      ->capture_default_str();
   cmd->add_option("--date", f->date, "One day: YYYY-MM-DD, or Nd for N days back");
   cmd->add_option("--start", f->start, "Range start: YYYY-MM-DD or Nd; default 62d");
   cmd->add_option("--end", f->end, "Range end, included: YYYY-MM-DD or Nd; default 0d");

@@ -58,6 +58,7 @@ struct RunFlags {
   StoreOptions store;
   DestinationOptions dest;
   std::string report_type = "cost-and-usage";
+  std::string schema = "cur";
   std::string filter = "all", update = "replace";
   std::string date, days_back, start, end;
   bool skip_bad_rows = false;
@@ -103,6 +104,9 @@ int Run(RunFlags& f) {
   auto filter = pipeline::ParseFilter(f.filter);
   if (!filter) return ReportError(filter.error());
   req.filter = *filter;
+  auto schema = pipeline::ParseOutputSchema(f.schema);
+  if (!schema) return ReportError(schema.error());
+  req.schema = *schema;
   auto update = pipeline::ParseUpdateMethod(f.update);
   if (!update) return ReportError(update.error());
   req.update = *update;
@@ -226,6 +230,7 @@ int Restore(DestinationOptions& dest, int64_t version) {
 struct VerifyFlags {
   std::string name;  // a catalog dataset; empty: the dataset is given by flags
   pipeline::RunRequest request;
+  std::string schema = "cur";
   StoreOptions store;
   DestinationOptions dest;
   bool json = false;
@@ -252,6 +257,9 @@ int Verify(VerifyFlags& f) {
   }
   if (f.dest.table.empty()) f.dest.table = TableFromReport(f.request.report_name);
   f.request.dataset = f.dest.table;
+  auto schema = pipeline::ParseOutputSchema(f.schema);
+  if (!schema) return ReportError(schema.error());
+  f.request.schema = *schema;
   auto report = app::VerifyDatasetByDetails(f.request, f.store.Settings(), f.dest.Destination(),
                                             DataHome(f.dest.home));
   if (!report) return ReportError(report.error());
@@ -274,6 +282,9 @@ void RegisterRunCommands(CLI::App& app, CliState& state) {
   run->add_option("--prefix", r.prefix, "Report path prefix, as set in the report's definition");
   run->add_option("--report-name", r.report_name, "Report name");
   run->add_option("--filter", flags->filter, "all | invoiced | estimated (lines with / without bill/InvoiceId)")
+      ->capture_default_str();
+  run->add_option("--schema", flags->schema,
+                  "cur (the report's own columns) | focus (FOCUS 1.2 columns from a legacy CUR or CUR 2.0 report)")
       ->capture_default_str();
   run->add_option("--date", flags->date, "One day: YYYY-MM-DD, or Nd for N days back");
   run->add_option("--days-back", flags->days_back, "A single day, N days back (the same as --date Nd; UTC)");
@@ -304,6 +315,8 @@ void RegisterRunCommands(CLI::App& app, CliState& state) {
   verify->add_option("--prefix", verify_flags->request.prefix, "Report path prefix");
   verify->add_option("--report-name", verify_flags->request.report_name, "Report name");
   verify->add_option("--table", verify_flags->dest.table, "Dataset (table) name; default from the report name");
+  verify->add_option("--schema", verify_flags->schema, "cur | focus: as the dataset was loaded (run --schema)")
+      ->capture_default_str();
   verify->add_flag("--json", verify_flags->json, "Print the comparison as JSON");
   verify_flags->dest.AddTo(*verify);
   verify_flags->store.AddTo(*verify);

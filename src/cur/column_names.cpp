@@ -12,6 +12,12 @@ bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') |
 
 }  // namespace
 
+bool SameColumn(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  const std::string x = AthenaColumnName(a), y = AthenaColumnName(b);
+  return !x.empty() && x == y && (x == a || y == b);
+}
+
 std::string AthenaColumnName(std::string_view header) {
   // Steps 1-4 in one pass: every separator (an added or a replaced underscore) is written at most once.
   std::string name;

@@ -33,6 +33,12 @@ struct NamedColumn {
   std::string header;  // the original header, e.g. "resourceTags/user:Cost Center"
 };
 
+// Whether two headers are one column of a dataset: equal, or of the same Athena name where one of them
+// already is that name. A legacy report's CSV header "lineItem/UsageStartDate" and the same column in its
+// Parquet files (Athena layout) or in a CUR 2.0 export, "line_item_usage_start_date", are one column;
+// "resourceTags/user:Team" and "resourceTags/user:team" are two (a collision, below).
+bool SameColumn(std::string_view a, std::string_view b);
+
 // Two headers that gave the same Athena name.
 struct ColumnCollision {
   std::string header;         // the later header, renamed

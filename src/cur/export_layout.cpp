@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cur/json_object_reader.h"
 #include "cur/report.h"
 #include "cur/report_reader.h"
 
@@ -135,6 +136,8 @@ bool IsMapColumn(ExportKind kind, std::string_view column) {
 
 std::optional<std::string> CheckMapValue(std::string_view column, std::string_view value) {
   if (value.empty()) return std::nullopt;
+  // The fast reader decides for nearly every value; nlohmann's parser only explains a bad one.
+  if (JsonObjectReader::IsObject(value)) return std::nullopt;
   size_t first = value.find_first_not_of(" \t\r\n");
   // accept() runs the parser without building the value (and without recursion: deep nesting is fine).
   if (first != std::string_view::npos && value[first] == '{' && nlohmann::json::accept(value)) return std::nullopt;

@@ -59,8 +59,8 @@ constexpr std::array<FocusColumnSource, 37> kMapping = {{
     {"SkuId", "string", R::kCopy, "product.sku", "product/sku", "", false},
     {"SubAccountId", "string", R::kCopy, "line_item_usage_account_id", "lineItem/UsageAccountId", "", false},
     {"Tags", "map", R::kComputed, "resource_tags", "resourceTags/*",
-     "a JSON object of the resource tags, keys as AWS writes them (\"user:Team\", \"aws:createdBy\"); legacy: "
-     "one key per resourceTags/<key> column with a value",
+     "CUR 2.0: resource_tags as it is; legacy: a JSON object of the resourceTags/<key> columns with a value, keys "
+     "as AWS writes them (\"user:Team\", \"aws:createdBy\"), {} when none",
      false},
     {"x_Operation", "string", R::kCopy, "line_item_operation", "lineItem/Operation", "", false},
     {"x_ServiceCode", "string", R::kCopy, "line_item_product_code", "lineItem/ProductCode", "", false},

@@ -1,7 +1,9 @@
 // "FOCUS from any report": how each FOCUS 1.2 column is made from a CUR 2.0 export or a legacy CUR report,
-// as data (docs/exports.md prints the same table). A column is copied from one source column, computed
-// by a rule written in `how`, a constant, or left empty. The CUR generator writes its FOCUS exports by
-// this table too, so that a FOCUS export and the CUR it came from agree to the cent.
+// as data (docs/exports.md prints the same table, rendered from it). A column is copied from one source
+// column, computed by a rule written in `how`, a constant, or left empty. The loader's FOCUS transform
+// (cur/focus_transform.h, --schema focus) reads the legacy_column of each entry (cur2_column follows from
+// it, tested) and the CUR generator writes its FOCUS exports by this table too, so that a FOCUS export and
+// the CUR it came from agree to the cent.
 #pragma once
 
 #include <optional>
@@ -14,7 +16,7 @@ enum class FocusRule {
   kCopy,      // the value of cur2_column / legacy_column, as is
   kComputed,  // from the source columns named in `how`
   kConstant,  // `how` is the value
-  kEmpty,     // no CUR column carries it: NULL
+  kEmpty,     // no CUR column carries it: empty (the empty text; NULL for a number or date)
 };
 
 struct FocusColumnSource {

@@ -19,6 +19,7 @@
 #include "codec/decoder.h"
 #include "s3/object_store.h"
 #include "table/batch_source.h"
+#include "table/batch_transform.h"
 #include "table/column_type.h"
 #include "util/status.h"
 
@@ -100,6 +101,12 @@ struct PeriodVersion {
   bool keep_column_names = false;
   // When roles.invoice_id is empty (FOCUS 1.0) a period's finality comes from the date
   // (cur::StatusWithoutInvoice): open, then closed 15 days after its end, restated by a later delivery.
+
+  // Set when the dataset's rows are made from the files' rows by a transform (cur/focus_transform.h,
+  // --schema focus): the loader reads the files as `file_columns` say and applies `transform` to every
+  // file's batches, which then have `columns`. Null: the files' columns are `columns`.
+  std::shared_ptr<const table::BatchTransform> transform;
+  std::vector<ReportColumn> file_columns;
 };
 
 // The Invoiced and Estimated filters need the version's invoice column: kInvalidArgument saying why for a

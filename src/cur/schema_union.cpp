@@ -24,15 +24,28 @@ DatasetSchema Union(const std::vector<std::vector<HeaderType>>& periods) {
   DatasetSchema schema;
   std::vector<std::string> headers;
   std::vector<std::string> types;
-  std::unordered_map<std::string, size_t> index;  // header -> position in headers
+  std::vector<std::vector<std::string>> aliases;
+  std::unordered_map<std::string, size_t> index;     // header or alias -> position in headers
+  std::unordered_map<std::string, size_t> by_athena;  // Athena name -> first column of that name
   for (const auto& columns : periods) {
     for (const auto& column : columns) {
       std::string header = column.header;
-      auto [it, inserted] = index.emplace(header, headers.size());
-      if (inserted) {
-        headers.push_back(std::move(header));
-        types.push_back(column.type);
-        continue;
+      auto it = index.find(header);
+      if (it == index.end()) {
+        // A column seen under its other name (a CSV header and its Athena name) is that column.
+        std::string athena = AthenaColumnName(header);
+        auto same = by_athena.find(athena);
+        if (same != by_athena.end() && SameColumn(headers[same->second], header)) {
+          aliases[same->second].push_back(header);
+          it = index.emplace(header, same->second).first;
+        } else {
+          index.emplace(header, headers.size());
+          by_athena.emplace(std::move(athena), headers.size());
+          headers.push_back(std::move(header));
+          types.push_back(column.type);
+          aliases.emplace_back();
+          continue;
+        }
       }
       std::string& type = types[it->second];
       std::string wider = WiderColumnType(type, column.type);
@@ -47,7 +60,8 @@ DatasetSchema Union(const std::vector<std::vector<HeaderType>>& periods) {
   schema.collisions = std::move(naming.collisions);
   schema.columns.reserve(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) {
-    schema.columns.push_back({std::move(naming.columns[i].name), std::move(headers[i]), std::move(types[i])});
+    schema.columns.push_back(
+        {std::move(naming.columns[i].name), std::move(headers[i]), std::move(types[i]), std::move(aliases[i])});
   }
   return schema;
 }

@@ -24,6 +24,9 @@ struct SchemaColumn {
   std::string name;    // Athena name, unique in the schema
   std::string header;  // original header "category/Name"
   std::string type;    // manifest type after widening; "" when no period gave one
+  // Other headers of this column (SameColumn): the Athena name of a CSV header, from a legacy report's
+  // Parquet files or a CUR 2.0 export, or the CSV header of a column first seen by its Athena name.
+  std::vector<std::string> aliases;
 };
 
 // A column whose type differed between periods.
@@ -39,8 +42,9 @@ struct DatasetSchema {
   std::vector<TypeWidening> widenings;
 };
 
-// The union of the periods' columns, keyed by original header (exact bytes), named with NameColumns over
-// the union so that a header keeps one name across periods.
+// The union of the periods' columns, keyed by original header (exact bytes; a header that is SameColumn
+// as an earlier one joins it as an alias), named with NameColumns over the union so that a header keeps
+// one name across periods.
 DatasetSchema UnionSchema(const std::vector<std::vector<ManifestColumn>>& periods);
 // The same over report readers' typed columns (cur/report_reader.h); types as table::ColumnTypeName.
 DatasetSchema UnionSchema(const std::vector<std::vector<ReportColumn>>& periods);

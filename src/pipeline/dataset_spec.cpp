@@ -24,6 +24,17 @@ std::string_view UpdateMethodName(UpdateMethod method) {
   return "replace";
 }
 
+Result<OutputSchema> ParseOutputSchema(std::string_view text) {
+  if (text == "cur") return OutputSchema::kCur;
+  if (text == "focus") return OutputSchema::kFocus;
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("Unknown schema '{}'. Choose one of: cur (the report's own columns), focus (FOCUS 1.2 "
+                          "columns from any report).",
+                          text));
+}
+
+std::string_view OutputSchemaName(OutputSchema schema) { return schema == OutputSchema::kFocus ? "focus" : "cur"; }
+
 Result<DateSpec> DateSpec::Parse(std::string_view text) {
   constexpr int kMaxDaysBack = 36500;
   std::string_view digits = text;

@@ -29,6 +29,14 @@ enum class UpdateMethod {
 Result<UpdateMethod> ParseUpdateMethod(std::string_view text);  // "replace" | "append" | "partition"
 std::string_view UpdateMethodName(UpdateMethod method);
 
+// The columns a dataset has (docs/exports.md, "FOCUS from any report").
+enum class OutputSchema {
+  kCur,    // the report's own columns (legacy CUR's Athena names, a CUR 2.0 or FOCUS export's own names)
+  kFocus,  // FOCUS 1.2 columns from any report (pipeline/schema_step.h); a FOCUS export's own columns
+};
+Result<OutputSchema> ParseOutputSchema(std::string_view text);  // "cur" | "focus"
+std::string_view OutputSchemaName(OutputSchema schema);
+
 // One end of a duration: a calendar date, or N days before the run's date.
 struct DateSpec {
   std::optional<Date> date;  // specific

@@ -247,21 +247,19 @@ PeriodShape ShapeOf(const cur::PeriodVersion& version, Filter filter, const Date
   shape.filter = filter;
   shape.share = share;
   shape.dataset_name = std::move(dataset_names);
-  shape.columns.reserve(version.columns.size());
-  for (const auto& c : version.columns) {
-    shape.columns.push_back(table::ColumnSchema{c.name, c.type});
-    shape.dataset_name.try_emplace(c.name, c.name);
-  }
+  shape.transform = version.transform;
+  const auto& file_columns = version.transform ? version.file_columns : version.columns;
+  shape.columns.reserve(file_columns.size());
+  for (const auto& c : file_columns) shape.columns.push_back(table::ColumnSchema{c.name, c.type});
+  for (const auto& c : version.columns) shape.dataset_name.try_emplace(c.name, c.name);
   return shape;
 }
 
-Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task, const PeriodShape& shape,
-                                                            s3::ObjectStore& store, BadRowPolicy bad_rows,
-                                                            ProgressCounters* progress) {
-  table::BatchSourceOptions options;
-  options.policy = bad_rows == BadRowPolicy::kSkip ? RowErrorPolicy::kSkip : RowErrorPolicy::kFail;
-  options.expected = shape.columns;
-  options.where = fmt::format("s3://{}/{}", task.bucket, task.key);
+namespace {
+
+Result<std::unique_ptr<table::BatchSource>> OpenFormat(const FileTask& task, const PeriodShape& shape,
+                                                      s3::ObjectStore& store, const table::BatchSourceOptions& options,
+                                                      ProgressCounters* progress) {
   switch (shape.format) {
     case table::DataFormat::kCsv: {
       BP_ASSIGN_OR_RETURN(auto raw, store.Open(task.bucket, task.key));
@@ -286,6 +284,20 @@ Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task
     }
   }
   return Fail(ErrorCode::kInternal, fmt::format("{}: unknown data format", options.where));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task, const PeriodShape& shape,
+                                                            s3::ObjectStore& store, BadRowPolicy bad_rows,
+                                                            ProgressCounters* progress) {
+  table::BatchSourceOptions options;
+  options.policy = bad_rows == BadRowPolicy::kSkip ? RowErrorPolicy::kSkip : RowErrorPolicy::kFail;
+  options.expected = shape.columns;
+  options.where = fmt::format("s3://{}/{}", task.bucket, task.key);
+  BP_ASSIGN_OR_RETURN(auto source, OpenFormat(task, shape, store, options, progress));
+  if (shape.transform) return shape.transform->Apply(std::move(source), options);
+  return source;
 }
 
 Status ShapeBatches(table::BatchSource& source, const PeriodShape& shape, const FileTask& task,

@@ -28,8 +28,11 @@ namespace billpipe::pipeline {
 struct PeriodShape {
   table::DataFormat format = table::DataFormat::kCsv;
   codec::Compression compression = codec::Compression::kNone;
-  std::vector<table::ColumnSchema> columns;  // the version's columns, typed
-  std::unordered_map<std::string, std::string> dataset_name;  // file column -> dataset column
+  std::vector<table::ColumnSchema> columns;  // the files' columns, typed (the batch source's `expected`)
+  // Applied to each file's batches when set (cur::PeriodVersion::transform): the batches then have the
+  // version's columns, which dataset_name maps.
+  std::shared_ptr<const table::BatchTransform> transform;
+  std::unordered_map<std::string, std::string> dataset_name;  // batch column -> dataset column
   cur::ColumnRoles roles;
   cur::RollupDimensions dimensions;  // what the rollup groups by (pipeline/rollup.h)
   Filter filter = Filter::kAll;
@@ -80,7 +83,8 @@ struct LoadTarget {
 // Opens a file's typed batches, counted for progress: CSV as the object's stream, decompressed, then the
 // CSV source; Parquet through ranged reads of the object pinned to its ETag (s3/object_random_access.h),
 // then the Parquet source (parquet/parquet_batch_source.h), whose memory is bounded by one row group
-// (kMaxParquetRowGroupBytes of the columns read) plus one page per column.
+// (kMaxParquetRowGroupBytes of the columns read) plus one page per column. Then the shape's transform,
+// when it has one (the dataset's schema, pipeline/schema_step.h).
 Result<std::unique_ptr<table::BatchSource>> OpenFileBatches(const FileTask& task, const PeriodShape& shape,
                                                             s3::ObjectStore& store, BadRowPolicy bad_rows,
                                                             ProgressCounters* progress);

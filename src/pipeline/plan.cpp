@@ -1,5 +1,7 @@
 #include "pipeline/plan.h"
 
+#include "pipeline/schema_step.h"
+
 namespace billpipe::pipeline {
 
 sink::ColumnKind KindOf(table::ColumnType type) {
@@ -15,7 +17,8 @@ sink::ColumnKind KindOf(table::ColumnType type) {
 }
 
 std::unique_ptr<cur::ReportReader> OpenReader(s3::ObjectStore& store, const RunRequest& req) {
-  return cur::OpenReportReader(req.report_kind, store, req.bucket, req.prefix, req.report_name);
+  return WithSchema(cur::OpenReportReader(req.report_kind, store, req.bucket, req.prefix, req.report_name),
+                    req.schema);
 }
 
 Result<std::vector<PeriodInWindow>> PlanWindow(cur::ReportReader& reader, const DateWindow& window) {

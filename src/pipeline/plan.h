@@ -26,7 +26,8 @@ struct PeriodInWindow {
 // The dataset column kind of a column type.
 sink::ColumnKind KindOf(table::ColumnType type);
 
-// The reader for the request's report (kind, bucket, prefix, name).
+// The reader for the request's report (kind, bucket, prefix, name), its versions in the request's schema
+// (pipeline/schema_step.h).
 std::unique_ptr<cur::ReportReader> OpenReader(s3::ObjectStore& store, const RunRequest& req);
 
 // The newest version of every period the window overlaps, oldest first.

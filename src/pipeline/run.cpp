@@ -16,6 +16,7 @@
 #include "pipeline/file_loader.h"
 #include "pipeline/plan.h"
 #include "pipeline/run_lock.h"
+#include "pipeline/schema_step.h"
 #include "pipeline/version_plan.h"
 #include "util/date.h"
 
@@ -34,10 +35,12 @@ table::ColumnType TypeOfKind(sink::ColumnKind kind) {
 
 // The union of the dataset's existing columns and the new periods' columns (cur::UnionSchema: one name
 // per column, types widened by its rules), existing ones first and unchanged, so a column keeps its
-// name and kind from run to run.
+// name and kind from run to run. aliases: other headers of a column (a legacy CSV header's Parquet name,
+// cur::SameColumn) and the column's index, so that both load into it.
 Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::ColumnDef>& existing,
                                                     const std::vector<const PeriodInWindow*>& periods,
-                                                    std::vector<std::string>& notes) {
+                                                    std::vector<std::string>& notes,
+                                                    std::vector<std::pair<std::string, size_t>>& aliases) {
   std::vector<std::vector<cur::ReportColumn>> lists;
   lists.emplace_back();
   for (const auto& c : existing) lists.back().push_back(cur::ReportColumn{c.original_header, TypeOfKind(c.kind)});
@@ -57,6 +60,7 @@ Result<std::vector<sink::ColumnDef>> DatasetColumns(const std::vector<sink::Colu
   std::vector<sink::ColumnDef> out;
   out.reserve(schema.columns.size());
   for (size_t i = 0; i < schema.columns.size(); ++i) {
+    for (const auto& alias : schema.columns[i].aliases) aliases.emplace_back(alias, i);
     if (i < existing.size()) {
       out.push_back(existing[i]);
       continue;
@@ -120,6 +124,10 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     if (p.version) BP_RETURN_IF_ERROR(cur::CheckFilterApplies(*p.version, FilterName(req.filter)));
   }
   BP_ASSIGN_OR_RETURN(sink::DatasetState state, env.sink.ReadState(req.dataset));
+  // One table, one column set: a schema switched on a loaded dataset is refused, not mixed in.
+  for (const auto& p : plans) {
+    if (p.version) BP_RETURN_IF_ERROR(CheckSameColumnSet(req.dataset, state.columns, *p.version, req.schema));
+  }
 
   std::vector<sink::SegmentKey> wanted;
   std::map<std::string, size_t> plan_of;  // billing_period -> index in plans
@@ -181,9 +189,11 @@ Result<RunSummary> RunDataset(const RunRequest& req, RunEnvironment& env) {
     loading.push_back(&p);
   }
   std::vector<std::string> notes;
-  BP_ASSIGN_OR_RETURN(auto columns, DatasetColumns(state.columns, loading, notes));
+  std::vector<std::pair<std::string, size_t>> aliases;
+  BP_ASSIGN_OR_RETURN(auto columns, DatasetColumns(state.columns, loading, notes, aliases));
   std::unordered_map<std::string, const sink::ColumnDef*> column_by_header;
   for (const auto& c : columns) column_by_header.emplace(c.original_header, &c);
+  for (const auto& [header, index] : aliases) column_by_header.emplace(header, &columns[index]);
   cur::ColumnRoles roles;
   for (const auto& p : plans) {
     if (p.version) roles = p.version->roles;

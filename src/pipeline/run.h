@@ -38,6 +38,8 @@ struct RunRequest {
   // Which reader reads the report; kAny: a legacy report or a data export, whichever the name is.
   cur::ReportKind report_kind = cur::ReportKind::kAny;
   Filter filter = Filter::kAll;
+  // The dataset's columns: the report's own, or FOCUS 1.2 from any report (pipeline/schema_step.h).
+  OutputSchema schema = OutputSchema::kCur;
   Duration duration;
   UpdateMethod update = UpdateMethod::kReplace;
   int keep_versions = 1;               // Replace/Append/Partition: earlier dataset versions kept for restore

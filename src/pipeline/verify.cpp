@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cur/column_names.h"
 #include "pipeline/file_loader.h"
 #include "pipeline/plan.h"
 
@@ -28,6 +29,10 @@ Result<cur::PeriodVersion> VersionHeld(cur::ReportReader& reader, const BillingP
 std::string CostColumn(const std::vector<sink::ColumnDef>& columns, const cur::ColumnRoles& roles) {
   for (const auto& c : columns) {
     if (c.original_header == roles.cost) return c.name;
+  }
+  // The same column under its other name (a dataset loaded from CSV, its version now in Parquet).
+  for (const auto& c : columns) {
+    if (cur::SameColumn(c.original_header, roles.cost)) return c.name;
   }
   return "";
 }

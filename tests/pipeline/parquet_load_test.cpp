@@ -6,9 +6,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
 #include "athena_layout.h"
 #include "cur_upload.h"
+#include "cur/focus_mapping.h"
 #include "pipeline/run.h"
+#include "pipeline/verify.h"
 #include "s3/client.h"
 #include "s3/local_dir_store.h"
 #include "sink/sqlite_sink.h"
@@ -44,7 +48,7 @@ class ParquetLoadTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     billpipe::testing::S3TestServer::Options o;
-    o.buckets = {"billing", "ready", "nomanifest", "notready", "beside", "nostatus", "faults"};
+    o.buckets = {"billing", "ready", "nomanifest", "notready", "beside", "nostatus", "faults", "mixed", "focus"};
     server_ = billpipe::testing::S3TestServer::Start(o).release();
     proxy_ = billpipe::testing::FaultProxy::Start(server_->endpoint()).release();
     shared_ = new TempDir();
@@ -75,6 +79,7 @@ class ParquetLoadTest : public ::testing::Test {
   static fs::path CsvDir() { return shared_->path() / "csv"; }
   static std::string CsvDb() { return (shared_->path() / "csv.db").string(); }
   static RunRequest Request(const std::string& dataset, const std::string& bucket = "billing") {
+    // dataset: the table; bucket: where the report is (the CSV layout is bucket "billing").
     RunRequest req;
     req.dataset = dataset;
     req.bucket = bucket;
@@ -99,7 +104,8 @@ class ParquetLoadTest : public ::testing::Test {
     billpipe::testing::UploadDir(billpipe::testing::S3UploadOptions(server_->endpoint()), bucket, out);
   }
 
-  Result<RunSummary> Load(const std::string& bucket, bool through_proxy = false) {
+  Result<RunSummary> Load(const std::string& bucket, bool through_proxy = false,
+                          const std::optional<RunRequest>& request = std::nullopt) {
     s3::ClientOptions options =
         billpipe::testing::S3UploadOptions(through_proxy ? proxy_->endpoint() : server_->endpoint());
     options.retry.base_delay = std::chrono::milliseconds(1);
@@ -107,7 +113,14 @@ class ParquetLoadTest : public ::testing::Test {
     auto store = s3::MakeClient(options);
     if (!store) return Fail(std::move(store).error());
     RunEnvironment env{**store, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
-    return RunDataset(Request(bucket, bucket), env);
+    return RunDataset(request ? *request : Request(bucket, bucket), env);
+  }
+  // The generator's CSV layout (a local copy of bucket "billing") loaded into this test's file.
+  Result<RunSummary> LoadCsv(const RunRequest& request) {
+    auto store = s3::LocalDirStore::Create({CsvDir(), false});
+    if (!store) return Fail(std::move(store).error());
+    RunEnvironment env{**store, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
+    return RunDataset(request, env);
   }
 
   // The run loaded what the CSV run loaded, period by period, to the cent and beyond.
@@ -123,6 +136,20 @@ class ParquetLoadTest : public ::testing::Test {
       EXPECT_EQ(parquet.periods[i].status, csv_->periods[i].status);
     }
     EXPECT_EQ(parquet.line_items_loaded, 18000);
+    EXPECT_EQ(Digest(db_, table), Digest(CsvDb(), "csv"));
+  }
+
+  // The same lines and totals as the CSV run, in the same columns. (A period loaded before from the other
+  // format is a new version of it: final periods are "restated".)
+  void ExpectSameRowsAsCsv(const RunSummary& run, const std::string& table) {
+    ASSERT_EQ(run.periods.size(), csv_->periods.size());
+    for (size_t i = 0; i < run.periods.size(); ++i) {
+      SCOPED_TRACE(run.periods[i].period);
+      EXPECT_EQ(run.periods[i].action, "loaded");
+      EXPECT_EQ(run.periods[i].line_items_loaded, csv_->periods[i].line_items_loaded);
+      EXPECT_TRUE(SameDecimal(run.periods[i].unblended_cost, csv_->periods[i].unblended_cost));
+      EXPECT_EQ(run.periods[i].status, csv_->periods[i].status == "final" ? "restated" : csv_->periods[i].status);
+    }
     EXPECT_EQ(Digest(db_, table), Digest(CsvDb(), "csv"));
   }
 
@@ -232,6 +259,76 @@ TEST_F(ParquetLoadTest, ResetAndThrottledRangedReadsAreRetriedWithExactTotals) {
     if (entry.contains("fault") && !entry["fault"].is_null() && entry["fault"] != "") ++faults;
   }
   EXPECT_EQ(faults, 5);
+}
+
+// Issue 13: a dataset first loaded from CSV and then from Parquet of the same report got every column twice
+// (the Parquet one as "..._2"): the CSV header and its Athena name are one column, in either order.
+TEST_F(ParquetLoadTest, CsvThenParquetOfTheSameReportLoadsIntoTheSameColumns) {
+  Upload("mixed", {"--prefix", "cur", "--report", "gen"});
+  RunRequest csv_first = Request("csv_first");
+  auto csv = LoadCsv(csv_first);
+  ASSERT_TRUE(csv) << csv.error().message;
+  RunRequest parquet = Request("csv_first", "mixed");
+  auto then_parquet = Load("mixed", false, parquet);
+  ASSERT_TRUE(then_parquet) << then_parquet.error().message;
+  EXPECT_EQ(then_parquet->warnings, std::vector<std::string>{});
+  ExpectSameRowsAsCsv(*then_parquet, "csv_first");
+  EXPECT_EQ(QueryOne(db_, "SELECT count(*) FROM pragma_table_info('csv_first') WHERE name LIKE '%\\_2' ESCAPE '\\'"),
+            "0");
+  EXPECT_EQ(QueryOne(db_, "SELECT count(*) FROM pragma_table_info('csv_first')"),
+            QueryOne(CsvDb(), "SELECT count(*) FROM pragma_table_info('csv')"));
+  // verify finds the cost column by either name.
+  {
+    auto store = s3::MakeClient(billpipe::testing::S3UploadOptions(server_->endpoint()));
+    ASSERT_TRUE(store);
+    RunEnvironment env{**store, *sink_, clock_, dir_.path() / "locks", nullptr, nullptr, nullptr, nullptr};
+    auto verified = VerifyDataset(parquet, env);
+    ASSERT_TRUE(verified) << verified.error().message;
+    EXPECT_TRUE(verified->ok()) << FormatVerifyReport(*verified);
+  }
+
+  // The other way round: Parquet first, then the CSV.
+  RunRequest parquet_first = Request("parquet_first", "mixed");
+  ASSERT_TRUE(Load("mixed", false, parquet_first));
+  auto then_csv = LoadCsv(Request("parquet_first"));
+  ASSERT_TRUE(then_csv) << then_csv.error().message;
+  EXPECT_EQ(then_csv->warnings, std::vector<std::string>{});
+  ExpectSameRowsAsCsv(*then_csv, "parquet_first");
+}
+
+// FOCUS from a legacy report in the Athena layout: the CSV's totals, and the rows the CSV gives as FOCUS
+// (tag keys aside: Athena's column names lose AWS's keys, "resource_tags_user_team" -> "user_team").
+TEST_F(ParquetLoadTest, AthenaParquetLoadsAsFocusWithTheCsvsRows) {
+  Upload("focus", {"--prefix", "cur", "--report", "gen"});
+  RunRequest from_parquet = Request("pq_focus", "focus");
+  from_parquet.schema = OutputSchema::kFocus;
+  auto parquet = Load("focus", false, from_parquet);
+  ASSERT_TRUE(parquet) << parquet.error().message;
+  RunRequest from_csv = Request("csv_focus");
+  from_csv.schema = OutputSchema::kFocus;
+  auto csv = LoadCsv(from_csv);
+  ASSERT_TRUE(csv) << csv.error().message;
+  ASSERT_EQ(parquet->periods.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(parquet->periods[i].line_items_loaded, csv_->periods[i].line_items_loaded);
+    EXPECT_TRUE(SameDecimal(parquet->periods[i].unblended_cost, csv_->periods[i].unblended_cost));
+    EXPECT_EQ(csv->periods[i].unblended_cost, csv_->periods[i].unblended_cost);
+  }
+  std::string columns;
+  for (const auto& c : cur::FocusMapping()) {
+    if (c.focus_column == "Tags") continue;
+    columns += (columns.empty() ? "" : ", ") + std::string(c.focus_column);
+  }
+  for (auto [a, b] : {std::pair{"pq_focus", "csv_focus"}, std::pair{"csv_focus", "pq_focus"}}) {
+    EXPECT_EQ(QueryOne(db_, fmt::format("SELECT count(*) FROM (SELECT {0} FROM {1} EXCEPT SELECT {0} FROM {2})",
+                                        columns, a, b)),
+              "0")
+        << a;
+  }
+  EXPECT_EQ(QueryOne(db_, "SELECT count(*) FROM pq_focus WHERE json_extract(Tags, '$.user_team') IS NOT NULL"),
+            QueryOne(db_, "SELECT count(*) FROM csv_focus WHERE json_extract(Tags, '$.\"user:Team\"') IS NOT NULL"));
+  EXPECT_NE(QueryOne(db_, "SELECT count(*) FROM csv_focus WHERE json_extract(Tags, '$.\"user:Team\"') IS NOT NULL"),
+            "0");
 }
 
 TEST_F(ParquetLoadTest, ReportsSaysWhichPeriodsHaveNoManifest) {

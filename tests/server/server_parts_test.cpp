@@ -99,8 +99,8 @@ retention_months = 6
   auto unknown = app::DatasetDocumentFromJson(nlohmann::json::parse(R"({"details":{"bukket":"x"}})"));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().message,
-            "'details.bukket' is not a dataset field (the fields are report_type, filter, bucket, prefix, report_name, "
-            "start, end)");
+            "'details.bukket' is not a dataset field (the fields are report_type, filter, schema, bucket, prefix, "
+            "report_name, start, end)");
   auto wrong_type = app::DatasetDocumentFromJson(nlohmann::json::parse(R"({"details":{"bucket":3}})"));
   ASSERT_FALSE(wrong_type);
   EXPECT_EQ(wrong_type.error().message, "details.bucket must be a string");
