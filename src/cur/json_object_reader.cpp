@@ -31,24 +31,6 @@ int32_t Hex4(std::string_view s, size_t i) {
   return v;
 }
 
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 }  // namespace
 
 JsonObjectReader::JsonObjectReader(std::string_view text) : text_(text) {
@@ -312,7 +294,7 @@ void AppendJsonUnescaped(std::string_view s, std::string& out) {
             i += 6;
           }
         }
-        AppendUtf8(static_cast<uint32_t>(cp), out);
+        AppendUtf8(out, static_cast<uint32_t>(cp));
         break;
       }
       default: out.push_back(e); break;  // " \ /
