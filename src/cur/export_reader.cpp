@@ -20,6 +20,8 @@ table::ColumnType ExportColumnType(std::string_view type) {
   return table::ColumnType::kString;
 }
 
+}  // namespace
+
 // The columns a run's rollup groups by: CUR 2.0 keeps the region in its product map; FOCUS has no line
 // item type, its ChargeCategory (Usage, Tax, Credit, Purchase) stands in.
 RollupDimensions ExportDimensions(ExportKind kind) {
@@ -29,8 +31,6 @@ RollupDimensions ExportDimensions(ExportKind kind) {
   }
   return {"SubAccountId", "x_ServiceCode", "RegionId", "x_UsageType", "ChargeCategory"};
 }
-
-}  // namespace
 
 PeriodVersion DescribeExportVersion(const ExportLocation& location, const ExportPeriodVersion& delivery) {
   PeriodVersion v;

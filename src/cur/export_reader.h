@@ -13,6 +13,10 @@
 
 namespace billpipe::cur {
 
+// The columns a run's rollup groups by for an export of this kind (also what a report loaded as FOCUS
+// groups by).
+RollupDimensions ExportDimensions(ExportKind kind);
+
 class ExportReader final : public ReportReader {
  public:
   // prefix as the user gives it ("" or "cur" or "cur/").

@@ -8,6 +8,7 @@
 
 #include "cur/column_names.h"
 #include "cur/export_layout.h"
+#include "cur/export_reader.h"
 #include "cur/focus_mapping.h"
 #include "cur/json_object_reader.h"
 #include "table/batch_transform.h"
@@ -565,6 +566,7 @@ PeriodVersion AsFocus(PeriodVersion version) {
   for (const auto& c : plan->schema) version.columns.push_back(ReportColumn{c.name, c.type});
   const ExportColumnRoles roles = ExportRoles(ExportKind::kFocus12);
   version.roles = ColumnRoles{roles.usage_start, roles.invoice_id, roles.cost, roles.usage_amount, "", {"Tags"}};
+  version.dimensions = ExportDimensions(ExportKind::kFocus12);  // the charts group FOCUS columns
   version.keep_column_names = true;
   version.kind_name = version.kind_name + " as FOCUS 1.2";
   version.transform = std::make_shared<FocusTransform>(std::move(plan));

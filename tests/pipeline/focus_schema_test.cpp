@@ -190,6 +190,19 @@ TEST_F(FocusSchemaTest, LegacyAndCur2LoadAsTheFocusExportOfTheSameSeedWithExactT
   EXPECT_EQ(ByServiceName("from_legacy"), by_name);
   EXPECT_EQ(ByServiceName("from_cur2"), by_name);
 
+  // The charts' rollups group the FOCUS columns, so the three datasets' charts agree (they grouped nothing
+  // when a report loaded as FOCUS kept its own kind's dimension columns).
+  auto rollup = [&](const std::string& dataset) {
+    return QueryOne(db_, "SELECT group_concat(k, ';') FROM (SELECT dimension || ':' || day || ':' || value || ':' || "
+                         "line_items AS k FROM _billpipe_rollup_totals WHERE dataset = '" + dataset + "' ORDER BY k)");
+  };
+  const std::string export_rollup = rollup("focus_export");
+  EXPECT_EQ(QueryOne(db_, "SELECT count(DISTINCT value) > 1 FROM _billpipe_rollup_totals WHERE dataset = "
+                          "'focus_export' AND dimension = 'service' AND value <> ''"),
+            "1");
+  EXPECT_EQ(rollup("from_legacy"), export_rollup);
+  EXPECT_EQ(rollup("from_cur2"), export_rollup);
+
   // Row by row: CUR 2.0 as FOCUS is the FOCUS export, Tags included; legacy CUR too, but for Tags (the
   // legacy report has no tags with awkward keys, which curgen adds to exports only).
   EXPECT_EQ(QueryOne(db_, "SELECT count(*) FROM from_cur2"), "1000");
