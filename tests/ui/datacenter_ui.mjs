@@ -263,7 +263,9 @@ async function main() {
     await page.getByRole('button', { name: 'Create dataset' }).click()
     await page.waitForURL(/#\/datasets\/pg_costs$/)
     await page.goto(`${url}#/datasets/pg_costs/edit`)
-    await page.locator('#ds-dest-password-state').waitFor()
+    // A hash change: the new-dataset form (its state "not set") stays until the editor has fetched the
+    // dataset, which takes longer with a slow (sanitizer) build. Wait for the editor's own state.
+    await page.locator('#ds-dest-password-state').filter({ hasText: 'Password: set' }).waitFor()
     assert.equal(await page.locator('#ds-dest-password-state').textContent(), 'Password: set (never shown; type a new one to replace it).')
     assert.equal(await page.getByLabel('Destination password').inputValue(), '')
     assert.equal(await page.getByLabel('Destination', { exact: true }).inputValue(), 'postgresql')
